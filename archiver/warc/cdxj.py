@@ -1,0 +1,320 @@
+"""pywb-compatible CDXJ lines ``SURT TIMESTAMP14 {json}``, built from CaptureLocations or from WARC files.
+
+The JSON object has the keys pywb's own indexer (``cdx-indexer --cdxj``, used by ``wb-manager``) writes, in
+its order: ``url``, ``mime``, ``status``, ``digest`` (base32 sha1 without the ``sha1:`` prefix), ``length``,
+``offset``, ``filename``, all strings, serialised with ``json.dumps`` defaults; empty values are left out as
+pywb does. ``surt()`` reproduces the canonicalisation of the ``surt`` package that pywb calls (the Google and
+Internet Archive canonicalisers: lower-case host, path and query, ``www``/``wwwN`` dropped, default port
+dropped, fragment dropped, dot segments resolved, trailing slash dropped, session ids stripped, query
+arguments sorted) without its dependency on tldextract and without any DNS lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_from_bytes, unquote_to_bytes
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from archiver.warc.writer import WarcError, mime_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
+    from archiver.warc.writer import CaptureLocation
+
+logger = logging.getLogger(__name__)
+
+INDEXED_TYPES = frozenset({"response", "revisit", "resource"})
+
+# Characters the surt package leaves unescaped: every printable ASCII character except '%' and '#'.
+_SAFE = b"!\"$&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_RE_SCHEME = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+\-.]*:")
+_RE_REPEATED_HTTP = re.compile(rb"^(https?://)+")
+_RE_CONTROL = re.compile(rb"[\n\r\t]")
+_RE_SPLIT = re.compile(
+    rb"^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", re.S
+)
+_RE_WWW = re.compile(rb"^www\d*\.")
+_RE_DECIMAL_IP = re.compile(rb"^[1-9][0-9]*(?:\.[0-9]+){0,3}$")
+_RE_OCTAL_IP = re.compile(rb"^0[0-7]*(?:\.[0-7]+){0,3}$")
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
+_PATH_SESSION_IDS = (
+    re.compile(rb"^(.*/)(\((?:[a-z]\([0-9a-z]{24}\))+\)/)([^?]+\.aspx.*)$", re.I),
+    re.compile(rb"^(.*/)(\([0-9a-z]{24}\)/)([^?]+\.aspx.*)$", re.I),
+)
+_QUERY_SESSION_IDS = (
+    re.compile(rb"^(.*)(?:jsessionid=[0-9a-zA-Z]{32})(?:&(.*))?$", re.I),
+    re.compile(rb"^(.*)(?:phpsessid=[0-9a-zA-Z]{32})(?:&(.*))?$", re.I),
+    re.compile(rb"^(.*)(?:sid=[0-9a-zA-Z]{32})(?:&(.*))?$", re.I),
+    re.compile(rb"^(.*)(?:ASPSESSIONID[a-zA-Z]{8}=[a-zA-Z]{24})(?:&(.*))?$", re.I),
+    re.compile(rb"^(.*)(?:cfid=[^&]+&cftoken=[^&]+)(?:&(.*))?$", re.I),
+)
+
+
+def _unescape_fully(value: bytes) -> bytes:
+    """Percent-decode until nothing changes."""
+    while True:
+        decoded = unquote_to_bytes(value)
+        if decoded == value:
+            return value
+        value = decoded
+
+
+def _escape_once(value: bytes) -> bytes:
+    """Percent-encode control bytes, space, non-ASCII, ``%`` and ``#``."""
+    return quote_from_bytes(value, safe=_SAFE).encode("ascii")
+
+
+def _normalise_path(path: bytes) -> bytes:
+    """Resolve ``.`` and ``..`` segments and collapse empty segments, keeping a trailing slash."""
+    if not path:
+        return b"/"
+    kept: list[bytes] = []
+    for segment in path.split(b"/")[1:]:
+        if segment == b".":
+            continue
+        if segment == b"..":
+            if kept:
+                kept.pop()
+            else:
+                kept.append(segment)
+            continue
+        kept.append(segment)
+    if not kept:
+        return b"/"
+    return b"/" + b"".join(s + b"/" for s in kept[:-1] if s) + kept[-1]
+
+
+def _normalise_ipv4(host: bytes) -> bytes | None:
+    """Dotted-quad form of a numeric host (``2130706433``, ``0177.1``), or None when it is a name."""
+    if host.isdigit():
+        return socket.inet_ntoa((int(host) & 0xFFFFFFFF).to_bytes(4, "big")).encode("ascii")
+    if _RE_DECIMAL_IP.match(host) or _RE_OCTAL_IP.match(host):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host.decode("ascii"))).encode("ascii")
+        except OSError:
+            return None
+    return None
+
+
+def _canonical_host(host: bytes) -> bytes:
+    """Lower-case, IDNA-encode, tidy dots, normalise IPv4, and drop a leading ``www.``/``wwwN.``."""
+    host = _unescape_fully(host)
+    if not host.isascii():
+        try:
+            host = host.decode("utf-8", "ignore").encode("idna")
+        except UnicodeError:
+            pass
+    host = host.replace(b"..", b".").strip(b".")
+    ip = _normalise_ipv4(host)
+    host = ip if ip is not None else _escape_once(host.lower())
+    host = host.lower()
+    match = _RE_WWW.match(host)
+    return host[match.end() :] if match else host
+
+
+def _strip_session_ids(value: bytes, patterns: tuple[re.Pattern[bytes], ...], keep: tuple[int, ...]) -> bytes:
+    """Remove well-known session-id parameters or path segments."""
+    for pattern in patterns:
+        match = pattern.match(value)
+        if match:
+            value = b"".join(match.group(i) or b"" for i in keep)
+    return value
+
+
+def _sort_query(query: bytes) -> bytes:
+    """Sort ``&``-separated arguments by name then value, keeping ``a`` and ``a=`` distinct."""
+    if len(query) <= 1:
+        return query
+    args = sorted(tuple(arg.split(b"=", 1)) for arg in query.split(b"&"))
+    return b"&".join(b"=".join(arg) for arg in args)
+
+
+def surt(url: str) -> str:
+    """Return the SURT key pywb indexes ``url`` under, e.g. ``com,blogspot,name)/2024/01/post.html?a=1``."""
+    raw = _RE_CONTROL.sub(b"", url.encode("utf-8").strip())
+    if not raw:
+        return "-"
+    if raw.startswith(b"filedesc"):
+        return raw.decode("utf-8")
+    if not _RE_SCHEME.match(raw):
+        raw = b"http://" + raw
+    raw = _RE_REPEATED_HTTP.sub(lambda m: m.group(1), raw)
+    match = _RE_SPLIT.match(raw)
+    if match is None:  # pragma: no cover - the pattern matches any string
+        raise WarcError(f"cannot parse URL {url!r}")
+    scheme, netloc, path, query, _fragment = match.groups()
+    scheme = (scheme or b"").lower()
+    netloc = (netloc or b"").rstrip(b":")
+
+    host, port = _split_netloc(netloc)
+    if scheme.startswith(b"http") and not host and path:
+        host, _, rest = path.lstrip(b"/").partition(b"/")
+        path = b"/" + rest
+
+    path = _unescape_fully(path)
+    if host:
+        host = _canonical_host(host)
+        path = _normalise_path(path)
+    path = _escape_once(path).lower()
+    path = _strip_session_ids(path, _PATH_SESSION_IDS, (1, 3))
+    if len(path) > 1 and path.endswith(b"/"):
+        path = path[:-1]
+
+    if query:
+        query = _escape_once(_unescape_fully(query))
+        query = _strip_session_ids(query, _QUERY_SESSION_IDS, (1, 2))
+        query = _sort_query(query.lower())
+    if port is not None and port == _DEFAULT_PORTS.get(scheme):
+        port = None
+
+    if not host:
+        key = scheme + b":" + path + (b"?" + query if query else b"")
+        return key.decode("utf-8")
+    key = b",".join(reversed(host.split(b".")))
+    if port is not None:
+        key += b":%d" % port
+    key += b")" + (path or b"/")
+    if query:
+        key += b"?" + query
+    return key.decode("utf-8")
+
+
+def _split_netloc(netloc: bytes) -> tuple[bytes, int | None]:
+    """Host (lower-cased, no user info, no IPv6 brackets) and port of a netloc."""
+    hostport = netloc.rpartition(b"@")[2]
+    port: int | None = None
+    if hostport.startswith(b"["):
+        host, _, rest = hostport[1:].partition(b"]")
+        port_text = rest[1:] if rest.startswith(b":") else b""
+    else:
+        host, _, port_text = hostport.partition(b":")
+    if port_text:
+        if not port_text.isdigit() or int(port_text) > 65535:
+            raise WarcError(f"invalid port in {netloc!r}")
+        port = int(port_text)
+    return host.lower(), port
+
+
+def timestamp14(warc_date: str) -> str:
+    """Return the 14-digit timestamp of a WARC-Date (fractions of a second dropped)."""
+    digits = re.sub(r"\D", "", warc_date)
+    return (digits + "0" * 14)[:14]
+
+
+def cdxj_line(
+    url: str,
+    timestamp: str,
+    *,
+    mime: str | None,
+    status: str | None,
+    digest: str | None,
+    length: int,
+    offset: int,
+    filename: str,
+) -> str:
+    """One CDXJ line (without newline) in pywb's field order, leaving out empty and ``-`` values."""
+    if digest and digest.startswith("sha1:"):
+        digest = digest[len("sha1:") :]
+    fields: dict[str, Any] = {
+        "url": url,
+        "mime": mime,
+        "status": status,
+        "digest": digest,
+        "length": str(length),
+        "offset": str(offset),
+    }
+    data = {key: value for key, value in fields.items() if value and value != "-"}
+    data["filename"] = filename
+    return f"{surt(url)} {timestamp} {json.dumps(data)}"
+
+
+def location_to_cdxj(location: CaptureLocation) -> str:
+    """Return the CDXJ line for the response record of a capture just written."""
+    return cdxj_line(
+        location.url,
+        location.date.strftime("%Y%m%d%H%M%S"),
+        mime=location.mime,
+        status=str(location.status),
+        digest=location.payload_digest,
+        length=location.response.length,
+        offset=location.response.offset,
+        filename=location.filename,
+    )
+
+
+def index_warc(path: Path, filename: str | None = None) -> list[str]:
+    """Index a WARC file's response, revisit and resource records, in file order."""
+    name = filename or path.name.removesuffix(".open")
+    lines = []
+    try:
+        with path.open("rb") as stream:
+            records = ArchiveIterator(stream)
+            for record in records:
+                if record.rec_type not in INDEXED_TYPES:
+                    continue
+                if record.content_type == "application/warc-fields":
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                if not url:
+                    continue
+                http = record.http_headers
+                if record.rec_type == "revisit":
+                    mime: str | None = "warc/revisit"
+                elif http is not None:
+                    mime = mime_of(http.get_header("Content-Type"))
+                else:
+                    mime = mime_of(record.rec_headers.get_header("Content-Type"))
+                status = http.get_statuscode() if record.rec_type == "response" and http else None
+                records.read_to_end()
+                lines.append(
+                    cdxj_line(
+                        url,
+                        timestamp14(record.rec_headers.get_header("WARC-Date")),
+                        mime=mime,
+                        status=status,
+                        digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+                        length=records.get_record_length(),
+                        offset=records.get_record_offset(),
+                        filename=name,
+                    )
+                )
+    except ArchiveLoadFailed as exc:
+        raise WarcError(f"cannot index {path}: {exc}") from exc
+    return lines
+
+
+def write_cdxj(lines: Iterable[str], path: Path) -> int:
+    """Write CDXJ lines to ``path`` sorted in code-point order (``LC_ALL=C sort``); return how many."""
+    ordered = sorted(lines)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="\n") as out:
+        for line in ordered:
+            out.write(line + "\n")
+    tmp.replace(path)
+    return len(ordered)
+
+
+class CdxjCollector:
+    """Collects CDXJ lines as captures are written, so the index needs no re-read of the WARCs."""
+
+    def __init__(self) -> None:
+        """Start with no lines."""
+        self.lines: list[str] = []
+
+    def add(self, location: CaptureLocation) -> str:
+        """Add the line for one written capture and return it."""
+        line = location_to_cdxj(location)
+        self.lines.append(line)
+        return line
+
+    def write(self, path: Path) -> int:
+        """Write all collected lines, sorted, to ``path``; return how many."""
+        return write_cdxj(self.lines, path)

@@ -1,0 +1,540 @@
+"""The WARC file life cycle, as warcprox and Heritrix run it.
+
+Opened lazily as ``NAME.warc.gz.open``, warcinfo first, one gzip member per record, rollover by size, and a
+rename to ``NAME.warc.gz`` on close.
+
+File names are ``PREFIX-YYYYMMDDHHMMSSmmm-SERIAL-HOST.warc.gz`` with a 5-digit serial. Every record is
+WARC/1.1. A capture is written as ``request``, ``response`` and ``metadata`` records, built in memory and
+written to the file in one go, then flushed, so a killed crawl loses at most the capture being written (see
+``mend.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from io import BytesIO
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Self
+
+from warcio.recordbuilder import RecordBuilder
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from archiver import __version__
+from archiver.errors import ArchiverError
+from archiver.warc.records import (
+    Capture,
+    build_request_head,
+    build_response_head,
+    warc_protocol,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from types import TracebackType
+
+logger = logging.getLogger(__name__)
+
+WARC_VERSION = "WARC/1.1"
+OPEN_SUFFIX = ".open"
+WARC_SUFFIX = ".warc.gz"
+DEFAULT_MAX_SIZE = 1_000_000_000
+CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+
+_MIME_SPLIT = re.compile(r"[; ]")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class WarcError(ArchiverError):
+    """A WARC file cannot be written, read or repaired."""
+
+
+def _warcio_version() -> str:
+    """Return the installed warcio version, for the warcinfo ``software`` field."""
+    try:
+        return version("warcio")
+    except PackageNotFoundError:  # pragma: no cover - warcio is a hard dependency
+        return "unknown"
+
+
+SOFTWARE = f"blogspot-archiver/{__version__} warcio/{_warcio_version()}"
+
+
+def utc_now() -> datetime:
+    """Return the current time, timezone-aware in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+def new_record_id() -> str:
+    """Return a fresh ``<urn:uuid:…>`` WARC-Record-ID (the default id factory)."""
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def warc_date(when: datetime) -> str:
+    """Format an aware datetime as a WARC 1.1 date, with microseconds when they are not zero."""
+    if when.tzinfo is None:
+        raise ValueError(f"WARC dates need an aware datetime, got {when!r}")
+    naive = when.astimezone(UTC).replace(tzinfo=None)
+    return str(datetime_to_iso_date(naive, use_micros=True))
+
+
+def file_timestamp(when: datetime) -> str:
+    """``YYYYMMDDHHMMSSmmm`` in UTC for WARC file names."""
+    utc = when.astimezone(UTC)
+    return utc.strftime("%Y%m%d%H%M%S") + f"{utc.microsecond // 1000:03d}"
+
+
+def mime_of(content_type: str | None) -> str:
+    """Return the CDX ``mime`` as pywb does: Content-Type up to the first ``;`` or space, else ``unk``."""
+    if content_type is None:
+        return "unk"
+    return _MIME_SPLIT.split(content_type, maxsplit=1)[0]
+
+
+def _decode_header_value(value: bytes) -> str:
+    """Decode a header value as warcio does when it reads one back: UTF-8, else ISO-8859-1."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def _field_value(value: str) -> str:
+    """Keep a warc-fields value on one line."""
+    return " ".join(value.splitlines()).strip()
+
+
+def _local_ip(hostname: str) -> str | None:
+    """Return the address this host name resolves to locally, or None."""
+    try:
+        return socket.gethostbyname(hostname)
+    except OSError:
+        return None
+
+
+class _VerbatimHead(StatusAndHeaders):  # type: ignore[misc]  # warcio is untyped
+    """HTTP status line and headers that warcio writes byte for byte instead of re-serialising them."""
+
+    def __init__(self, head: bytes) -> None:
+        """Parse ``head`` for warcio's bookkeeping but keep the original bytes as the buffer to write."""
+        lines = head.split(b"\r\n")
+        first = _decode_header_value(lines[0])
+        protocol, _, statusline = first.partition(" ")
+        headers = []
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if sep:
+                headers.append((_decode_header_value(name), _decode_header_value(value.strip())))
+        super().__init__(statusline, headers, protocol=protocol)
+        self.headers_buff = head
+
+    def compute_headers_buffer(self, header_filter: Any = None) -> None:
+        """Keep the verbatim bytes; warcio would otherwise rebuild (and possibly %-encode) them."""
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where one record sits: its gzip member's offset and compressed length, and its WARC-Record-ID."""
+
+    record_id: str
+    record_type: str
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True)
+class CaptureLocation:
+    """Where a capture's records went (``filename`` is the final name) and what its CDXJ line needs."""
+
+    filename: str
+    url: str
+    date: datetime
+    status: int
+    mime: str
+    payload_digest: str
+    request: RecordLocation
+    response: RecordLocation
+    metadata: RecordLocation
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One record already serialised as a gzip member, before it is placed in a file."""
+
+    record_id: str
+    record_type: str
+    data: bytes
+    payload_digest: str | None
+
+
+class WarcFileWriter:
+    """Write captures to size-limited, gzip-per-record WARC 1.1 files ``PREFIX-TIME-SERIAL-HOST.warc.gz``."""
+
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str,
+        hostname: str | None = None,
+        *,
+        max_size: int = DEFAULT_MAX_SIZE,
+        warcinfo: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        id_factory: Callable[[], str] = new_record_id,
+        fsync: bool = False,
+    ) -> None:
+        """Configure the writer; no file is created until the first record is written."""
+        if max_size <= 0:
+            raise ValueError(f"max_size must be positive, got {max_size}")
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.hostname = hostname if hostname is not None else socket.gethostname()
+        self.max_size = max_size
+        self.clock = clock
+        self.id_factory = id_factory
+        self.fsync = fsync
+        self.warcinfo_fields = self._warcinfo_fields(warcinfo or {})
+
+        self.files_written: list[Path] = []
+        self.records_written = 0
+        self.bytes_written = 0
+        self.captures_written = 0
+
+        self._serial = 0
+        self._file: IO[bytes] | None = None
+        self._open_path: Path | None = None
+        self._final_path: Path | None = None
+        self._warcinfo_id: str | None = None
+
+    # -- configuration ----------------------------------------------------------------------------------
+
+    def _warcinfo_fields(self, given: Mapping[str, str]) -> dict[str, str]:
+        """Merge fields: ours first (software, format, conformsTo, hostname, ip), then the caller's."""
+        fields = {
+            "software": SOFTWARE,
+            "format": "WARC File Format 1.1",
+            "conformsTo": CONFORMS_TO,
+            "hostname": self.hostname,
+        }
+        if "ip" not in given:
+            ip = _local_ip(self.hostname)
+            if ip:
+                fields["ip"] = ip
+        fields.update(given)
+        return {key: _field_value(value) for key, value in fields.items() if value}
+
+    # -- state ------------------------------------------------------------------------------------------
+
+    @property
+    def current_path(self) -> Path | None:
+        """The ``.open`` file being written, or None between files."""
+        return self._open_path
+
+    @property
+    def current_size(self) -> int:
+        """Bytes in the file being written (0 when none is open)."""
+        return self._file.tell() if self._file is not None else 0
+
+    def __enter__(self) -> Self:
+        """Use the writer as a context manager; ``close()`` runs on exit."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close (and rename) the current file."""
+        self.close()
+
+    # -- file life cycle --------------------------------------------------------------------------------
+
+    def _file_name(self, serial: int, when: datetime) -> str:
+        """``PREFIX-YYYYMMDDHHMMSSmmm-SERIAL-HOST.warc.gz``."""
+        host = _UNSAFE_NAME.sub("-", self.hostname) or "localhost"
+        return f"{self.prefix}-{file_timestamp(when)}-{serial:05d}-{host}{WARC_SUFFIX}"
+
+    def _open(self) -> None:
+        """Create the next ``.open`` file (never overwriting one) and write its warcinfo record."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarcError(f"cannot create WARC directory {self.directory}: {exc}") from exc
+        when = self.clock()
+        while True:
+            name = self._file_name(self._serial, when)
+            final = self.directory / name
+            open_path = self.directory / (name + OPEN_SUFFIX)
+            self._serial += 1
+            if final.exists():
+                continue
+            try:
+                handle = open_path.open("xb")
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise WarcError(f"cannot create WARC file {open_path}: {exc}") from exc
+            break
+        self._file = handle
+        self._open_path = open_path
+        self._final_path = final
+        logger.info("Opened WARC file %s", open_path)
+
+        member = self._warcinfo_member(name, when)
+        self._warcinfo_id = member.record_id
+        self._write_members([member])
+
+    def close(self) -> None:
+        """Flush, close and rename the current ``.open`` file to its final name; safe to call twice."""
+        if self._file is None:
+            return
+        assert self._open_path is not None
+        assert self._final_path is not None
+        self._file.flush()
+        if self.fsync:
+            os.fsync(self._file.fileno())
+        self._file.close()
+        self._open_path.replace(self._final_path)
+        logger.info("Closed WARC file %s", self._final_path)
+        self.files_written.append(self._final_path)
+        self._file = None
+        self._open_path = None
+        self._final_path = None
+        self._warcinfo_id = None
+
+    def abandon(self) -> None:
+        """Close the current file without renaming it, leaving the ``.open`` file a crash would leave."""
+        if self._file is None:
+            return
+        self._file.close()
+        logger.warning("Abandoned WARC file %s without closing it", self._open_path)
+        self._file = None
+        self._open_path = None
+        self._final_path = None
+        self._warcinfo_id = None
+
+    def _ensure_open(self) -> None:
+        """Open a file lazily before the first record."""
+        if self._file is None:
+            self._open()
+
+    def _roll_if_full(self) -> None:
+        """Close the file once it has reached ``max_size``; the next record opens the next serial."""
+        if self._file is not None and self._file.tell() >= self.max_size:
+            self.close()
+
+    def _write_members(self, members: Iterable[_Member]) -> list[RecordLocation]:
+        """Append members to the open file in one write, flush it, and return where each landed."""
+        assert self._file is not None
+        offset = self._file.tell()
+        locations = []
+        chunks = []
+        for member in members:
+            locations.append(RecordLocation(member.record_id, member.record_type, offset, len(member.data)))
+            offset += len(member.data)
+            chunks.append(member.data)
+        data = b"".join(chunks)
+        try:
+            self._file.write(data)
+            self._file.flush()
+            if self.fsync:
+                os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise WarcError(f"cannot write to WARC file {self._open_path}: {exc}") from exc
+        self.records_written += len(locations)
+        self.bytes_written += len(data)
+        return locations
+
+    # -- record building --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _serialise(record: Any) -> bytes:
+        """One warcio record as one gzip member."""
+        buffer = BytesIO()
+        WARCWriter(buffer, gzip=True, warc_version=WARC_VERSION).write_record(record)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _warc_headers(pairs: list[tuple[str, str | None]]) -> StatusAndHeaders:
+        """WARC headers in the given order, skipping empty values."""
+        return StatusAndHeaders("", [(k, v) for k, v in pairs if v], protocol=WARC_VERSION)
+
+    def _warcinfo_member(self, filename: str, when: datetime) -> _Member:
+        """Build the warcinfo record that starts every file."""
+        record_id = self.id_factory()
+        body = "".join(f"{key}: {value}\r\n" for key, value in self.warcinfo_fields.items()).encode("utf-8")
+        headers = self._warc_headers(
+            [
+                ("WARC-Type", "warcinfo"),
+                ("WARC-Record-ID", record_id),
+                ("WARC-Date", warc_date(when)),
+                ("WARC-Filename", filename),
+            ]
+        )
+        record = RecordBuilder(warc_version=WARC_VERSION).create_warc_record(
+            "", "warcinfo", payload=BytesIO(body), length=len(body), warc_headers=headers
+        )
+        return _Member(record_id, "warcinfo", self._serialise(record), None)
+
+    def _http_member(
+        self,
+        record_type: str,
+        head: bytes,
+        body: bytes,
+        warc_headers: list[tuple[str, str | None]],
+    ) -> _Member:
+        """Build a request or response record whose block is ``head`` + ``body``, both verbatim."""
+        headers = self._warc_headers(warc_headers)
+        record = RecordBuilder(warc_version=WARC_VERSION).create_warc_record(
+            headers.get_header("WARC-Target-URI"),
+            record_type,
+            payload=BytesIO(body),
+            length=len(body),
+            warc_headers=headers,
+            http_headers=_VerbatimHead(head),
+        )
+        data = self._serialise(record)
+        digest = record.rec_headers.get_header("WARC-Payload-Digest")
+        return _Member(headers.get_header("WARC-Record-ID"), record_type, data, digest)
+
+    def _fields_member(
+        self, record_type: str, uri: str, body: bytes, warc_headers: list[tuple[str, str | None]]
+    ) -> _Member:
+        """Build a record without HTTP headers (metadata, resource): its block is ``body``."""
+        headers = self._warc_headers(warc_headers)
+        record = RecordBuilder(warc_version=WARC_VERSION).create_warc_record(
+            uri, record_type, payload=BytesIO(body), length=len(body), warc_headers=headers
+        )
+        return _Member(headers.get_header("WARC-Record-ID"), record_type, self._serialise(record), None)
+
+    @staticmethod
+    def metadata_fields(capture: Capture) -> bytes:
+        """Heritrix-style ``application/warc-fields`` for a capture: outlinks, via, hop path, fetch time."""
+        lines = [f"outlink: {_field_value(link)} L" for link in capture.outlinks]
+        if capture.via:
+            lines.append(f"via: {_field_value(capture.via)}")
+        if capture.hop is not None:
+            lines.append(f"hopsFromSeed: {_field_value(capture.hop)}")
+        lines.append(f"fetchTimeMs: {round(capture.fetch_duration_s * 1000)}")
+        return "".join(line + "\r\n" for line in lines).encode("utf-8")
+
+    # -- public writing API -----------------------------------------------------------------------------
+
+    def write_capture(self, capture: Capture) -> CaptureLocation:
+        """Write request, response and metadata records of one capture to the current file and flush it."""
+        self._ensure_open()
+        assert self._final_path is not None
+        request, response = capture.request, capture.response
+        url = request.url
+        date = warc_date(capture.date)
+        request_id, response_id, metadata_id = self.id_factory(), self.id_factory(), self.id_factory()
+
+        request_member = self._http_member(
+            "request",
+            build_request_head(request),
+            request.body,
+            [
+                ("WARC-Type", "request"),
+                ("WARC-Record-ID", request_id),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", url),
+                ("WARC-Warcinfo-ID", self._warcinfo_id),
+                ("WARC-Concurrent-To", response_id),
+            ],
+        )
+        response_member = self._http_member(
+            "response",
+            build_response_head(response, request.method),
+            response.body,
+            [
+                ("WARC-Type", "response"),
+                ("WARC-Record-ID", response_id),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", url),
+                ("WARC-Warcinfo-ID", self._warcinfo_id),
+                ("WARC-Concurrent-To", request_id),
+                ("WARC-IP-Address", response.ip_address),
+                ("WARC-Protocol", warc_protocol(response.protocol)),
+                ("WARC-Truncated", response.truncated),
+            ],
+        )
+        metadata_member = self._fields_member(
+            "metadata",
+            url,
+            self.metadata_fields(capture),
+            [
+                ("WARC-Type", "metadata"),
+                ("WARC-Record-ID", metadata_id),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", url),
+                ("WARC-Warcinfo-ID", self._warcinfo_id),
+                ("WARC-Concurrent-To", response_id),
+                ("Content-Type", "application/warc-fields"),
+            ],
+        )
+        req_loc, resp_loc, meta_loc = self._write_members([request_member, response_member, metadata_member])
+        self.captures_written += 1
+
+        content_type = next(
+            (_decode_header_value(v).strip() for k, v in response.headers if k.lower() == b"content-type"),
+            None,
+        )
+        assert response_member.payload_digest is not None
+        location = CaptureLocation(
+            filename=self._final_path.name,
+            url=url,
+            date=capture.date,
+            status=response.status,
+            mime=mime_of(content_type),
+            payload_digest=response_member.payload_digest,
+            request=req_loc,
+            response=resp_loc,
+            metadata=meta_loc,
+        )
+        self._roll_if_full()
+        return location
+
+    def write_resource(
+        self, url: str, body: bytes, content_type: str, date: datetime | None = None
+    ) -> tuple[str, RecordLocation]:
+        """Write a ``resource`` record (content not fetched over HTTP); return its file name and location."""
+        return self._write_standalone("resource", url, body, content_type, date)
+
+    def write_metadata(
+        self, url: str, fields: Mapping[str, str], date: datetime | None = None
+    ) -> tuple[str, RecordLocation]:
+        """Write a standalone ``metadata`` record of warc-fields about ``url``; return file and location."""
+        body = "".join(f"{key}: {_field_value(value)}\r\n" for key, value in fields.items()).encode("utf-8")
+        return self._write_standalone("metadata", url, body, "application/warc-fields", date)
+
+    def _write_standalone(
+        self, record_type: str, url: str, body: bytes, content_type: str, date: datetime | None
+    ) -> tuple[str, RecordLocation]:
+        """Write one record not tied to a fetch, then roll over if the file is full."""
+        self._ensure_open()
+        assert self._final_path is not None
+        filename = self._final_path.name
+        member = self._fields_member(
+            record_type,
+            url,
+            body,
+            [
+                ("WARC-Type", record_type),
+                ("WARC-Record-ID", self.id_factory()),
+                ("WARC-Date", warc_date(date or self.clock())),
+                ("WARC-Target-URI", url),
+                ("WARC-Warcinfo-ID", self._warcinfo_id),
+                ("Content-Type", content_type),
+            ],
+        )
+        (location,) = self._write_members([member])
+        self._roll_if_full()
+        return filename, location

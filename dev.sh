@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The project's two entry points on a fresh machine (only python3, pip and apt assumed):
+#   ./dev.sh demo   install, then crawl the offline Blogger replica into output/ and print a summary
+#   ./dev.sh test   install, then run the whole test suite
+# Each creates (or refreshes) its own virtualenv in .venv and installs the system tools the tests use.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=${VENV:-.venv}
+PY="$VENV/bin/python"
+# Debian packages the project uses: wget and curl drive the replica in tests and benchmarks.
+SYSTEM_PACKAGES=(wget curl)
+
+log() { printf '[dev.sh] %s\n' "$*" >&2; }
+
+apt_install() {
+    if ! command -v apt-get >/dev/null 2>&1; then
+        log "missing $*, and apt-get is not available: install them by hand"; return 1
+    fi
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    log "installing Debian packages: $*"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_system() {
+    local missing=()
+    for pkg in "${SYSTEM_PACKAGES[@]}"; do
+        command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then missing+=(python3-venv); fi
+    if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+ensure_venv() {
+    local stamp="$VENV/.installed" want
+    want=$(cat pyproject.toml | sha1sum | cut -d' ' -f1)
+    if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+    log "creating the virtualenv in $VENV"
+    python3 -m venv "$VENV"
+    "$PY" -m pip install --quiet --upgrade pip
+    "$PY" -m pip install --quiet -e ".[test]"
+    echo "$want" > "$stamp"
+}
+
+case "${1:-}" in
+    demo)
+        shift; ensure_system; ensure_venv
+        exec "$PY" -m archiver demo "$@"
+        ;;
+    test)
+        shift; ensure_system; ensure_venv
+        exec "$PY" -m pytest "$@"
+        ;;
+    *)
+        echo "usage: ./dev.sh demo|test [ARGS...]" >&2; exit 2
+        ;;
+esac
