@@ -6,11 +6,14 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 BLOG_HOST = "gongminziyoulianmeng.blogspot.com"
 BLOG_URL = f"https://{BLOG_HOST}/"

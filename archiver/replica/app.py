@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from archiver.replica import assets, feeds, html, sitemaps
 from archiver.replica.assets_urls import ASSET_HOSTS
-from archiver.replica.content import Blog
 from archiver.replica.site import Page, Site, Theme
+
+if TYPE_CHECKING:
+    from archiver.replica.content import Blog
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class ReplicaApp:
             return self._blog_page(self.site, req.path, query)
         if host == self.blog.host:  # a blog moved to a custom domain redirects its blogspot address
             return Page.redirect(f"https://{self.blog_host}{suffix}")
+        if host == "www.blogger.com" and req.path.startswith("/feeds/"):  # feeds by blog id, e.g. rel=next
+            return feeds.render(self.site, req.path, query) or _google_404(req.path)
         if host in ASSET_HOSTS or host.endswith(".bp.blogspot.com"):
             page = assets.render(self.blog, host, req.path, query)
             return page or _google_404(req.path)
@@ -80,8 +85,12 @@ class ReplicaApp:
         for render in (sitemaps.render, feeds.render, html.render):
             page = render(site, path, query)
             if page is not None:
-                if render is html.render and not path.endswith(".html"):
-                    page.framing = "chunked"  # Blogger streams listing pages; post pages carry a length
+                if render is html.render:
+                    post = site.blog.by_path.get(path)
+                    if page.last_modified is None and page.status == 200:
+                        page.last_modified = post.updated if post is not None else site.blog.updated
+                    if post is None:
+                        page.framing = "chunked"  # Blogger streams listing pages; post pages carry a length
                 return page
         return html.not_found(site)
 

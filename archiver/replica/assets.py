@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from archiver.replica import assets_urls as au
 from archiver.replica.content import Blog, Image, decode_image_ident
 from archiver.replica.site import Page
 
-_ASSET_TIME = datetime(2015, 6, 1, tzinfo=timezone.utc)  # Last-Modified of the static bundles
+_ASSET_TIME = datetime(2015, 6, 1, tzinfo=UTC)  # Last-Modified of the static bundles
 _IMAGE_HEADERS = [("Cache-Control", "public, max-age=86400, no-transform"), ("Access-Control-Allow-Origin", "*"),
                   ("Timing-Allow-Origin", "*")]
 
@@ -128,6 +128,8 @@ def _static_assets() -> dict[str, tuple[str, bytes]]:
         au.ICON_WRENCH: ("image/png", png(18, 18, 13)),
         au.ICON_EDIT: ("image/gif", _gif1x1()),
         au.ICON_EMAIL: ("image/gif", _gif1x1()),
+        au.AVATAR_DEFAULT: ("image/gif", _gif1x1()),
+        au.AVATAR_BLANK: ("image/gif", _gif1x1()),
         au.CONTEMPO_HEADER: ("image/png", png(1600, 400, 14)),
     }
     return {url.split("://", 1)[1]: value for url, value in out.items()}

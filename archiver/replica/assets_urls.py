@@ -5,7 +5,7 @@ from __future__ import annotations
 # Hosts that Blogger serves page requisites from; the replica answers for all of them.
 IMAGE_HOSTS = ("1.bp.blogspot.com", "2.bp.blogspot.com", "3.bp.blogspot.com", "4.bp.blogspot.com",
                "blogger.googleusercontent.com")
-ASSET_HOSTS = ("www.blogger.com", "resources.blogblog.com", "www.blogblog.com", *IMAGE_HOSTS)
+ASSET_HOSTS = ("www.blogger.com", "resources.blogblog.com", "www.blogblog.com", "img1.blogblog.com", *IMAGE_HOSTS)
 
 CLASSIC_CSS = "https://www.blogger.com/static/v1/widgets/2975350028-css_bundle_v2.css"
 CLASSIC_JS = "https://www.blogger.com/static/v1/widgets/1601900224-widgets.js"
@@ -18,6 +18,8 @@ ICON_WRENCH = "https://resources.blogblog.com/img/icon18_wrench_allbkg.png"
 ICON_EDIT = "https://resources.blogblog.com/img/icon18_edit_allbkg.gif"
 ICON_EMAIL = "https://resources.blogblog.com/img/icon18_email.gif"
 CONTEMPO_HEADER = "https://blogger.googleusercontent.com/img/b/R29vZ2xl/AVvXsEhContempoHeader/s1600/header.png"
+AVATAR_DEFAULT = "https://img1.blogblog.com/img/b16-rounded.gif"  # feed author avatars
+AVATAR_BLANK = "https://img1.blogblog.com/img/blank.gif"
 FAVICON_PATH = "/favicon.ico"  # on the blog host itself
 
 

@@ -18,9 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from archiver.replica import seeds
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 DEFAULT_BLOG_NAME = "gongminziyoulianmeng"
 BLOG_TITLE = "公民自由联盟 Coalition for Citizens Rights"
@@ -406,9 +409,8 @@ class Blog:
                     local += timedelta(minutes=1)
                 taken_minutes.add(local)
                 posts.append(self._generated_post(1_000_000 * state + k, rng, local, used_ids))
-        posts = [self._apply_states(p) for p in posts]
-        posts = [p for p in posts if p is not None]
-        return self._assign_paths(posts)
+        kept = [changed for p in posts if (changed := self._apply_states(p)) is not None]
+        return self._assign_paths(kept)
 
     def _unique_id(self, rng: random.Random, used: set[str]) -> str:
         while True:
@@ -417,7 +419,7 @@ class Blog:
                 used.add(candidate)
                 return candidate
 
-    def _seed_post(self, index: int, seed: dict[str, object], used_ids: set[str]) -> Post:
+    def _seed_post(self, index: int, seed: Mapping[str, object], used_ids: set[str]) -> Post:
         rng = _rng(self.name, "seed", seed["key"])
         published = localize(datetime.fromisoformat(str(seed["local"]))) + timedelta(milliseconds=1)
         updated = published + timedelta(minutes=rng.randrange(3, 40), seconds=rng.randrange(60),
@@ -669,7 +671,7 @@ def _body(blog_name: str, post: Post) -> Body:
         blocks.append(Block("p", f"更新({'2017年1月' if state == 1 else '2017年7月'}):{cause_zh}仍被关押。"
                                  "我们将继续举行集会。"))
     jump = 1 if rng.random() < 0.12 else None
-    style = rng.choice(("br", "p", "p", "div"))
+    style: Literal["br", "p", "div"] = rng.choice(("br", "p", "p", "div"))
     return Body(blocks=tuple(blocks), jump_after=jump, attendees_en=en_names, attendees_zh=zh_names,
                 style=style)
 

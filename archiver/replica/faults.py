@@ -43,7 +43,7 @@ class FaultPlan:
         for item in filter(None, (part.strip() for part in text.split(","))):
             name, _, value = item.partition("=")
             if name == "repeat":
-                plan.repeat = _number(int, value, item)
+                plan.repeat = int(_number(int, value, item))
                 continue
             if name == "seed":
                 plan.seed = value
@@ -54,7 +54,7 @@ class FaultPlan:
             rate = _number(float, value, item) if value else 0.1
             if not 0 <= rate <= 1:
                 raise ConfigError(f"--faults: rate for {name} must be between 0 and 1, got {value}")
-            plan.rates[name] = rate  # type: ignore[index]
+            plan.rates[name] = rate
         if sum(plan.rates.values()) > 1:
             raise ConfigError(f"--faults: rates add up to more than 1 in {spec!r}")
         return plan

@@ -18,10 +18,9 @@ import ssl
 import struct
 import time
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from email.utils import format_datetime, formatdate, parsedate_to_datetime
 from http import HTTPStatus
-from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from archiver.replica.app import ReplicaApp, Request
@@ -31,6 +30,8 @@ from archiver.replica.site import Page
 from archiver.replica.tls import server_context
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from archiver.replica.site import Theme
 
 logger = logging.getLogger(__name__)
@@ -193,7 +194,10 @@ class ReplicaServer:
             scheme, rest = target.split("://", 1)
             authority, _, path_query = rest.partition("/")
             path, _, query = ("/" + path_query).partition("?")
-            host = authority.rsplit("@", 1)[-1].split(":")[0].lower()
+            authority = authority.rsplit("@", 1)[-1].lower()
+            host = authority.split(":")[0]
+            if host in ("127.0.0.1", "localhost") and not self.app.knows(host):  # absolute-form to ourselves
+                return Request(method, scheme, host, path, query, "direct", direct_base=f"{scheme}://{authority}")
             return Request(method, scheme, host, path, query, "proxy")
         path, _, query = target.partition("?")
         host_header = (_header(headers, "host") or "").lower()
@@ -266,7 +270,7 @@ class ReplicaServer:
             etag = f'W/"{hashlib.sha1(body).hexdigest()[:20]}"'
             head += [("Expires", now), ("Cache-Control", "private, max-age=0"), ("ETag", etag)]
             if page.last_modified is not None:
-                head.append(("Last-Modified", format_datetime(page.last_modified.astimezone(timezone.utc), usegmt=True)))
+                head.append(("Last-Modified", format_datetime(page.last_modified.astimezone(UTC), usegmt=True)))
             if _not_modified(headers, etag, page):
                 return 304, [h for h in head if h[0] != "Content-Type"], b"", False
         head += [("X-Content-Type-Options", "nosniff"), ("X-XSS-Protection", "1; mode=block"), ("Server", "GSE")]

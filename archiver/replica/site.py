@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
-from archiver.replica.content import Blog, Post
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from archiver.replica.content import Blog, Post
 
 Theme = Literal["classic", "contempo"]
 THEMES: tuple[Theme, ...] = ("classic", "contempo")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 
 # Wildcards cover any blog name (*.blogspot.com) and the numbered image hosts (*.bp.blogspot.com).
 DEFAULT_NAMES = ("*.blogspot.com", "*.bp.blogspot.com", "www.blogger.com", "resources.blogblog.com",
-                 "www.blogblog.com", "blogger.googleusercontent.com", "localhost")
+                 "www.blogblog.com", "img1.blogblog.com", "blogger.googleusercontent.com", "localhost")
 
 
 def _name(common: str) -> x509.Name:
@@ -29,7 +29,7 @@ def _name(common: str) -> x509.Name:
 
 def make_certificates(extra_names: tuple[str, ...] = ()) -> tuple[bytes, bytes, bytes]:
     """Return (CA certificate PEM, leaf certificate chain PEM, leaf key PEM)."""
-    now = datetime.now(timezone.utc) - timedelta(days=1)
+    now = datetime.now(UTC) - timedelta(days=1)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("blogspot-archiver replica CA")
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)

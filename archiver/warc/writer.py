@@ -112,14 +112,6 @@ def _field_value(value: str) -> str:
     return " ".join(value.splitlines()).strip()
 
 
-def _local_ip(hostname: str) -> str | None:
-    """Return the address this host name resolves to locally, or None."""
-    try:
-        return socket.gethostbyname(hostname)
-    except OSError:
-        return None
-
-
 class _VerbatimHead(StatusAndHeaders):  # type: ignore[misc]  # warcio is untyped
     """HTTP status line and headers that warcio writes byte for byte instead of re-serialising them."""
 
@@ -223,10 +215,7 @@ class WarcFileWriter:
             "conformsTo": CONFORMS_TO,
             "hostname": self.hostname,
         }
-        if "ip" not in given:
-            ip = _local_ip(self.hostname)
-            if ip:
-                fields["ip"] = ip
+        # no "ip" lookup: resolving our own host name could send a DNS query off the machine
         fields.update(given)
         return {key: _field_value(value) for key, value in fields.items() if value}
 
