@@ -5,13 +5,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import re
+import subprocess
 import sys
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from archiver import __version__
 from archiver.errors import ArchiverError, ConfigError
 
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
 logger = logging.getLogger("archiver")
+
+DEFAULT_BLOG_URL = "https://gongminziyoulianmeng.blogspot.com/"
+_SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
 def _positive_int(text: str) -> int:
@@ -56,7 +68,8 @@ def _add_blog_args(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="archiver", description="Archive Blogger blogs into WARC files and JSON records.")
+    parser = argparse.ArgumentParser(prog="archiver",
+                                     description="Archive Blogger blogs into WARC files and JSON records.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -88,7 +101,47 @@ def build_parser() -> argparse.ArgumentParser:
     truth.add_argument("--base", default=None, metavar="URL",
                        help="origin of the URLs in the output (default https://NAME.blogspot.com)")
     truth.set_defaults(func=_replica_truth)
+
+    _add_crawl_parser(commands)
+    _add_demo_parser(commands)
     return parser
+
+
+def _add_crawl_parser(commands: Any) -> None:
+    from archiver.profiles import DEFAULT_PROFILE, PROFILES
+
+    crawl = commands.add_parser(
+        "crawl", help="archive Blogger blogs into WARC files (the same as `scrapy crawl blogspot -a url=URL`)",
+        description="Crawl each blog into OUTPUT/<host>/<crawl-id>/: warc/, index.cdxj, crawl.log, stats.json, "
+                    "summary.txt, and job/ (Scrapy's JOBDIR, for --resume).")
+    crawl.add_argument("urls", nargs="*", metavar="URL", default=[DEFAULT_BLOG_URL],
+                       help=f"blog home page (*.blogspot.com or a custom domain; default {DEFAULT_BLOG_URL})")
+    crawl.add_argument("-o", "--output", type=Path, default=None, metavar="DIR",
+                       help="root output folder (default: output/, setting ARCHIVER_OUTPUT_DIR)")
+    crawl.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
+                       help="polite (default: for real blogs) or local (no delays: the replica, tests, benchmarks)")
+    crawl.add_argument("--contact", default=os.environ.get("ARCHIVER_CONTACT") or None, metavar="URL_OR_EMAIL",
+                       help="how site owners can reach the operator; goes into the User-Agent and warcinfo "
+                            "(default: environment variable ARCHIVER_CONTACT)")
+    crawl.add_argument("--ignore-robots", action="store_true",
+                       help="do not obey robots.txt (for an organisation archiving its own blog: this also "
+                            "fetches label pages and the /search pager that blogspot's robots.txt forbids)")
+    crawl.add_argument("--mobile", action="store_true", help="also archive the ?m=1 mobile pages")
+    crawl.add_argument("--resume", type=Path, default=None, metavar="CRAWL_DIR",
+                       help="continue an interrupted crawl in its folder (OUTPUT/<host>/<crawl-id>)")
+    crawl.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                       help="set any Scrapy or ARCHIVER_* setting, as `scrapy crawl -s` does (repeatable)")
+    crawl.set_defaults(func=_crawl, scrapy_logging=True)
+
+
+def _add_demo_parser(commands: Any) -> None:
+    demo = commands.add_parser("demo", help="crawl the offline replica of the blog into output/ and print a summary")
+    demo.add_argument("--posts", type=_positive_int, default=200, metavar="N",
+                      help="posts in the replica (default 200)")
+    demo.add_argument("--theme", choices=("classic", "contempo"), default="classic", help="replica theme")
+    demo.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
+                      help="root output folder (default output/)")
+    demo.set_defaults(func=_demo)
 
 
 def _replica_serve(args: argparse.Namespace) -> int:
@@ -116,11 +169,132 @@ def _replica_truth(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_setting(item: str) -> tuple[str, str]:
+    """Split a ``-s NAME=VALUE`` argument; raises ConfigError naming the bad item."""
+    name, sep, value = item.partition("=")
+    name = name.strip()
+    if not sep or not _SETTING_NAME.match(name):
+        raise ConfigError(f"-s {item!r}: expected NAME=VALUE with an upper-case setting name, "
+                          "e.g. -s DOWNLOAD_DELAY=2")
+    return name, value
+
+
+def crawl_settings(args: argparse.Namespace) -> Settings:
+    """Project defaults, then the profile, then the flags, then every ``-s``, all with priority cmdline."""
+    from scrapy.settings import Settings
+
+    from archiver.profiles import profile
+
+    settings = Settings()
+    settings.setmodule("archiver.settings", priority="project")
+    settings.setdict(profile(args.profile), priority="cmdline")
+    if args.output is not None:
+        settings.set("ARCHIVER_OUTPUT_DIR", str(args.output), priority="cmdline")
+    if args.contact:
+        settings.set("ARCHIVER_CONTACT", args.contact, priority="cmdline")
+    if args.ignore_robots:
+        settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
+    if args.mobile:
+        settings.set("ARCHIVER_DISCOVERY_MOBILE", True, priority="cmdline")
+    if args.verbose:
+        settings.set("LOG_LEVEL", "DEBUG", priority="cmdline")
+    for item in args.settings:
+        name, value = parse_setting(item)
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def _crawl_dir(settings: Settings, home: str, resume: Path | None) -> Path:
+    """The crawl's folder: the resumed one, ARCHIVER_CRAWL_DIR, or OUTPUT/<host>/<crawl id>."""
+    if resume is not None:
+        if not resume.is_dir():
+            raise ConfigError(f"--resume {resume}: no such crawl folder")
+        return resume
+    if settings.get("ARCHIVER_CRAWL_DIR"):
+        return Path(settings.get("ARCHIVER_CRAWL_DIR"))
+    host = home.split("/")[2]
+    crawl_id = settings.get("ARCHIVER_CRAWL_ID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output") / host / crawl_id
+
+
+def _crawl(args: argparse.Namespace) -> int:
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from archiver.blogger.urls import blog_home
+
+    homes = [blog_home(url) for url in args.urls]
+    if args.resume is not None and len(homes) != 1:
+        raise ConfigError("--resume continues one crawl: give exactly one URL")
+    settings = crawl_settings(args)
+    crawl_dirs = [_crawl_dir(settings, home, args.resume) for home in homes]
+    process = AsyncCrawlerProcess(settings)  # installs the reactor: only once the arguments are known good
+    crawlers = []
+    for url, crawl_dir in zip(args.urls, crawl_dirs, strict=True):
+        crawler = process.create_crawler("blogspot")
+        crawler.settings.set("ARCHIVER_CRAWL_DIR", str(crawl_dir), priority="cmdline")
+        crawler.settings.set("ARCHIVER_CRAWL_ID", crawl_dir.name, priority="cmdline")
+        if not crawler.settings.get("JOBDIR"):
+            crawler.settings.set("JOBDIR", str(crawl_dir / "job"), priority="cmdline")
+        process.crawl(crawler, url=url)
+        crawlers.append((crawler, crawl_dir))
+    process.start()
+    status = 0
+    for crawler, crawl_dir in crawlers:
+        summary = crawl_dir / "summary.txt"
+        if summary.exists() and settings.get("LOG_LEVEL") not in ("DEBUG", "INFO"):
+            sys.stdout.write(summary.read_text(encoding="utf-8"))
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        if reason != "finished":
+            seed = getattr(crawler.spider, "start_url", "?")
+            print(f"archiver: crawl of {seed} ended: {reason}", file=sys.stderr)
+            status = 1
+    return status
+
+
+def _drain(stream: Any) -> None:
+    for _ in stream:
+        pass
+
+
+def _demo(args: argparse.Namespace) -> int:
+    cmd = [sys.executable, "-u", "-m", "archiver", "replica", "serve", "--port", "0", "--posts", str(args.posts),
+           "--theme", args.theme]
+    replica = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert replica.stdout is not None
+        proxy = None
+        for line in replica.stdout:
+            match = re.search(r"replica listening on http://(127\.0\.0\.1:\d+)/", line)
+            if match:
+                proxy = f"http://{match.group(1)}"
+                break
+        if proxy is None:
+            raise ArchiverError("the replica did not start: " + " ".join(cmd))
+        threading.Thread(target=_drain, args=(replica.stdout,), daemon=True).start()
+        print(f"archiver demo: replica of {DEFAULT_BLOG_URL} ({args.posts} posts) at {proxy}", flush=True)
+        env = dict(os.environ)
+        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+            env[name] = proxy
+        for name in ("no_proxy", "NO_PROXY"):
+            env[name] = ""
+        crawl = [sys.executable, "-m", "archiver", "crawl", DEFAULT_BLOG_URL, "--profile", "local",
+                 "--output", str(args.output)]
+        return subprocess.call(crawl, env=env)
+    finally:
+        replica.terminate()
+        try:
+            replica.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            replica.kill()
+            replica.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "scrapy_logging", False):  # Scrapy installs its own root handler for crawls
+        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args))
     except ArchiverError as exc:

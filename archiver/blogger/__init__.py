@@ -1,0 +1,3 @@
+"""Blogger site rules without Scrapy: URL canonicalisation, classification, scope and link discovery."""
+
+from __future__ import annotations

@@ -1,0 +1,257 @@
+"""Find the URLs a fetched Blogger resource points to: links, page requisites, feed pages, sitemaps.
+
+Pure functions over bytes (no Scrapy, no network): HTML pages (lxml), Atom/RSS feeds, sitemaps, CSS
+``url(...)``/``@import`` and robots.txt ``Sitemap:`` lines. Every URL comes back absolute, resolved against
+the document (and its ``<base href>``), without its fragment, in document order and without duplicates.
+Nothing is filtered by scope here: the caller decides what to fetch, and everything found is an outlink.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urldefrag, urljoin
+
+from lxml import etree
+from lxml import html as lxml_html
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+logger = logging.getLogger(__name__)
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+THR = "{http://purl.org/syndication/thread/1.0}"
+SITEMAP_PAGE_SIZE = 150  # URLs on one Blogger sitemap page (sitemap.xml?page=N)
+
+_CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<url>[^'")]*?)(?P=q)\s*\)""", re.I)
+_CSS_IMPORT = re.compile(r"""@import\s+(?P<q>['"])(?P<url>[^'"]+)(?P=q)""", re.I)
+_SKIP_SCHEMES = ("javascript:", "mailto:", "data:", "about:", "tel:", "blob:")
+_REQUISITE_RELS = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "image_src",
+                             "mask-icon", "manifest"})
+_BLOGGER_MARKERS = (b"_WidgetManager", b"content='blogger' name='generator'", b'content="blogger" name="generator"',
+                    b"www.blogger.com/static/", b"tag:blogger.com,1999:blog-")
+_BLOG_ID = re.compile(rb"(?:targetBlogID=|blogId['\"]?\s*[:=]\s*['\"]?|blog-|blogID=)(\d{6,25})")
+_SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I | re.M)
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """What one document points to, split by how a crawler uses it."""
+
+    links: tuple[str, ...] = ()  # navigation: anchors, alternates, sitemap <loc>s, feed entries
+    requisites: tuple[str, ...] = ()  # what the document needs to display: images, CSS, JS, icons, fonts
+    next_page: str | None = None  # a feed's rel=next
+    comment_feeds: tuple[str, ...] = ()  # per-post comment feeds of feed entries that have comments
+    sitemaps: tuple[str, ...] = ()  # child sitemaps of a sitemap index, or robots.txt Sitemap: lines
+    url_count: int = 0  # <url> entries of a sitemap page, entries of a feed page
+    blog_id: str | None = None
+    is_blogger: bool = False
+
+    @property
+    def outlinks(self) -> list[str]:
+        """Every URL found, once, in a stable order (for the WARC metadata record)."""
+        seen = dict.fromkeys(
+            [*self.links, *self.requisites, *([self.next_page] if self.next_page else []),
+             *self.comment_feeds, *self.sitemaps]
+        )
+        return list(seen)
+
+
+@dataclass
+class _Collector:
+    base: str
+    links: list[str] = field(default_factory=list)
+    requisites: list[str] = field(default_factory=list)
+
+    def resolve(self, raw: str | None) -> str | None:
+        """Absolute URL without fragment, or None for empty, script and data references."""
+        if raw is None:
+            return None
+        value = raw.strip()
+        if not value or value.startswith("#") or value.lower().startswith(_SKIP_SCHEMES):
+            return None
+        try:
+            absolute = urljoin(self.base, value)
+        except ValueError:
+            return None
+        absolute = urldefrag(absolute)[0]
+        return absolute if absolute.startswith(("http://", "https://")) else None
+
+    def link(self, raw: str | None) -> None:
+        url = self.resolve(raw)
+        if url:
+            self.links.append(url)
+
+    def requisite(self, raw: str | None) -> None:
+        url = self.resolve(raw)
+        if url:
+            self.requisites.append(url)
+
+
+def _unique(urls: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(urls))
+
+
+def _srcset(value: str) -> list[str]:
+    """The URLs of an ``srcset`` attribute (``a.jpg 1x, b.jpg 2x``)."""
+    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
+
+
+def css_urls(base: str, text: str) -> list[str]:
+    """Absolute URLs referenced from CSS by ``url(...)`` and ``@import "..."``, in order, once each."""
+    collector = _Collector(base)
+    for match in _CSS_IMPORT.finditer(text):
+        collector.requisite(match.group("url"))
+    for match in _CSS_URL.finditer(text):
+        collector.requisite(match.group("url"))
+    return list(_unique(collector.requisites))
+
+
+def is_blogger(body: bytes) -> bool:
+    """Tell whether a document carries Blogger's fingerprints (widget manager, generator, static bundles)."""
+    return any(marker in body for marker in _BLOGGER_MARKERS)
+
+
+def blog_id(body: bytes) -> str | None:
+    """The numeric Blogger blog id named in a page or feed, or None."""
+    match = _BLOG_ID.search(body)
+    return match.group(1).decode("ascii") if match else None
+
+
+def html_links(url: str, body: bytes, encoding: str | None = None) -> Discovered:
+    """Links and page requisites of an HTML page."""
+    try:
+        parser = lxml_html.HTMLParser(encoding=encoding) if encoding else None
+        doc = lxml_html.document_fromstring(body, parser=parser)
+    except (etree.ParserError, ValueError, LookupError) as exc:
+        logger.debug("Cannot parse HTML of %s: %s", url, exc)
+        return Discovered(is_blogger=is_blogger(body))
+    bases = doc.xpath("//base/@href")
+    collector = _Collector(urljoin(url, str(bases[0]).strip()) if bases else url)
+    for element in doc.iter(etree.Element):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        get = element.get
+        if tag in ("a", "area"):
+            collector.link(get("href"))
+        elif tag == "link":
+            rels = set((get("rel") or "").lower().split())
+            if rels & _REQUISITE_RELS:
+                collector.requisite(get("href"))
+            else:
+                collector.link(get("href"))
+        elif tag in ("img", "source", "input", "embed", "track", "audio", "video"):
+            if tag != "input" or (get("type") or "").lower() == "image":
+                collector.requisite(get("src"))
+            for candidate in _srcset(get("srcset") or ""):
+                collector.requisite(candidate)
+            collector.requisite(get("poster"))
+        elif tag in ("script", "iframe", "frame"):
+            collector.requisite(get("src"))
+        elif tag == "object":
+            collector.requisite(get("data"))
+        elif tag == "style" and element.text:
+            collector.requisites.extend(css_urls(collector.base, element.text))
+        background = get("background")
+        if background:
+            collector.requisite(background)
+        style = get("style")
+        if style and "url(" in style:
+            collector.requisites.extend(css_urls(collector.base, style))
+    return Discovered(links=_unique(collector.links), requisites=_unique(collector.requisites),
+                      blog_id=blog_id(body), is_blogger=is_blogger(body))
+
+
+def _xml_root(body: bytes) -> etree._Element | None:
+    try:
+        root = etree.fromstring(body, parser=_XML_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    return root
+
+
+def feed_links(url: str, body: bytes) -> Discovered:
+    """Entry pages, the next page and per-post comment feeds (with comments) of an Atom or RSS feed."""
+    root = _xml_root(body)
+    if root is None:
+        return Discovered()
+    collector = _Collector(url)
+    next_page: str | None = None
+    comment_feeds: list[str] = []
+    entries = 0
+    if root.tag == f"{ATOM}feed":
+        for link in root.findall(f"{ATOM}link"):
+            rel = link.get("rel")
+            if rel == "next":
+                next_page = collector.resolve(link.get("href"))
+            elif rel == "alternate":
+                collector.link(link.get("href"))
+        for entry in root.iter(f"{ATOM}entry"):
+            entries += 1
+            total_text = entry.findtext(f"{THR}total")
+            for link in entry.findall(f"{ATOM}link"):
+                rel, kind = link.get("rel"), link.get("type") or ""
+                if rel == "alternate":
+                    collector.link(link.get("href"))
+                elif rel == "replies" and "atom" in kind:
+                    total = int(total_text) if total_text and total_text.strip().isdigit() else None
+                    feed = collector.resolve(link.get("href"))
+                    if feed and (total is None or total > 0):
+                        comment_feeds.append(feed)
+    else:
+        for item in root.iter("item"):
+            entries += 1
+            collector.link(item.findtext("link"))
+        for channel_link in root.findall("channel/link"):
+            collector.link(channel_link.text)
+    return Discovered(links=_unique(collector.links), next_page=next_page, comment_feeds=_unique(comment_feeds),
+                      url_count=entries, blog_id=blog_id(body), is_blogger=is_blogger(body))
+
+
+def sitemap_links(url: str, body: bytes) -> Discovered:
+    """The pages of a ``<urlset>`` or the child sitemaps of a ``<sitemapindex>``."""
+    root = _xml_root(body)
+    if root is None:
+        return Discovered()
+    collector = _Collector(url)
+    locs = [el.text for el in root.iter() if isinstance(el.tag, str) and (el.tag == "loc" or el.tag.endswith("}loc"))]
+    for loc in locs:
+        collector.link(loc)
+    if root.tag.endswith("sitemapindex"):
+        return Discovered(sitemaps=_unique(collector.links))
+    return Discovered(links=_unique(collector.links), url_count=len(locs))
+
+
+def robots_sitemaps(url: str, text: str) -> Discovered:
+    """The ``Sitemap:`` lines of a robots.txt."""
+    collector = _Collector(url)
+    for match in _SITEMAP_LINE.finditer(text):
+        collector.link(match.group(1))
+    return Discovered(sitemaps=_unique(collector.links))
+
+
+def _charset(content_type: str) -> str | None:
+    match = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.I)
+    return match.group(1) if match else None
+
+
+def extract(url: str, content_type: str, body: bytes) -> Discovered:
+    """Dispatch on the media type (and the URL for robots.txt and sitemaps) to the right extractor."""
+    mime = content_type.split(";", 1)[0].strip().lower()
+    charset = _charset(content_type)
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    if path.endswith("/robots.txt"):
+        return robots_sitemaps(url, body.decode(charset or "utf-8", errors="replace"))
+    if mime in ("text/html", "application/xhtml+xml"):
+        return html_links(url, body, charset)
+    if mime == "text/css":
+        return Discovered(requisites=tuple(css_urls(url, body.decode(charset or "utf-8", errors="replace"))))
+    if mime in ("application/atom+xml", "application/rss+xml", "application/xml", "text/xml"):
+        head = body[:2048]
+        if b"<urlset" in head or b"<sitemapindex" in head:
+            return sitemap_links(url, body)
+        return feed_links(url, body)
+    return Discovered()

@@ -1,0 +1,163 @@
+"""The end-of-crawl report: ``stats.json`` and a readable ``summary.txt`` (settings ARCHIVER_REPORT_*)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archiver import signals as archiver_signals
+from archiver.extensions.progress import human_bytes
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+    from archiver.warc import CaptureLocation, MendResult
+
+logger = logging.getLogger(__name__)
+
+STATS_NAME = "stats.json"
+SUMMARY_NAME = "summary.txt"
+
+_PAGE_KINDS = ("home", "post", "page", "archive_year", "archive_month", "archive_day", "label", "search", "other")
+_REQUISITE_KINDS = ("image", "css", "js", "icon", "font", "asset")
+_STRUCTURE_KINDS = ("robots", "sitemap", "feed", "comment_feed")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+def _counts(counts: dict[str, int], kinds: tuple[str, ...]) -> str:
+    parts = [f"{kind} {counts[kind]}" for kind in kinds if counts.get(kind)]
+    return ", ".join(parts) or "none"
+
+
+def summarise(stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: float, files: list[str],
+              mended: list[str]) -> dict[str, Any]:
+    """The figures of a finished crawl, as a dict (the ``summary`` part of stats.json)."""
+    fetched = _by_prefix(stats, "archiver/fetched/")
+    failed = _by_prefix(stats, "archiver/failed/")
+    http_errors = {status: count for status, count in _by_prefix(stats, "downloader/response_status_count/").items()
+                   if int(status) >= 400}
+    return {
+        "seed": seed,
+        "crawl_dir": crawl_dir,
+        "finish_reason": stats.get("finish_reason"),
+        "duration_s": round(duration_s, 3),
+        "posts_found": int(stats.get("archiver/posts/found", 0)),
+        "posts_archived": fetched.get("post", 0),
+        "pages": sum(fetched.get(kind, 0) for kind in _PAGE_KINDS),
+        "requisites": sum(fetched.get(kind, 0) for kind in _REQUISITE_KINDS),
+        "structure": sum(fetched.get(kind, 0) for kind in _STRUCTURE_KINDS),
+        "fetched_by_kind": fetched,
+        "responses": int(stats.get("response_received_count", 0)),
+        "bytes_received": int(stats.get("downloader/response_bytes", 0)),
+        "http_errors": http_errors,
+        "failed_fetches": failed,
+        "robots_precluded": int(stats.get("archiver/precluded/robots", 0)),
+        "warc_files": files,
+        "warc_records": int(stats.get("archiver/warc/records", 0)),
+        "warc_bytes": int(stats.get("archiver/warc/bytes", 0)),
+        "mended_files": mended,
+    }
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    """The summary as lines a person reads at the end of a crawl."""
+    fetched = summary["fetched_by_kind"]
+    failed = summary["failed_fetches"]
+    errors = ", ".join(f"{name} {count}" for name, count in failed.items()) or "none"
+    http = ", ".join(f"{status}: {count}" for status, count in summary["http_errors"].items()) or "none"
+    lines = [
+        f"Crawl of {summary['seed']}: {summary['finish_reason']} in {summary['duration_s']:.1f} s",
+        f"  posts       {summary['posts_found']} found, {summary['posts_archived']} archived",
+        f"  pages       {summary['pages']} ({_counts(fetched, _PAGE_KINDS)})",
+        f"  structure   {summary['structure']} ({_counts(fetched, _STRUCTURE_KINDS)})",
+        f"  requisites  {summary['requisites']} ({_counts(fetched, _REQUISITE_KINDS)})",
+        f"  received    {summary['responses']} responses, {human_bytes(summary['bytes_received'])}",
+        f"  errors      failed fetches: {errors}; HTTP errors: {http}; "
+        f"robots.txt precluded: {summary['robots_precluded']}",
+        f"  WARC        {len(summary['warc_files'])} files, {summary['warc_records']} records, "
+        f"{human_bytes(summary['warc_bytes'])}",
+    ]
+    if summary["mended_files"]:
+        lines.append(f"  mended      {', '.join(summary['mended_files'])} (left by an interrupted crawl)")
+    lines.append(f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt)")
+    lines.extend(f"    {name}" for name in summary["warc_files"])
+    return "\n".join(lines) + "\n"
+
+
+class CrawlReportExtension:
+    """Write CRAWL_DIR/stats.json and CRAWL_DIR/summary.txt, and log the summary, once the engine stops.
+
+    Reads ARCHIVER_REPORT_ENABLED and ARCHIVER_CRAWL_DIR.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        """Read the settings once."""
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVER_REPORT_ENABLED"):
+            raise NotConfigured("ARCHIVER_REPORT_ENABLED is false")
+        crawl_dir = settings.get("ARCHIVER_CRAWL_DIR")
+        if not crawl_dir:
+            raise NotConfigured("ARCHIVER_CRAWL_DIR is not set")
+        self.crawler = crawler
+        self.crawl_dir = Path(crawl_dir)
+        self.started = time.monotonic()
+        self.files: list[str] = []
+        self.mended: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the extension and connect it to the crawl's signals."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.capture_written, signal=archiver_signals.capture_written)
+        crawler.signals.connect(extension.warcs_mended, signal=archiver_signals.warcs_mended)
+        # after spider_closed, when the WARC files have their final names and the stats are complete
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Start the clock."""
+        self.started = time.monotonic()
+
+    def capture_written(self, location: CaptureLocation, **_: Any) -> None:
+        """Remember which WARC files this run wrote."""
+        if location.filename not in self.files:
+            self.files.append(location.filename)
+
+    def warcs_mended(self, results: list[MendResult], **_: Any) -> None:
+        """Remember which files were mended at start."""
+        self.mended.extend(r.original.name for r in results)
+
+    def engine_stopped(self) -> None:
+        """Write stats.json and summary.txt, and log the summary."""
+        stats: dict[str, Any] = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
+        summary = summarise(stats, seed=getattr(self.crawler.spider, "start_url", "?"), crawl_dir=str(self.crawl_dir),
+                            duration_s=time.monotonic() - self.started, files=self.files, mended=self.mended)
+        text = summary_text(summary)
+        self.crawl_dir.mkdir(parents=True, exist_ok=True)
+        document = {"summary": summary, "stats": {k: _json_value(v) for k, v in sorted(stats.items())}}
+        (self.crawl_dir / STATS_NAME).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                                                 encoding="utf-8")
+        (self.crawl_dir / SUMMARY_NAME).write_text(text, encoding="utf-8")
+        logger.info("Crawl summary:\n%s", text.rstrip())

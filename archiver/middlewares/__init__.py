@@ -1,0 +1,3 @@
+"""Scrapy downloader middlewares: crawl scope, WARC recording, the crawl log."""
+
+from __future__ import annotations

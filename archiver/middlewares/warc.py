@@ -1,0 +1,222 @@
+"""Record raw Scrapy responses into WARC files through ``archiver.warc`` (settings ARCHIVER_WARC_*)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+
+from archiver import __version__
+from archiver import signals as archiver_signals
+from archiver.blogger.discover import Discovered, extract
+from archiver.httputil import DecodeError, decode_content, header_codings
+from archiver.middlewares.timing import fetch_timing, stamp_headers_received
+from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcError, WarcFileWriter, mend_directory
+from archiver.warc.writer import new_record_id, utc_now
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+    from typing import Self
+
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.settings import Settings
+
+    from archiver.warc import CaptureLocation
+
+logger = logging.getLogger(__name__)
+
+DISCOVERED_KEY = "archiver_discovered"
+DONT_ARCHIVE_KEY = "archiver_dont_archive"
+#: request headers that never reach the origin server (the proxy consumes them)
+_NOT_SENT_TO_ORIGIN = frozenset({b"proxy-authorization", b"proxy-connection"})
+#: Scrapy response flags that mean the body was cut, and the WARC-Truncated reason for each
+_TRUNCATION_FLAGS = {"dataloss": "disconnect", "partial": "unspecified"}
+
+
+def _header_pairs(headers: Any, skip: frozenset[bytes] = frozenset()) -> list[tuple[bytes, bytes]]:
+    """Scrapy ``Headers`` as ordered (name, value) pairs, one pair per value (repeated headers kept)."""
+    return [(name, value) for name, values in headers.items() for value in values if name.lower() not in skip]
+
+
+def captured_request(request: Request) -> CapturedRequest:
+    """The request as the origin received it: no proxy credentials; the WARC layer adds Host, origin-form."""
+    return CapturedRequest(request.method, request.url, _header_pairs(request.headers, _NOT_SENT_TO_ORIGIN),
+                           request.body or b"")
+
+
+def captured_response(response: Response) -> CapturedResponse:
+    """The response as received: still content-encoded body, real protocol and peer address."""
+    truncated = next((_TRUNCATION_FLAGS[f] for f in response.flags if f in _TRUNCATION_FLAGS), None)
+    ip = str(response.ip_address) if response.ip_address is not None else None
+    return CapturedResponse(status=response.status, protocol=response.protocol, headers=_header_pairs(response.headers),
+                            body=response.body, ip_address=ip, truncated=truncated)
+
+
+def discover_raw(request: Request, response: Response) -> Discovered | None:
+    """Links of a raw (still content-encoded) response: decode a copy to read it; None when unreadable."""
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    if not content_type or not response.body:
+        return None
+    try:
+        body = decode_content(response.body, header_codings(response.headers.getlist(b"Content-Encoding")))
+    except DecodeError as exc:
+        logger.debug("Cannot read links of %s: %s", request.url, exc)
+        return None
+    return extract(request.url, content_type, body)
+
+
+class WarcRecorderMiddleware:
+    """Write request, response and metadata records of every download to rolling WARC files.
+
+    Reads ARCHIVER_WARC_ENABLED, ARCHIVER_WARC_DIR, ARCHIVER_WARC_PREFIX, ARCHIVER_WARC_MAX_SIZE,
+    ARCHIVER_WARC_FSYNC, ARCHIVER_WARC_MEND_ON_START, and for warcinfo ARCHIVER_CONTACT, ARCHIVER_CRAWL_ID,
+    ARCHIVER_PROFILE, ROBOTSTXT_OBEY, USER_AGENT and the politeness settings. Placed at 950 it sees every
+    response before decompression, redirects and the HTTP cache; responses flagged ``cached`` and requests
+    with ``archiver_dont_archive`` in meta are not recorded. Counts ``archiver/warc/records``,
+    ``archiver/warc/bytes``, ``archiver/warc/files``.
+    """
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        id_factory: Callable[[], str] = new_record_id,
+    ) -> None:
+        """Read the settings once and prepare (not open) the writer."""
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVER_WARC_ENABLED"):
+            raise NotConfigured("ARCHIVER_WARC_ENABLED is false")
+        directory = settings.get("ARCHIVER_WARC_DIR")
+        if not directory:
+            raise NotConfigured("ARCHIVER_WARC_DIR is not set")
+        max_size = settings.getint("ARCHIVER_WARC_MAX_SIZE")
+        if max_size <= 0:
+            raise NotConfigured(f"ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes, got {max_size}")
+        self.crawler = crawler
+        self.directory = Path(directory)
+        self.mend_on_start = settings.getbool("ARCHIVER_WARC_MEND_ON_START")
+        blog_host = getattr(crawler.spider, "blog_host", None)
+        prefix = settings.get("ARCHIVER_WARC_PREFIX") or blog_host or "archiver"
+        self.writer = WarcFileWriter(self.directory, prefix, max_size=max_size,
+                                     warcinfo=warcinfo_fields(settings, crawler.spider), clock=clock,
+                                     id_factory=id_factory, fsync=settings.getbool("ARCHIVER_WARC_FSYNC"))
+        self.files: set[str] = set()
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the middleware and connect it to the crawl's signals."""
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(stamp_headers_received, signal=signals.headers_received)
+        return middleware
+
+    @property
+    def stats(self) -> Any:
+        """The crawler's stats collector."""
+        return self.crawler.stats
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Mend ``.open`` files left by a killed crawl in the WARC directory, and report them."""
+        if not self.mend_on_start or not self.directory.is_dir():
+            return
+        try:
+            results = mend_directory(self.directory)
+        except WarcError as exc:
+            logger.error("Cannot mend the WARC files in %s: %s", self.directory, exc)
+            self.stats.inc_value("archiver/warc/mend_errors")
+            return
+        for result in results:
+            logger.warning("Mended %s left by an interrupted crawl: kept %d records, cut %d bytes -> %s",
+                           result.original.name, result.records_kept, result.bytes_cut,
+                           result.path.name if result.path else "removed (nothing complete)")
+        if results:
+            self.stats.set_value("archiver/warc/mended", len(results))
+            self.crawler.signals.send_catch_log(signal=archiver_signals.warcs_mended, results=results)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Close the current file, renaming it from ``.open`` to its final name."""
+        try:
+            self.writer.close()
+        except OSError as exc:
+            logger.error("Cannot close WARC file %s: %s", self.writer.current_path, exc)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Record the exchange, share the links found with the spider, and pass the response on."""
+        if "cached" in response.flags or request.meta.get(DONT_ARCHIVE_KEY) or self.failed:
+            self.stats.inc_value("archiver/warc/skipped")
+            return response
+        discovered = discover_raw(request, response)
+        outlinks = discovered.outlinks if discovered is not None else []
+        location_header = response.headers.get(b"Location")
+        if 300 <= response.status < 400 and location_header:
+            outlinks = [urljoin(request.url, location_header.decode("latin-1").strip()), *outlinks]
+        if discovered is not None and 200 <= response.status < 300:
+            request.meta[DISCOVERED_KEY] = discovered
+        start, duration = fetch_timing(request)
+        capture = Capture(
+            request=captured_request(request),
+            response=captured_response(response),
+            date=start,
+            fetch_duration_s=duration,
+            outlinks=outlinks,
+            via=request.meta.get("archiver_via"),
+            hop=request.meta.get("archiver_hop"),
+        )
+        self._write(capture, request, response)
+        return response
+
+    def _write(self, capture: Capture, request: Request, response: Response) -> None:
+        """Write one capture, count it, announce it; on a write error stop the crawl rather than lose data."""
+        records_before, bytes_before = self.writer.records_written, self.writer.bytes_written
+        try:
+            location: CaptureLocation = self.writer.write_capture(capture)
+        except (WarcError, OSError) as exc:
+            self.failed = True
+            logger.error("Cannot write WARC records for %s, stopping the crawl: %s", request.url, exc, exc_info=True)
+            self.stats.inc_value("archiver/warc/errors")
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
+            return
+        self.stats.inc_value("archiver/warc/records", self.writer.records_written - records_before)
+        self.stats.inc_value("archiver/warc/bytes", self.writer.bytes_written - bytes_before)
+        if location.filename not in self.files:
+            self.files.add(location.filename)
+            self.stats.inc_value("archiver/warc/files")
+        self.crawler.signals.send_catch_log(signal=archiver_signals.capture_written, location=location,
+                                            request=request, response=response)
+
+
+def warcinfo_fields(settings: Settings, spider: Spider | None) -> dict[str, str]:
+    """The crawl's description for every warcinfo record: operator, robots policy, seed, settings."""
+    import scrapy
+
+    obey = settings.getbool("ROBOTSTXT_OBEY")
+    seed = getattr(spider, "start_url", None)
+    contact = settings.get("ARCHIVER_CONTACT") or ""
+    fields = {
+        "operator": contact,
+        "isPartOf": settings.get("ARCHIVER_CRAWL_ID") or "",
+        "description": f"Blogger blog archived by blogspot-archiver {__version__}" + (f" from {seed}" if seed else ""),
+        "robots": "obey" if obey else "ignore",
+        "http-header-user-agent": settings.get("USER_AGENT") or "",
+        "scrapy-version": scrapy.__version__,
+        "crawl-profile": settings.get("ARCHIVER_PROFILE") or "",
+        "crawl-settings": (
+            f"AUTOTHROTTLE_ENABLED={settings.getbool('AUTOTHROTTLE_ENABLED')} "
+            f"DOWNLOAD_DELAY={settings.getfloat('DOWNLOAD_DELAY')} "
+            f"CONCURRENT_REQUESTS_PER_DOMAIN={settings.getint('CONCURRENT_REQUESTS_PER_DOMAIN')} "
+            f"RETRY_TIMES={settings.getint('RETRY_TIMES')} "
+            f"ARCHIVER_WARC_MAX_SIZE={settings.getint('ARCHIVER_WARC_MAX_SIZE')}"
+        ),
+    }
+    return {key: value for key, value in fields.items() if value}

@@ -1,0 +1,143 @@
+"""Link and requisite extraction of archiver.blogger.discover on small hand-written documents."""
+
+from __future__ import annotations
+
+from archiver.blogger.discover import (
+    css_urls,
+    extract,
+    feed_links,
+    html_links,
+    robots_sitemaps,
+    sitemap_links,
+)
+
+BASE = "https://name.blogspot.com/2013/09/post.html"
+
+HTML = b"""<!DOCTYPE html><html><head>
+<meta content='blogger' name='generator'/>
+<link href='https://www.blogger.com/static/v1/widgets/1-css_bundle_v2.css' rel='stylesheet' type='text/css'/>
+<link rel="icon" href="/favicon.ico"/>
+<link rel="alternate" type="application/atom+xml" href="https://name.blogspot.com/feeds/posts/default"/>
+<style>body { background: url("https://resources.blogblog.com/tile.png") repeat-x; }</style>
+<script src="https://www.blogger.com/static/v1/widgets/2-widgets.js"></script>
+</head><body>
+<a href="/2013/09/other.html#more">other</a>
+<a href="javascript:void(0)">toggle</a><a href="mailto:x@y.org">mail</a><a href="#top">top</a>
+<a href="http://www.cfcr2008.org/">old site</a>
+<a href="https://2.bp.blogspot.com/-A/B/C/D/s1600/x.png" imageanchor="1">
+  <img src="https://2.bp.blogspot.com/-A/B/C/D/s400/x.png" srcset="a.png 1x, b.png 2x"/></a>
+<div style="background-image: url(/img/bg.gif)"></div>
+<iframe src="https://www.blogger.com/navbar.g?targetBlogID=6708796347548417155"></iframe>
+</body></html>"""
+
+
+def test_html_links_and_requisites() -> None:
+    found = html_links(BASE, HTML)
+    assert found.links == (
+        "https://name.blogspot.com/feeds/posts/default",
+        "https://name.blogspot.com/2013/09/other.html",
+        "http://www.cfcr2008.org/",
+        "https://2.bp.blogspot.com/-A/B/C/D/s1600/x.png",
+    )
+    assert found.requisites == (
+        "https://www.blogger.com/static/v1/widgets/1-css_bundle_v2.css",
+        "https://name.blogspot.com/favicon.ico",
+        "https://resources.blogblog.com/tile.png",
+        "https://www.blogger.com/static/v1/widgets/2-widgets.js",
+        "https://2.bp.blogspot.com/-A/B/C/D/s400/x.png",
+        "https://name.blogspot.com/2013/09/a.png",
+        "https://name.blogspot.com/2013/09/b.png",
+        "https://name.blogspot.com/img/bg.gif",
+        "https://www.blogger.com/navbar.g?targetBlogID=6708796347548417155",
+    )
+    assert found.is_blogger
+    assert found.blog_id == "6708796347548417155"
+    assert "http://www.cfcr2008.org/" in found.outlinks
+
+
+def test_html_base_href_is_honoured() -> None:
+    found = html_links(BASE, b"<html><head><base href='https://cdn.example.org/x/'></head>"
+                             b"<body><a href='y.html'>y</a></body></html>")
+    assert found.links == ("https://cdn.example.org/x/y.html",)
+    assert not found.is_blogger
+
+
+def test_empty_or_broken_html_gives_nothing() -> None:
+    assert html_links(BASE, b"").links == ()
+
+
+FEED = b"""<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom'
+ xmlns:thr='http://purl.org/syndication/thread/1.0'>
+<id>tag:blogger.com,1999:blog-6708796347548417155</id>
+<link rel='alternate' type='text/html' href='https://name.blogspot.com/'/>
+<link rel='next' type='application/atom+xml'
+ href='https://www.blogger.com/feeds/6708796347548417155/posts/default?start-index=3&amp;max-results=2'/>
+<entry><id>tag:blogger.com,1999:blog-6708796347548417155.post-1</id>
+ <link rel='replies' type='application/atom+xml' href='https://name.blogspot.com/feeds/1/comments/default'/>
+ <link rel='replies' type='text/html' href='https://www.blogger.com/comment.g?blogID=6708796347548417155&amp;postID=1'/>
+ <link rel='alternate' type='text/html' href='https://name.blogspot.com/2016/06/a.html'/>
+ <thr:total>2</thr:total></entry>
+<entry><id>tag:blogger.com,1999:blog-6708796347548417155.post-2</id>
+ <link rel='replies' type='application/atom+xml' href='https://name.blogspot.com/feeds/2/comments/default'/>
+ <link rel='alternate' type='text/html' href='https://name.blogspot.com/2016/05/b.html'/>
+ <thr:total>0</thr:total></entry>
+</feed>"""
+
+
+def test_feed_links() -> None:
+    found = feed_links("https://name.blogspot.com/feeds/posts/default?max-results=2", FEED)
+    assert found.links == ("https://name.blogspot.com/", "https://name.blogspot.com/2016/06/a.html",
+                           "https://name.blogspot.com/2016/05/b.html")
+    assert found.next_page == (
+        "https://www.blogger.com/feeds/6708796347548417155/posts/default?start-index=3&max-results=2"
+    )
+    assert found.comment_feeds == ("https://name.blogspot.com/feeds/1/comments/default",)  # not the one with 0
+    assert found.url_count == 2
+    assert found.blog_id == "6708796347548417155"
+
+
+def test_rss_items() -> None:
+    rss = b"<rss><channel><link>https://name.blogspot.com/</link><item><link>https://name.blogspot.com/2016/06/a.html</link></item></channel></rss>"
+    assert feed_links("https://name.blogspot.com/feeds/posts/default?alt=rss", rss).links == (
+        "https://name.blogspot.com/2016/06/a.html", "https://name.blogspot.com/")
+
+
+def test_sitemap_index_and_page() -> None:
+    index = (b"<?xml version='1.0' encoding='UTF-8'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+             b"<sitemap><loc>https://name.blogspot.com/sitemap.xml?page=1</loc></sitemap>"
+             b"<sitemap><loc>https://name.blogspot.com/sitemap.xml?page=2</loc></sitemap></sitemapindex>")
+    found = sitemap_links("https://name.blogspot.com/sitemap.xml", index)
+    assert found.sitemaps == ("https://name.blogspot.com/sitemap.xml?page=1", "https://name.blogspot.com/sitemap.xml?page=2")
+    assert found.links == ()
+    page = (b"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>https://name.blogspot.com/2016/06/a.html"
+            b"</loc><lastmod>2016-06-17T18:30:14Z</lastmod></url></urlset>")
+    found = sitemap_links("https://name.blogspot.com/sitemap.xml?page=1", page)
+    assert found.links == ("https://name.blogspot.com/2016/06/a.html",)
+    assert found.url_count == 1
+
+
+def test_robots_sitemap_lines() -> None:
+    text = "User-agent: *\nDisallow: /search\nAllow: /\n\nSitemap: https://name.blogspot.com/sitemap.xml\n"
+    assert robots_sitemaps("https://name.blogspot.com/robots.txt", text).sitemaps == (
+        "https://name.blogspot.com/sitemap.xml",)
+
+
+def test_css_urls() -> None:
+    css = """@import "print.css"; body { background: #fff url(img/tile.png) repeat-x; }
+    .a { background: url('data:image/png;base64,AAAA'); } .b { src: url( "/fonts/x.woff2" ) }"""
+    assert css_urls("https://www.blogblog.com/1kt/simple/bundle.css", css) == [
+        "https://www.blogblog.com/1kt/simple/print.css",
+        "https://www.blogblog.com/1kt/simple/img/tile.png",
+        "https://www.blogblog.com/fonts/x.woff2",
+    ]
+
+
+def test_extract_dispatches_on_media_type() -> None:
+    assert extract(BASE, "text/html; charset=UTF-8", HTML).is_blogger
+    assert extract("https://name.blogspot.com/feeds/posts/default", "application/atom+xml; charset=UTF-8",
+                   FEED).next_page
+    assert extract("https://x.org/a.css", "text/css", b"a{background:url(b.png)}").requisites == (
+        "https://x.org/b.png",)
+    assert extract("https://name.blogspot.com/robots.txt", "text/plain",
+                   b"Sitemap: https://name.blogspot.com/sitemap.xml").sitemaps
+    assert extract("https://x.org/a.png", "image/png", b"\x89PNG").outlinks == []

@@ -1,0 +1,64 @@
+"""The `archiver crawl` command line: flags onto settings, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from archiver.cli import build_parser, crawl_settings, main, parse_setting
+
+
+def settings_for(*argv: str):  # type: ignore[no-untyped-def]
+    return crawl_settings(build_parser().parse_args(["crawl", *argv]))
+
+
+def test_defaults_are_polite() -> None:
+    settings = settings_for()
+    assert settings.getbool("ROBOTSTXT_OBEY")
+    assert settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.get("ARCHIVER_PROFILE") == "polite"
+    assert "blogspot-archiver/" in settings.get("USER_AGENT")
+    assert settings["DOWNLOADER_MIDDLEWARES"]["archiver.middlewares.warc.WarcRecorderMiddleware"] == 950
+
+
+def test_profile_flags_and_settings_override_in_order() -> None:
+    settings = settings_for("--profile", "local", "--ignore-robots", "--contact", "https://example.org/contact",
+                            "--mobile", "-o", "/tmp/out", "-s", "DOWNLOAD_DELAY=0.5",
+                            "-s", "ARCHIVER_WARC_MAX_SIZE=1000")
+    assert not settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert not settings.getbool("ROBOTSTXT_OBEY")
+    assert settings.getfloat("DOWNLOAD_DELAY") == 0.5  # -s wins over the profile
+    assert settings.getint("ARCHIVER_WARC_MAX_SIZE") == 1000
+    assert settings.get("ARCHIVER_CONTACT") == "https://example.org/contact"
+    assert settings.getbool("ARCHIVER_DISCOVERY_MOBILE")
+    assert settings.get("ARCHIVER_OUTPUT_DIR") == "/tmp/out"
+    assert settings.getpriority("DOWNLOAD_DELAY") == settings.getpriority("ROBOTSTXT_OBEY")
+
+
+def test_contact_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHIVER_CONTACT", "mailto:archivist@example.org")
+    assert settings_for().get("ARCHIVER_CONTACT") == "mailto:archivist@example.org"
+
+
+@pytest.mark.parametrize("item", ["DOWNLOAD_DELAY", "=1", "download_delay=1", "BAD NAME=1"])
+def test_bad_setting_is_named(item: str) -> None:
+    with pytest.raises(Exception, match="expected NAME=VALUE") as info:
+        parse_setting(item)
+    assert repr(item) in str(info.value)
+
+
+def test_main_reports_a_bad_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["crawl", "ftp://gongminziyoulianmeng.blogspot.com/"]) == 1
+    err = capsys.readouterr().err
+    assert "UrlError" in err
+    assert "'ftp://gongminziyoulianmeng.blogspot.com/' is not a blog URL" in err
+
+
+def test_main_reports_a_bad_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["crawl", "-s", "NOVALUE"]) == 1
+    assert "ConfigError: -s 'NOVALUE'" in capsys.readouterr().err
+
+
+def test_resume_needs_an_existing_folder(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "nope"
+    assert main(["crawl", "--resume", str(missing)]) == 1
+    assert f"--resume {missing}: no such crawl folder" in capsys.readouterr().err

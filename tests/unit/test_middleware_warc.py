@@ -1,0 +1,219 @@
+"""WarcRecorderMiddleware and the other Scrapy components, built with get_crawler + build_from_crawler."""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.spiders import Spider
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+from warcio.archiveiterator import ArchiveIterator
+
+import archiver.settings
+from archiver.blogger.discover import Discovered
+from archiver.extensions.cdxj import CdxjIndexExtension
+from archiver.extensions.report import CrawlReportExtension
+from archiver.middlewares.crawllog import CrawlLogMiddleware, failure_code
+from archiver.middlewares.scope import ScopeMiddleware
+from archiver.middlewares.warc import DISCOVERED_KEY, WarcRecorderMiddleware
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+HOST = "gongminziyoulianmeng.blogspot.com"
+URL = f"https://{HOST}/2013/09/post.html?a=1"
+HTML = (b"<html><head><meta content='blogger' name='generator'/></head><body>"
+        b"<a href='http://www.cfcr2008.org/'>old</a><img src='https://1.bp.blogspot.com/-a/b/c/d/s400/x.png'/>"
+        b"</body></html>")
+
+
+def project_settings(**overrides: Any) -> dict[str, Any]:
+    """The project's defaults (archiver/settings.py) plus overrides, as a settings dict."""
+    values = {name: getattr(archiver.settings, name) for name in dir(archiver.settings) if name.isupper()}
+    values.update(overrides)
+    return values
+
+
+def make_middleware(tmp_path: Path, **overrides: Any) -> WarcRecorderMiddleware:
+    crawler = get_crawler(Spider, project_settings(ARCHIVER_WARC_DIR=str(tmp_path / "warc"), **overrides))
+    return build_from_crawler(WarcRecorderMiddleware, crawler)
+
+
+def make_response(request: Request, body: bytes = HTML, *, status: int = 200,
+                  headers: dict[str, Any] | None = None, flags: list[str] | None = None) -> Response:
+    return Response(request.url, status=status, body=body, request=request, flags=flags or [],
+                    headers=headers if headers is not None else {"Content-Type": "text/html; charset=UTF-8"},
+                    ip_address=ipaddress.ip_address("127.0.0.1"), protocol="HTTP/1.1")
+
+
+def records(tmp_path: Path) -> list[tuple[Any, bytes, Any]]:
+    """(WARC headers, raw content stream bytes, HTTP headers) of every record of every file written."""
+    out = []
+    for path in sorted((tmp_path / "warc").glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream, check_digests=True):
+                body = record.raw_stream.read()
+                out.append((record.rec_headers, body, record.http_headers))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"ARCHIVER_WARC_ENABLED": False}, "ARCHIVER_WARC_ENABLED is false"),
+        ({"ARCHIVER_WARC_DIR": ""}, "ARCHIVER_WARC_DIR is not set"),
+        ({"ARCHIVER_WARC_MAX_SIZE": 0}, "ARCHIVER_WARC_MAX_SIZE must be a positive"),
+    ],
+)
+def test_not_configured(overrides: dict[str, Any], message: str) -> None:
+    crawler = get_crawler(Spider, project_settings(**{"ARCHIVER_WARC_DIR": "/tmp/unused", **overrides}))
+    with pytest.raises(NotConfigured, match=message):
+        build_from_crawler(WarcRecorderMiddleware, crawler)
+
+
+def test_gzip_response_is_recorded_still_gzip(tmp_path: Path) -> None:
+    middleware = make_middleware(tmp_path)
+    request = Request(URL, headers={"Accept-Encoding": "gzip, deflate", "Proxy-Authorization": "Basic c2VjcmV0",
+                                    "User-Agent": "blogspot-archiver/test"},
+                      meta={"archiver_via": f"https://{HOST}/", "archiver_hop": "L"})
+    compressed = gzip.compress(HTML)
+    response = make_response(request, compressed, headers={"Content-Type": "text/html; charset=UTF-8",
+                                                           "Content-Encoding": "gzip", "Set-Cookie": ["a=1", "b=2"]})
+    assert middleware.process_response(request, response) is response
+    middleware.spider_closed(middleware.crawler.spider, "finished")
+
+    found = request.meta[DISCOVERED_KEY]
+    assert isinstance(found, Discovered)
+    assert "http://www.cfcr2008.org/" in found.outlinks
+
+    (info, _, _), (req, req_body, req_http), (resp, resp_body, resp_http), (meta, meta_body, _) = records(tmp_path)
+    assert info.get_header("WARC-Type") == "warcinfo"
+    assert req.get_header("WARC-Type") == "request"
+    assert resp.get_header("WARC-Concurrent-To") == req.get_header("WARC-Record-ID")
+    assert req.get_header("WARC-Concurrent-To") == resp.get_header("WARC-Record-ID")
+    assert resp.get_header("WARC-Target-URI") == URL
+    assert resp.get_header("WARC-IP-Address") == "127.0.0.1"
+    # the request as the origin saw it: origin-form, Host, no proxy credentials
+    assert req_http.protocol == "GET"
+    assert req_http.statusline == "/2013/09/post.html?a=1 HTTP/1.1"
+    assert req_http.get_header("Host") == HOST
+    assert req_http.get_header("Proxy-Authorization") is None
+    assert req_http.get_header("User-Agent") == "blogspot-archiver/test"
+    # the body as received: gzip, with a true Content-Length and both cookies
+    assert resp_body.startswith(b"\x1f\x8b")
+    assert gzip.decompress(resp_body) == HTML
+    assert resp_http.get_header("Content-Encoding") == "gzip"
+    assert resp_http.get_header("Content-Length") == str(len(compressed))
+    assert resp_http.statusline == "200 OK"
+    assert [v for k, v in resp_http.headers if k.lower() == "set-cookie"] == ["a=1", "b=2"]
+    assert meta.get_header("WARC-Type") == "metadata"
+    assert b"outlink: http://www.cfcr2008.org/ L" in meta_body
+    assert f"via: https://{HOST}/".encode() in meta_body
+
+    stats = middleware.crawler.stats
+    assert stats.get_value("archiver/warc/records") == 4  # warcinfo + request + response + metadata
+    assert stats.get_value("archiver/warc/files") == 1
+    assert stats.get_value("archiver/warc/bytes") == sum(p.stat().st_size for p in (tmp_path / "warc").iterdir())
+
+
+def test_cached_and_opted_out_responses_are_not_recorded(tmp_path: Path) -> None:
+    middleware = make_middleware(tmp_path)
+    request = Request(URL)
+    middleware.process_response(request, make_response(request, flags=["cached"]))
+    opted_out = Request(URL, meta={"archiver_dont_archive": True})
+    middleware.process_response(opted_out, make_response(opted_out))
+    middleware.spider_closed(middleware.crawler.spider, "finished")
+    assert records(tmp_path) == []
+    assert middleware.crawler.stats.get_value("archiver/warc/skipped") == 2
+
+
+def test_redirect_is_recorded_with_its_location_as_outlink(tmp_path: Path) -> None:
+    middleware = make_middleware(tmp_path)
+    request = Request(f"http://{HOST}/")
+    response = make_response(request, b"moved", status=301,
+                             headers={"Location": f"https://{HOST}/", "Content-Type": "text/html"})
+    middleware.process_response(request, response)
+    middleware.spider_closed(middleware.crawler.spider, "finished")
+    (_, resp, meta) = records(tmp_path)[1:]
+    assert resp[2].statusline == "301 Moved Permanently"
+    assert f"outlink: https://{HOST}/ L".encode() in meta[1]
+    assert DISCOVERED_KEY not in request.meta
+
+
+def test_dataloss_is_marked_truncated(tmp_path: Path) -> None:
+    middleware = make_middleware(tmp_path)
+    request = Request(URL)
+    middleware.process_response(request, make_response(request, HTML[:20], flags=["dataloss"]))
+    middleware.spider_closed(middleware.crawler.spider, "finished")
+    response = records(tmp_path)[2]
+    assert response[0].get_header("WARC-Truncated") == "disconnect"
+
+
+def test_killed_crawl_is_mended_on_start(tmp_path: Path) -> None:
+    first = make_middleware(tmp_path)
+    request = Request(URL)
+    first.process_response(request, make_response(request))
+    first.writer.abandon()  # what a kill leaves: an .open file
+    assert list((tmp_path / "warc").glob("*.open"))
+    second = make_middleware(tmp_path)
+    second.spider_opened(second.crawler.spider)
+    assert not list((tmp_path / "warc").glob("*.open"))
+    assert second.crawler.stats.get_value("archiver/warc/mended") == 1
+
+
+def test_scope_middleware_follows_the_spider_hosts() -> None:
+    crawler = get_crawler(Spider, project_settings())
+    crawler.spider = Spider("x")
+    crawler.spider.blog_hosts = {HOST}  # type: ignore[attr-defined]
+    scope = build_from_crawler(ScopeMiddleware, crawler)
+    scope.process_request(Request(URL))
+    scope.process_request(Request("https://www.blogger.com/robots.txt"))
+    scope.process_request(Request("https://custom.example.org/robots.txt"))
+    scope.process_request(Request("https://accounts.google.com/x", meta={"archiver_seed": True}))
+    with pytest.raises(IgnoreRequest):
+        scope.process_request(Request("https://accounts.google.com/ServiceLogin"))
+    with pytest.raises(IgnoreRequest):
+        scope.process_request(Request("https://www.blogger.com/comment.g?blogID=1"))
+    with pytest.raises(NotConfigured):
+        build_from_crawler(ScopeMiddleware, get_crawler(Spider, project_settings(ARCHIVER_SCOPE_ENABLED=False)))
+
+
+def test_crawl_log_lines(tmp_path: Path) -> None:
+    crawler = get_crawler(Spider, project_settings(ARCHIVER_CRAWL_DIR=str(tmp_path)))
+    log = build_from_crawler(CrawlLogMiddleware, crawler)
+    log.spider_opened(crawler.spider)
+    request = Request(URL, meta={"archiver_kind": "post", "archiver_hop": "L", "archiver_via": f"https://{HOST}/"})
+    log.process_response(request, make_response(request))
+    log.process_exception(Request(f"https://{HOST}/x.html"), TimeoutError("slow"))
+    log.process_exception(Request(f"https://{HOST}/search"), IgnoreRequest("Forbidden by robots.txt"))
+    log.spider_closed(crawler.spider, "finished")
+    lines = (tmp_path / "crawl.log").read_text().splitlines()
+    assert [line.split()[1] for line in lines] == ["200", "-4", "-9998"]
+    assert lines[0].split()[3:7] == [URL, "L", f"https://{HOST}/", "text/html"]
+    assert crawler.stats.get_value("archiver/fetched/post") == 1
+    assert crawler.stats.get_value("archiver/failed/TimeoutError") == 1
+    assert crawler.stats.get_value("archiver/precluded/robots") == 1
+    with pytest.raises(NotConfigured, match="ARCHIVER_CRAWL_DIR"):
+        build_from_crawler(CrawlLogMiddleware, get_crawler(Spider, project_settings()))
+
+
+def test_failure_codes() -> None:
+    from twisted.internet.error import ConnectionLost, DNSLookupError
+
+    assert failure_code(DNSLookupError()) == -1
+    assert failure_code(ConnectionLost()) == -3
+    assert failure_code(ValueError()) == -5
+    assert failure_code(IgnoreRequest("Forbidden by robots.txt")) == -9998
+    assert failure_code(IgnoreRequest("out of scope: https://x.org/robots.txt")) == -5000
+
+
+def test_extensions_need_a_crawl_dir() -> None:
+    for extension in (CdxjIndexExtension, CrawlReportExtension):
+        with pytest.raises(NotConfigured):
+            build_from_crawler(extension, get_crawler(Spider, project_settings()))
