@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("archiver")
 
 DEFAULT_BLOG_URL = "https://gongminziyoulianmeng.blogspot.com/"
+#: `archiver crawl` exit status when a crawl finished but gave up on some URLs (5xx or failed after retries)
+EXIT_INCOMPLETE = 3
 _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -104,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_crawl_parser(commands)
     _add_demo_parser(commands)
+    _add_package_parser(commands)
+    _add_extract_parser(commands)
     return parser
 
 
@@ -113,7 +117,11 @@ def _add_crawl_parser(commands: Any) -> None:
     crawl = commands.add_parser(
         "crawl", help="archive Blogger blogs into WARC files (the same as `scrapy crawl blogspot -a url=URL`)",
         description="Crawl each blog into OUTPUT/<host>/<crawl-id>/: warc/, index.cdxj, crawl.log, stats.json, "
-                    "summary.txt, and job/ (Scrapy's JOBDIR, for --resume).")
+                    "summary.txt, <host>-<crawl-id>.wacz, posts.jsonl and pages.jsonl (post records, also "
+                    "folded into OUTPUT/<host>/corpus/), and job/ (Scrapy's JOBDIR, for --resume).",
+        epilog=f"Exit status: 0 when every URL was archived; {EXIT_INCOMPLETE} when the crawl finished but gave up "
+               "on some URLs (a 5xx, 429 or failed fetch after its retries: see summary.txt and crawl.log); "
+               "1 when it did not finish (interrupted, WARC write error, not a Blogger blog, bad arguments).")
     crawl.add_argument("urls", nargs="*", metavar="URL", default=[DEFAULT_BLOG_URL],
                        help=f"blog home page (*.blogspot.com or a custom domain; default {DEFAULT_BLOG_URL})")
     crawl.add_argument("-o", "--output", type=Path, default=None, metavar="DIR",
@@ -142,6 +150,75 @@ def _add_demo_parser(commands: Any) -> None:
     demo.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
                       help="root output folder (default output/)")
     demo.set_defaults(func=_demo)
+
+
+def _add_package_parser(commands: Any) -> None:
+    package = commands.add_parser(
+        "package", help="package a crawl folder as a WACZ file (for ReplayWeb.page, pywb and other replay tools)",
+        description="Write the WARC files, CDXJ index, page lists and crawl log of CRAWL_DIR as one WACZ 1.1.1 "
+                    "file. A crawl writes CRAWL_DIR/<host>-<crawl id>.wacz by itself when it ends "
+                    "(setting ARCHIVER_WACZ_ENABLED); this command makes one on demand.")
+    package.add_argument("crawl_dir", type=Path, metavar="CRAWL_DIR",
+                         help="a crawl folder: OUTPUT/<host>/<crawl id>, holding warc/")
+    package.add_argument("-o", "--output", type=Path, default=None, metavar="FILE.wacz",
+                         help="where to write the package (default CRAWL_DIR/<host>-<crawl id>.wacz)")
+    package.set_defaults(func=_package)
+
+
+def _package(args: argparse.Namespace) -> int:
+    from archiver.extensions.progress import human_bytes
+    from archiver.warc.wacz import package_crawl
+
+    result = package_crawl(args.crawl_dir, args.output)
+    warcs = sum(1 for resource in result.resources if resource.path.startswith("archive/"))
+    print(f"{result.path}: {len(result.pages)} pages, {len(result.extra_pages)} extra pages, {warcs} WARC files, "
+          f"{human_bytes(result.size)}")
+    return 0
+
+
+def _add_extract_parser(commands: Any) -> None:
+    extract = commands.add_parser(
+        "extract", help="rebuild the post records (JSON Lines) from WARC files, offline",
+        description="Read every response record of the WARC files (or of the *.warc.gz / *.warc files under "
+                    "the folders given) and write one JSON record per post, exactly as a crawl writes "
+                    "CRAWL_DIR/posts.jsonl: `archiver extract CRAWL_DIR -o posts.jsonl` rebuilds that file byte "
+                    "for byte. Nothing is fetched.")
+    extract.add_argument("inputs", nargs="+", type=Path, metavar="WARC_OR_DIR", help="WARC files or folders")
+    extract.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                         help="where to write the post records (default: standard output)")
+    extract.add_argument("--pages", type=Path, default=None, metavar="FILE",
+                         help="also write the records of the blog's static pages (/p/...) to FILE")
+    extract.set_defaults(func=_extract)
+
+
+def _extract(args: argparse.Namespace) -> int:
+    import io
+    import time
+
+    from archiver.records import jsonl
+    from archiver.records.warcread import extract_warcs
+
+    started = time.monotonic()
+    result, read = extract_warcs(args.inputs)
+    if args.output is None or str(args.output) == "-":
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+        jsonl.write(result.posts, stream)
+        stream.flush()
+        stream.detach()
+    else:
+        jsonl.write_file(result.posts, args.output)
+    if args.pages is not None:
+        jsonl.write_file(result.pages, args.pages)
+    elapsed = time.monotonic() - started
+    dropped = "".join(f", {count} dropped ({why})" for why, count in sorted(result.dropped.items()))
+    print(f"archiver extract: {read.files} WARC files, {read.responses} responses, {len(result.posts)} posts, "
+          f"{len(result.pages)} static pages{dropped} in {elapsed:.1f} s "
+          f"({len(result.posts) / elapsed if elapsed else 0:.0f} posts/s)", file=sys.stderr)
+    if read.errors:
+        print(f"archiver extract: {read.errors} captures could not be extracted (see the messages above): "
+              + ", ".join(read.error_urls[:5]) + (" ..." if read.errors > 5 else ""), file=sys.stderr)
+        return 1
+    return 0
 
 
 def _replica_serve(args: argparse.Namespace) -> int:
@@ -243,11 +320,17 @@ def _crawl(args: argparse.Namespace) -> int:
         summary = crawl_dir / "summary.txt"
         if summary.exists() and settings.get("LOG_LEVEL") not in ("DEBUG", "INFO"):
             sys.stdout.write(summary.read_text(encoding="utf-8"))
-        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-        if reason != "finished":
-            seed = getattr(crawler.spider, "start_url", "?")
-            print(f"archiver: crawl of {seed} ended: {reason}", file=sys.stderr)
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        seed = getattr(crawler.spider, "start_url", "?")
+        gave_up = {key.rsplit("/", 1)[1]: count for key, count in stats.items() if key.startswith("archiver/gave_up/")}
+        if stats.get("finish_reason") != "finished":
+            print(f"archiver: crawl of {seed} ended: {stats.get('finish_reason')}", file=sys.stderr)
             status = 1
+        elif gave_up:
+            kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(gave_up.items()))
+            print(f"archiver: crawl of {seed} finished, but gave up on {sum(gave_up.values())} URLs ({kinds}); "
+                  f"every attempt is in {crawl_dir / 'crawl.log'}", file=sys.stderr)
+            status = status or EXIT_INCOMPLETE
     return status
 
 

@@ -22,6 +22,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "CONCURRENT_REQUESTS": 64,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
         "DOWNLOAD_TIMEOUT": 30,
+        # short waits between retries, long enough for the replica's Retry-After: 1
+        "ARCHIVER_RETRY_DELAY": 0.1,
+        "ARCHIVER_RETRY_MAX_DELAY": 2.0,
         "ARCHIVER_PROGRESS_INTERVAL": 2.0,
     },
 }

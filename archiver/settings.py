@@ -32,8 +32,16 @@ DOWNLOAD_TIMEOUT = 60
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# wait before retry n: the server's Retry-After, else ARCHIVER_RETRY_DELAY * 2**(n-1); never more than the max
+ARCHIVER_RETRY_DELAY = 2.0
+ARCHIVER_RETRY_MAX_DELAY = 60.0
 # a body cut short fails the download and is retried, rather than archived truncated
 DOWNLOAD_FAIL_ON_DATALOSS = True
+# Scrapy's HTTP/1.1 handler without Twisted's silent resend on a reused connection: every attempt is logged
+DOWNLOAD_HANDLERS = {
+    "http": "archiver.downloader.VisibleRetryHTTP11DownloadHandler",
+    "https": "archiver.downloader.VisibleRetryHTTP11DownloadHandler",
+}
 
 # --- engine -------------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -43,6 +51,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 0  # replaced by ARCHIVER_PROGRESS_*
 TELNETCONSOLE_ENABLED = False  # no listening port on an archiving machine
+REMOTE_CONTROL_ENABLED = False  # nor Scrapy 2.19's code-executing HTTP server (and its job file in ~)
 COOKIES_ENABLED = False  # Blogger needs none; requests stay the same from capture to capture
 # Certificates are not verified (Scrapy's default), which lets a crawl run through the replica's TLS proxy;
 # Blogger's real certificates are valid, and every response is archived with the address it came from.
@@ -52,12 +61,19 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.middlewares.scope.ScopeMiddleware": 60,
     # on the downloader side of HttpCompression (590), Redirect (600) and HttpCache (900): raw responses
     "archiver.middlewares.warc.WarcRecorderMiddleware": 950,
+    # retries below the recorder: an attempt that is retried is in crawl.log, never in the WARC
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "archiver.middlewares.retry.BackoffRetryMiddleware": 955,
     # closest to the downloader: one crawl.log line per attempt, failures included
     "archiver.middlewares.crawllog.CrawlLogMiddleware": 960,
 }
 EXTENSIONS = {
     "archiver.extensions.progress.ProgressExtension": 500,
     "archiver.extensions.cdxj.CdxjIndexExtension": 510,
+    # post records from every written capture; files written on spider_closed, before the report reads stats
+    "archiver.pipelines.records.PostRecordsExtension": 512,
+    # on engine_stopped, before the report (520), which lists the package it wrote
+    "archiver.extensions.wacz.WaczPackageExtension": 515,
     "archiver.extensions.report.CrawlReportExtension": 520,
 }
 
@@ -78,8 +94,7 @@ ARCHIVER_SCOPE_ENABLED = True
 ARCHIVER_SCOPE_ASSET_HOSTS = [
     "*.bp.blogspot.com",
     "blogger.googleusercontent.com",
-    "resources.blogblog.com",
-    "www.blogblog.com",
+    "*.blogblog.com",
     "www.blogger.com",
 ]
 
@@ -111,6 +126,19 @@ ARCHIVER_CRAWLLOG_ENABLED = True
 
 # --- ARCHIVER_CDXJ: index.cdxj of the crawl's WARCs -----------------------------------------------------
 ARCHIVER_CDXJ_ENABLED = True
+
+# --- ARCHIVER_WACZ: CRAWL_DIR/<host>-<crawl id>.wacz, the WACZ 1.1.1 package of the crawl ---------------
+ARCHIVER_WACZ_ENABLED = True
+
+# --- ARCHIVER_POSTS: JSON records of posts and static pages, extracted from the crawl's captures -----------
+ARCHIVER_POSTS_ENABLED = True
+# in the crawl folder: one record per post / per static page (byte-identical to `archiver extract CRAWL_DIR`)
+ARCHIVER_POSTS_FILE = "posts.jsonl"
+ARCHIVER_POSTS_PAGES_FILE = "pages.jsonl"
+# the blog's corpus: the latest record of every post any crawl saw (posts.jsonl and pages.jsonl there)
+ARCHIVER_POSTS_CORPUS_ENABLED = True
+# empty means OUTPUT_DIR/<blog host>/corpus
+ARCHIVER_POSTS_CORPUS_DIR = ""
 
 # --- ARCHIVER_REPORT: stats.json and summary.txt at the end ---------------------------------------------
 ARCHIVER_REPORT_ENABLED = True

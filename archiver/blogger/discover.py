@@ -8,6 +8,7 @@ Nothing is filtered by scope here: the caller decides what to fetch, and everyth
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ SITEMAP_PAGE_SIZE = 150  # URLs on one Blogger sitemap page (sitemap.xml?page=N)
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<url>[^'")]*?)(?P=q)\s*\)""", re.I)
 _CSS_IMPORT = re.compile(r"""@import\s+(?P<q>['"])(?P<url>[^'"]+)(?P=q)""", re.I)
 _SKIP_SCHEMES = ("javascript:", "mailto:", "data:", "about:", "tel:", "blob:")
+_SKIP_LENGTH = max(map(len, _SKIP_SCHEMES))
 _REQUISITE_RELS = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "image_src",
                              "mask-icon", "manifest"})
 _BLOGGER_MARKERS = (b"_WidgetManager", b"content='blogger' name='generator'", b'content="blogger" name="generator"',
@@ -72,14 +74,14 @@ class _Collector:
         if raw is None:
             return None
         value = raw.strip()
-        if not value or value.startswith("#") or value.lower().startswith(_SKIP_SCHEMES):
+        if not value or value.startswith("#") or value[:_SKIP_LENGTH].lower().startswith(_SKIP_SCHEMES):
             return None
-        try:
-            absolute = urljoin(self.base, value)
-        except ValueError:
-            return None
-        absolute = urldefrag(absolute)[0]
-        return absolute if absolute.startswith(("http://", "https://")) else None
+        scheme, sep, rest = value.partition("://")
+        if sep and scheme.lower() in ("http", "https") and rest[:1] not in ("", "/", "?", "#"):
+            # an absolute URL comes out the same on every page (urljoin looks only at the base's scheme):
+            # the links a blog repeats on every page are resolved once
+            return _resolve_absolute(self.base.partition(":")[0].lower(), value)
+        return _resolve(self.base, value)
 
     def link(self, raw: str | None) -> None:
         url = self.resolve(raw)
@@ -90,6 +92,20 @@ class _Collector:
         url = self.resolve(raw)
         if url:
             self.requisites.append(url)
+
+
+def _resolve(base: str, value: str) -> str | None:
+    try:
+        absolute = urljoin(base, value)
+    except ValueError:
+        return None
+    absolute = urldefrag(absolute)[0]
+    return absolute if absolute.startswith(("http://", "https://")) else None
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _resolve_absolute(base_scheme: str, value: str) -> str | None:
+    return _resolve(f"{base_scheme}://host/", value)
 
 
 def _unique(urls: Iterable[str]) -> tuple[str, ...]:

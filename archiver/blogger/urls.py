@@ -53,8 +53,8 @@ REQUISITE_KINDS: frozenset[str] = frozenset({"image", "css", "js", "icon", "font
 DEFAULT_ASSET_HOSTS: tuple[str, ...] = (
     "*.bp.blogspot.com",
     "blogger.googleusercontent.com",
-    "resources.blogblog.com",
-    "www.blogblog.com",
+    # Blogger's static files: resources. and www. (theme images, CSS), img1./img2. (stock comment avatars)
+    "*.blogblog.com",
     "www.blogger.com",
 )
 
@@ -217,7 +217,7 @@ def classify(url: str) -> Kind:
         return "other"
     if any(host_matches(host, p) for p in IMAGE_HOST_PATTERNS):
         return "image"
-    if host in ("www.blogger.com", "resources.blogblog.com", "www.blogblog.com"):
+    if host == "www.blogger.com" or host_matches(host, "*.blogblog.com"):
         if path.startswith("/feeds/"):
             return "comment_feed" if _COMMENT_FEED.match(path) else "feed"
         return _extension_kind(path) or ("asset" if host != "www.blogger.com" else "other")

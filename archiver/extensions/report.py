@@ -72,11 +72,32 @@ def summarise(stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: f
         "bytes_received": int(stats.get("downloader/response_bytes", 0)),
         "http_errors": http_errors,
         "failed_fetches": failed,
+        # attempts that were tried again (all in crawl.log, none in the WARC), and URLs given up after retries
+        "retries": int(stats.get("retry/count", 0)),
+        "retry_reasons": {reason.rsplit(".", 1)[-1]: count
+                          for reason, count in _by_prefix(stats, "retry/reason_count/").items()},
+        "gave_up": _by_prefix(stats, "archiver/gave_up/"),
         "robots_precluded": int(stats.get("archiver/precluded/robots", 0)),
         "warc_files": files,
         "warc_records": int(stats.get("archiver/warc/records", 0)),
         "warc_bytes": int(stats.get("archiver/warc/bytes", 0)),
         "mended_files": mended,
+        "wacz": stats.get("archiver/wacz/file"),
+        "wacz_bytes": int(stats.get("archiver/wacz/bytes", 0)),
+    }
+
+
+def add_earlier_runs(summary: dict[str, Any], previous: dict[str, Any]) -> None:
+    """Add ``all_runs`` to the summary of a resumed crawl: its figures summed with the earlier runs' ones."""
+    before = previous.get("all_runs") or {
+        "runs": 1, "posts_archived": int(previous.get("posts_archived", 0)),
+        "responses": int(previous.get("responses", 0)), "warc_files": list(previous.get("warc_files", [])),
+    }
+    summary["all_runs"] = {
+        "runs": int(before["runs"]) + 1,
+        "posts_archived": int(before["posts_archived"]) + summary["posts_archived"],
+        "responses": int(before["responses"]) + summary["responses"],
+        "warc_files": [*before["warc_files"], *(f for f in summary["warc_files"] if f not in before["warc_files"])],
     }
 
 
@@ -86,21 +107,35 @@ def summary_text(summary: dict[str, Any]) -> str:
     failed = summary["failed_fetches"]
     errors = ", ".join(f"{name} {count}" for name, count in failed.items()) or "none"
     http = ", ".join(f"{status}: {count}" for status, count in summary["http_errors"].items()) or "none"
+    gave_up = summary.get("gave_up") or {}
+    lost = (f"{sum(gave_up.values())} URLs (" + ", ".join(f"{kind} {n}" for kind, n in gave_up.items()) + ")"
+            if gave_up else "none")
+    reasons = ", ".join(f"{reason} {n}" for reason, n in (summary.get("retry_reasons") or {}).items())
     lines = [
         f"Crawl of {summary['seed']}: {summary['finish_reason']} in {summary['duration_s']:.1f} s",
         f"  posts       {summary['posts_found']} found, {summary['posts_archived']} archived",
+        *([f"  all runs    {summary['all_runs']['runs']} runs of this crawl (resumed): "
+             f"{summary['all_runs']['posts_archived']} posts archived, {summary['all_runs']['responses']} responses, "
+             f"{len(summary['all_runs']['warc_files'])} WARC files; the other lines are this run's"]
+          if summary.get("all_runs") else []),
         f"  pages       {summary['pages']} ({_counts(fetched, _PAGE_KINDS)})",
         f"  structure   {summary['structure']} ({_counts(fetched, _STRUCTURE_KINDS)})",
         f"  requisites  {summary['requisites']} ({_counts(fetched, _REQUISITE_KINDS)})",
         f"  received    {summary['responses']} responses, {human_bytes(summary['bytes_received'])}",
-        f"  errors      failed fetches: {errors}; HTTP errors: {http}; "
+        f"  errors      gave up on: {lost}; HTTP errors: {http}; "
         f"robots.txt precluded: {summary['robots_precluded']}",
+        f"  retries     {summary.get('retries', 0)}" + (f" ({reasons})" if reasons else "")
+        + f"; failed attempts: {errors} (every attempt is in crawl.log)",
         f"  WARC        {len(summary['warc_files'])} files, {summary['warc_records']} records, "
         f"{human_bytes(summary['warc_bytes'])}",
     ]
     if summary["mended_files"]:
         lines.append(f"  mended      {', '.join(summary['mended_files'])} (left by an interrupted crawl)")
-    lines.append(f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt)")
+    if summary.get("wacz"):
+        lines.append(f"  WACZ        {summary['wacz']}, {human_bytes(summary['wacz_bytes'])}")
+    package = f", {summary['wacz']}" if summary.get("wacz") else ""
+    lines.append(f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt"
+                 f"{package})")
     lines.extend(f"    {name}" for name in summary["warc_files"])
     return "\n".join(lines) + "\n"
 
@@ -124,6 +159,7 @@ class CrawlReportExtension:
         self.started = time.monotonic()
         self.files: list[str] = []
         self.mended: list[str] = []
+        self.previous: dict[str, Any] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -137,8 +173,14 @@ class CrawlReportExtension:
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
-        """Start the clock."""
+        """Start the clock; keep the summary of an earlier run of the crawl, for a resumed one."""
         self.started = time.monotonic()
+        path = self.crawl_dir / STATS_NAME
+        if path.exists():
+            try:
+                self.previous = dict(json.loads(path.read_text(encoding="utf-8"))["summary"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                logger.warning("Cannot read the summary of the earlier run in %s: %s", path, exc)
 
     def capture_written(self, location: CaptureLocation, **_: Any) -> None:
         """Remember which WARC files this run wrote."""
@@ -154,6 +196,8 @@ class CrawlReportExtension:
         stats: dict[str, Any] = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
         summary = summarise(stats, seed=getattr(self.crawler.spider, "start_url", "?"), crawl_dir=str(self.crawl_dir),
                             duration_s=time.monotonic() - self.started, files=self.files, mended=self.mended)
+        if stats.get("archiver/resumed") and self.previous is not None:
+            add_earlier_runs(summary, self.previous)
         text = summary_text(summary)
         self.crawl_dir.mkdir(parents=True, exist_ok=True)
         document = {"summary": summary, "stats": {k: _json_value(v) for k, v in sorted(stats.items())}}

@@ -42,14 +42,14 @@ def png(width: int, height: int, seed: int) -> bytes:
 
 
 @lru_cache(maxsize=8)
-def gradient_png(width: int, height: int, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> bytes:
-    """A vertical gradient, like the background tiles of Blogger's Simple template."""
+def gradient_png(width: int, height: int, top: tuple[int, int, int, int], bottom: tuple[int, int, int, int]) -> bytes:
+    """A vertical RGBA gradient, like the background tiles and translucent overlays of Blogger's Simple template."""
     rows = []
     for y in range(height):
         f = y / max(1, height - 1)
         pixel = bytes(round(a + (b - a) * f) for a, b in zip(top, bottom, strict=True))
         rows.append(b"\x00" + pixel * width)
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
             + _chunk(b"IEND", b""))
 
@@ -136,8 +136,8 @@ def _static_assets() -> dict[str, tuple[str, bytes]]:
         au.CONTEMPO_CSS: ("text/css", _CONTEMPO_CSS.encode()),
         au.CLASSIC_JS: ("text/javascript", _WIDGETS_JS.encode()),
         au.CONTEMPO_JS: ("text/javascript", _WIDGETS_JS.encode()),
-        au.CLASSIC_BODY_TILE: ("image/png", gradient_png(1, 800, (102, 187, 221), (235, 245, 250))),
-        au.CLASSIC_GRADIENTS: ("image/png", gradient_png(1, 1000, (255, 255, 255), (238, 238, 238))),
+        au.CLASSIC_BODY_TILE: ("image/png", gradient_png(1, 800, (102, 187, 221, 255), (235, 245, 250, 255))),
+        au.CLASSIC_GRADIENTS: ("image/png", gradient_png(1, 1000, (255, 255, 255, 140), (255, 255, 255, 0))),
         au.ICON_WRENCH: ("image/png", png(18, 18, 13)),
         au.ICON_EDIT: ("image/gif", _gif1x1()),
         au.ICON_EMAIL: ("image/gif", _gif1x1()),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from scrapy import Request, Spider, signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import deferred_from_coro
 
@@ -59,6 +60,8 @@ PRIORITY: dict[str, int] = {
 }
 #: WARC metadata hop letters (Heritrix): L link, E embed, R redirect, P prerequisite, X specially found
 HOP_LINK, HOP_EMBED, HOP_SEED, HOP_SPECIAL = "L", "E", "-", "X"
+#: key of what a resumed crawl needs in ``spider.state`` (saved in JOBDIR by Scrapy's SpiderState extension)
+STATE_KEY = "archiver"
 
 
 def _param(url: str, name: str) -> str | None:
@@ -81,6 +84,11 @@ class BlogspotSpider(Spider):
         super().__init__(*args, **kwargs)
         self.start_url = blog_home(url)
         given = url.strip()
+        # the home page is fetched as given (http:// included), so that a redirect to https is archived too
+        given_parts = urlsplit(given)
+        self.seed_url = self.start_url
+        if given_parts.scheme.lower() == "http" and given_parts.path in ("", "/") and not given_parts.query:
+            self.seed_url = "http://" + self.start_url.split("://", 1)[1]
         self.extra_seed = given if classify(given) in ("post", "page") else None
         parts = urlsplit(self.start_url)
         self.blog_scheme = parts.scheme
@@ -97,6 +105,8 @@ class BlogspotSpider(Spider):
         self.requested: set[str] = set()
         self.posts_found: set[str] = set()
         self.sitemap_pages: set[int] = set()
+        # raw links already dealt with: a link repeated on every page (sidebar, archive widget) is decided once
+        self._settled: set[str] = set()
         self._seeded = False
 
     @classmethod
@@ -139,8 +149,10 @@ class BlogspotSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Fetch the home page first: it tells the blog's final host (custom domains) and proves it is Blogger."""
-        self.requested.add(self.start_url)
-        yield Request(self.start_url, callback=self.parse_home, errback=self.on_error, priority=PRIORITY["home"],
+        if self._resume_state():
+            return  # a resumed crawl: what is left to fetch is in Scrapy's on-disk queue
+        self.requested.update((self.start_url, self.seed_url))
+        yield Request(self.seed_url, callback=self.parse_home, errback=self.on_error, priority=PRIORITY["home"],
                       meta={"archiver_seed": True, "archiver_hop": HOP_SEED, "archiver_kind": "home"})
         if self.extra_seed:
             for request in self.follow(self.extra_seed, via=None, hop=HOP_SEED):
@@ -174,12 +186,15 @@ class BlogspotSpider(Spider):
             self.blog_hosts.add(host)
             self.blog_host = host
             self.blog_scheme = urlsplit(response.url).scheme
+            self._settled.clear()  # links are judged against the blog's host
         if not found.is_blogger:
             logger.error("%s is not a Blogger blog: its home page has no Blogger markup", self.start_url)
             self._close("not_a_blogger_blog")
             return
         self.blog_id = found.blog_id
         self._seeded = True
+        self._settled.clear()  # and against its blog id (feed links on www.blogger.com)
+        self._save_state()
         yield from self._seed_requests()
         yield from self._follow_all(response, found)
 
@@ -188,15 +203,24 @@ class BlogspotSpider(Spider):
         yield from self._follow_all(response, self._discovered(response))
 
     def on_error(self, failure: Failure) -> None:
-        """Count failures by kind; the crawl log has the details of every attempt."""
+        """Count failures by kind; the crawl log has the details of every attempt.
+
+        This is the final outcome of a request, after its retries: a 5xx or 429 answer, or a fetch that
+        failed (reset, timeout, body cut short), is counted in ``archiver/gave_up/<status or exception>``.
+        """
         request = getattr(failure, "request", None)
         response = getattr(failure.value, "response", None)
+        stats: Any = self.crawler.stats
         if response is not None:
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value(f"archiver/http_errors/{response.status}")
+            stats.inc_value(f"archiver/http_errors/{response.status}")
+            if response.status >= 500 or response.status == 429:
+                stats.inc_value(f"archiver/gave_up/{response.status}")
             logger.debug("HTTP %s for %s", response.status, response.url)
+        elif not isinstance(failure.value, IgnoreRequest):  # robots.txt and scope refusals are decisions, not failures
+            stats.inc_value(f"archiver/gave_up/{type(failure.value).__name__}")
+            logger.warning("Gave up on %s: %s", request.url if request is not None else "?", failure.value)
         else:
-            logger.debug("Failed %s: %s", request.url if request is not None else "?", failure.value)
+            logger.debug("Not fetched %s: %s", request.url if request is not None else "?", failure.value)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         """Read the Sitemap lines of the robots.txt that Scrapy's RobotsTxtMiddleware fetched for the blog."""
@@ -260,19 +284,27 @@ class BlogspotSpider(Spider):
 
         Empty when the URL is out of scope, a Blogger trap, or already asked for.
         """
+        if url in self._settled:
+            return []
         stats: Any = self.crawler.stats
+        raw = url
         url = blog_feed_url(url, self.blog_host, self.blog_id)
         try:
             canonical = canonicalize(url, self.blog_host, blog_scheme=self.blog_scheme)
         except UrlError:
+            self._settled.add(raw)
             return []
         if not in_scope(canonical, self.blog_hosts, self.asset_hosts):
-            stats.inc_value("archiver/links/out_of_scope")
+            self._settled.add(raw)
+            stats.inc_value("archiver/links/out_of_scope")  # once per distinct link
             return []
         kind = classify(canonical)
         on_blog = urlsplit(canonical).netloc in self.blog_hosts
         if on_blog and not self._allowed_on_blog(canonical, kind, source_kind):
+            if kind not in ("label", "search"):  # a trap is refused wherever it is linked from
+                self._settled.add(raw)
             return []
+        self._settled.add(raw)
         requests = [self._request(canonical, kind, via=via, hop=hop)]
         if kind == "post":
             self._note_post(canonical)
@@ -326,6 +358,50 @@ class BlogspotSpider(Spider):
     def parse_requisite(self, response: Response) -> None:
         """Images, scripts and icons link to nothing: fetched (and archived), nothing to follow."""
         return None
+
+    # -- resuming -------------------------------------------------------------------------------------
+
+    def _resume_state(self) -> bool:
+        """Take back what an interrupted run of this crawl knew; True when there was such a run.
+
+        Scrapy's SpiderState extension loads ``self.state`` from JOBDIR before the crawl starts and saves it
+        when the spider closes (Ctrl-C and SIGTERM included, not a hard kill). Without the blog's hosts a
+        custom-domain blog would be out of its own scope after a resume, and without the URLs already asked
+        for the summary would count only the second run's posts.
+        """
+        state = getattr(self, "state", None)
+        if not isinstance(state, dict):
+            return False  # no JOBDIR
+        saved = state.get(STATE_KEY)
+        resumed = isinstance(saved, dict) and bool(saved.get("requested"))
+        if resumed:
+            assert isinstance(saved, dict)
+            if saved["start_url"] != self.start_url:
+                logger.warning("Resuming the crawl of %s (not %s, the URL given)", saved["start_url"], self.start_url)
+            self.start_url = saved["start_url"]
+            self.blog_host, self.blog_scheme, self.blog_id = saved["blog_host"], saved["blog_scheme"], saved["blog_id"]
+            self.blog_hosts.update(saved["blog_hosts"])
+            self.requested.update(saved["requested"])
+            self.posts_found.update(saved["posts_found"])
+            self.sitemap_pages.update(saved["sitemap_pages"])
+            self._seeded = True
+            stats: Any = self.crawler.stats
+            stats.set_value("archiver/posts/found", len(self.posts_found))
+            stats.set_value("archiver/resumed", 1)  # the report then adds up the runs
+            logger.info("Resuming the crawl of %s: %d URLs asked for and %d posts found by earlier runs",
+                        self.blog_host, len(self.requested), len(self.posts_found))
+        self._save_state()
+        return resumed
+
+    def _save_state(self) -> None:
+        """Keep ``self.state`` pointing at the live sets; the blog's host and id are copied when they change."""
+        state = getattr(self, "state", None)
+        if isinstance(state, dict):
+            state[STATE_KEY] = {
+                "start_url": self.start_url, "blog_host": self.blog_host, "blog_scheme": self.blog_scheme,
+                "blog_id": self.blog_id, "blog_hosts": self.blog_hosts, "requested": self.requested,
+                "posts_found": self.posts_found, "sitemap_pages": self.sitemap_pages,
+            }
 
     def _close(self, reason: str) -> None:
         if self.crawler.engine is not None:

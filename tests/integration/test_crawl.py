@@ -152,7 +152,9 @@ def test_sitemaps_robots_and_requisites_are_archived(classic: Crawl) -> None:
                 "https://www.blogger.com/static/v1/widgets/1601900224-widgets.js",
                 # only referenced from inside the CSS bundle, with url(...)
                 "https://resources.blogblog.com/blogblog/data/1kt/simple/body_gradient_tile_light.png",
-                "https://resources.blogblog.com/img/icon18_wrench_allbkg.png"):
+                "https://resources.blogblog.com/img/icon18_wrench_allbkg.png",
+                # the stock comment avatar of classic post pages
+                "https://img1.blogblog.com/img/b16-rounded.gif"):
         assert url in responses, url
 
 
@@ -180,7 +182,7 @@ def test_out_of_scope_link_is_an_outlink_not_a_fetch(classic: Crawl) -> None:
 
 
 def _allowed_hosts() -> set[str]:
-    return {BLOG_HOST, "www.blogger.com", "resources.blogblog.com", "www.blogblog.com",
+    return {BLOG_HOST, "www.blogger.com", "resources.blogblog.com", "www.blogblog.com", "img1.blogblog.com",
             "blogger.googleusercontent.com", *(f"{n}.bp.blogspot.com" for n in range(1, 5))}
 
 
@@ -319,7 +321,8 @@ def test_scrapy_crawl_runs_the_same_spider(replica_factory: Callable[..., Replic
     result = subprocess.run(cmd, env=replica.proxy_env(), cwd=root, capture_output=True, text=True, timeout=120,
                             check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    (crawl_dir,) = (tmp_path / BLOG_HOST).iterdir()
+    (crawl_dir,) = [p for p in (tmp_path / BLOG_HOST).iterdir() if p.name != "corpus"]  # corpus: post records
+    assert (tmp_path / BLOG_HOST / "corpus" / "posts.jsonl").is_file()
     summary = json.loads((crawl_dir / "stats.json").read_text())["summary"]
     assert summary["posts_archived"] == 20
     info = next(r for r in Crawl(replica, crawl_dir, result, 20).records() if r.type == "warcinfo")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from archiver.blogger.discover import (
     css_urls,
     extract,
@@ -141,3 +144,32 @@ def test_extract_dispatches_on_media_type() -> None:
     assert extract("https://name.blogspot.com/robots.txt", "text/plain",
                    b"Sitemap: https://name.blogspot.com/sitemap.xml").sitemaps
     assert extract("https://x.org/a.png", "image/png", b"\x89PNG").outlinks == []
+
+
+# -- resolving: the cache of absolute links gives what urljoin gives ------------------------------------------
+
+def _urljoin_reference(base: str, raw: str) -> str | None:
+    """What _Collector.resolve did before absolute links were cached: urljoin, drop the fragment, http(s) only."""
+    from urllib.parse import urldefrag, urljoin
+
+    value = raw.strip()
+    if not value or value.startswith("#") or value.lower().startswith(
+            ("javascript:", "mailto:", "data:", "about:", "tel:", "blob:")):
+        return None
+    try:
+        absolute = urldefrag(urljoin(base, value))[0]
+    except ValueError:
+        return None
+    return absolute if absolute.startswith(("http://", "https://")) else None
+
+
+@given(base=st.sampled_from([BASE, "http://name.blogspot.com/", "https://blog.example.org/a/b/?q=1"]),
+       raw=st.one_of(
+           st.sampled_from(["https://x.org/a/../b?c#d", "HTTP://X.org", "https:///path", "http:relative", "https://",
+                            "http://x.org?", "https://[::1]:8080/a", " https://x.org/#", "https://x.org/a b"]),
+           st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://", "HTTPS://", ""]),
+                     st.text(alphabet="ab/.?#:@[]% ", max_size=12))))
+def test_resolving_is_urljoin(base: str, raw: str) -> None:
+    from archiver.blogger.discover import _Collector
+
+    assert _Collector(base).resolve(raw) == _urljoin_reference(base, raw)

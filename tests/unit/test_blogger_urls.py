@@ -107,6 +107,7 @@ def test_canonicalize_refuses_what_is_not_an_http_url(url: str) -> None:
         ("https://www.blogger.com/static/v1/widgets/2975350028-css_bundle_v2.css", "css"),
         ("https://www.blogger.com/static/v1/widgets/1601900224-widgets.js", "js"),
         ("https://resources.blogblog.com/img/icon18_email.gif", "image"),
+        ("https://img1.blogblog.com/img/b16-rounded.gif", "image"),
         ("https://www.blogger.com/navbar.g?targetBlogID=1", "other"),
         ("not a url", "other"),
     ],
@@ -134,7 +135,10 @@ def test_classify(url: str, kind: str) -> None:
         ("https://www.blogger.com/feeds/6708796347548417155/posts/default", False),
         ("http://www.cfcr2008.org/", False),
         ("https://other.blogspot.com/2013/09/x.html", False),
-        ("https://img1.blogblog.com/img/b16-rounded.gif", False),
+        # the stock comment avatars of classic post pages: missing, they replayed as broken images in pywb
+        ("https://img1.blogblog.com/img/b16-rounded.gif", True),
+        ("https://img2.blogblog.com/img/icon18_edit_allbkg.gif", True),
+        ("https://blogblog.com.example.org/x.gif", False),
         ("mailto:someone@example.org", False),
     ],
 )

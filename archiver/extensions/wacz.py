@@ -1,0 +1,96 @@
+"""Write the finished crawl as CRAWL_DIR/HOST-CRAWLID.wacz, a WACZ 1.1.1 package (settings ARCHIVER_WACZ_*)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archiver.errors import ArchiverError
+from archiver.extensions.cdxj import INDEX_NAME
+from archiver.extensions.progress import human_bytes
+from archiver.warc.wacz import crawl_warcs, gather, wacz_name, write_wacz
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+CRAWL_LOG_NAME = "crawl.log"
+#: finish reasons after which no package is written: the crawl was interrupted and is meant to be resumed
+INTERRUPTED = frozenset({"shutdown"})
+
+
+class WaczPackageExtension:
+    """Write the crawl's WACZ package once the engine has stopped and every WARC file has its final name.
+
+    Reads ARCHIVER_WACZ_ENABLED, ARCHIVER_WARC_ENABLED, ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID and
+    ARCHIVER_WARC_DIR. The package holds the WARCs, the index (CRAWL_DIR/index.cdxj when it covers them), the
+    page lists and crawl.log. An interrupted crawl (Ctrl-C, SIGTERM) is not packaged: ``archiver package
+    CRAWL_DIR`` does it on demand.
+    Sets the stats ``archiver/wacz/file``, ``archiver/wacz/bytes``, ``archiver/wacz/pages`` (read by the crawl
+    report, which runs after this extension) or ``archiver/wacz/errors``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        """Read the settings once."""
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVER_WACZ_ENABLED"):
+            raise NotConfigured("ARCHIVER_WACZ_ENABLED is false")
+        if not settings.getbool("ARCHIVER_WARC_ENABLED"):
+            raise NotConfigured("ARCHIVER_WARC_ENABLED is false: no WARC files to package")
+        crawl_dir = settings.get("ARCHIVER_CRAWL_DIR")
+        if not crawl_dir:
+            raise NotConfigured("ARCHIVER_CRAWL_DIR is not set")
+        self.crawler = crawler
+        self.crawl_dir = Path(crawl_dir)
+        self.crawl_id = settings.get("ARCHIVER_CRAWL_ID") or self.crawl_dir.name
+        warc_dir = settings.get("ARCHIVER_WARC_DIR")
+        self.warc_dir = Path(warc_dir) if warc_dir else self.crawl_dir / "warc"
+        self.reason: str | None = None
+        self.host: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the extension and connect it to the crawl's signals."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        # after spider_closed, when the WARC middleware has renamed its files and index.cdxj is written
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Remember why the crawl ended and which host the blog was served from."""
+        self.reason = reason
+        self.host = getattr(spider, "blog_host", None)
+
+    def engine_stopped(self) -> None:
+        """Write the package; a failure is logged and counted, never raised into Scrapy."""
+        stats: Any = self.crawler.stats
+        if self.reason in INTERRUPTED:
+            logger.info("Crawl interrupted (%s): no WACZ written; run `archiver package %s` to make one",
+                        self.reason, self.crawl_dir)
+            return
+        if not any(self.warc_dir.glob("*.warc.gz*")):
+            logger.info("No WARC file was written to %s: no WACZ", self.warc_dir)
+            return
+        try:
+            contents = gather(crawl_warcs(self.crawl_dir, self.warc_dir), self.crawl_dir / INDEX_NAME)
+            host = self.host or contents.main_page.url.split("/")[2]
+            result = write_wacz(self.crawl_dir / wacz_name(host, self.crawl_id), contents,
+                                logs=[self.crawl_dir / CRAWL_LOG_NAME])
+        except (ArchiverError, OSError) as exc:
+            stats.inc_value("archiver/wacz/errors")
+            logger.error("Cannot write the WACZ package of %s: %s", self.crawl_dir, exc, exc_info=True)
+            return
+        stats.set_value("archiver/wacz/file", result.path.name)
+        stats.set_value("archiver/wacz/bytes", result.size)
+        stats.set_value("archiver/wacz/pages", len(result.pages))
+        logger.info("Wrote %s (%d pages, %d extra pages, %s)", result.path, len(result.pages),
+                    len(result.extra_pages), human_bytes(result.size))

@@ -1,0 +1,156 @@
+"""Post records at the end of a crawl: posts.jsonl, pages.jsonl and the blog's corpus (settings ARCHIVER_POSTS_*).
+
+Records are a function of the crawl's WARC files alone. The component therefore reads captures, not spider
+items: every capture the WARC middleware writes reaches it through the ``capture_written`` signal with its
+location, and goes through :func:`archiver.records.extract_records` exactly as ``archiver extract`` replays
+the WARC record later; WARC files of the folder that this run did not write (the earlier runs of a resumed
+crawl) are read back from disk at the end. The spider stays navigation-only, and the crawl's files are
+byte-identical to ``archiver extract`` of its WARCs. It is a Scrapy extension rather than an item pipeline
+because items would miss what never reaches a spider callback (a capture written as the crawl closes, one
+handled by an errback).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archiver import signals as archiver_signals
+from archiver.records import ExtractError, WarcPointer, corpus, extract_records, jsonl, merge
+from archiver.records.warcread import ReadStats, WarcReadError, iter_fragments
+from archiver.warc.writer import WARC_SUFFIX, warc_date
+
+if TYPE_CHECKING:
+    from collections import Counter
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+    from archiver.records import Fragment
+    from archiver.warc import CaptureLocation
+
+logger = logging.getLogger(__name__)
+
+
+class PostRecordsExtension:
+    """Extract records from every written capture; write CRAWL_DIR/posts.jsonl, pages.jsonl and the corpus.
+
+    Reads ARCHIVER_POSTS_ENABLED, ARCHIVER_POSTS_FILE, ARCHIVER_POSTS_PAGES_FILE, ARCHIVER_POSTS_CORPUS_ENABLED,
+    ARCHIVER_POSTS_CORPUS_DIR, ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID, ARCHIVER_WARC_ENABLED, ARCHIVER_WARC_DIR
+    and ARCHIVER_OUTPUT_DIR.
+    Counts ``archiver/records/fragments``, ``archiver/records/errors``, ``archiver/posts/written``,
+    ``archiver/pages/written`` and ``archiver/posts/dropped/<reason>``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        """Read the settings once."""
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVER_POSTS_ENABLED"):
+            raise NotConfigured("ARCHIVER_POSTS_ENABLED is false")
+        if not settings.getbool("ARCHIVER_WARC_ENABLED"):
+            raise NotConfigured("post records are read from the WARC files, and ARCHIVER_WARC_ENABLED is false")
+        crawl_dir, warc_dir = settings.get("ARCHIVER_CRAWL_DIR"), settings.get("ARCHIVER_WARC_DIR")
+        if not crawl_dir or not warc_dir:
+            raise NotConfigured("ARCHIVER_CRAWL_DIR or ARCHIVER_WARC_DIR is not set")
+        posts_file, pages_file = settings.get("ARCHIVER_POSTS_FILE"), settings.get("ARCHIVER_POSTS_PAGES_FILE")
+        if not posts_file or not pages_file:
+            raise NotConfigured("ARCHIVER_POSTS_FILE or ARCHIVER_POSTS_PAGES_FILE is empty")
+        self.crawler = crawler
+        self.posts_path = Path(crawl_dir) / posts_file
+        self.pages_path = Path(crawl_dir) / pages_file
+        self.warc_dir = Path(warc_dir)
+        self.crawl_id = settings.get("ARCHIVER_CRAWL_ID") or Path(crawl_dir).name
+        self.corpus_dir: Path | None = None
+        if settings.getbool("ARCHIVER_POSTS_CORPUS_ENABLED"):
+            configured = settings.get("ARCHIVER_POSTS_CORPUS_DIR")
+            host = getattr(crawler.spider, "blog_host", None)
+            if configured:
+                self.corpus_dir = Path(configured)
+            elif host:
+                self.corpus_dir = Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output") / host / "corpus"
+        self.fragments: list[Fragment] = []
+        self.files: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the extension and connect it to the crawl's signals."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.capture_written, signal=archiver_signals.capture_written)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    @property
+    def stats(self) -> Any:
+        """The crawler's stats collector."""
+        return self.crawler.stats
+
+    def capture_written(self, location: CaptureLocation, response: Response, **_: Any) -> None:
+        """Extract the fragments of one capture, as the WARC now holds it."""
+        self.files.add(location.filename)
+        pointer = WarcPointer(location.filename, location.response.offset, location.response.length,
+                              location.response.record_id, location.payload_digest, location.status)
+        try:
+            headers = [(name, value) for name, values in response.headers.items() for value in values]
+            found = extract_records(location.url, headers, response.body,
+                                    fetched_at=warc_date(location.date), source=pointer)
+        except ExtractError as exc:
+            self.stats.inc_value("archiver/records/errors")
+            logger.warning("%s", exc)
+            return
+        except Exception:
+            self.stats.inc_value("archiver/records/errors")
+            logger.error("Extraction failed for %s (%s at offset %d)", location.url, location.filename,
+                         pointer.offset, exc_info=True)
+            return
+        self.stats.inc_value("archiver/records/fragments", len(found))
+        self.fragments.extend(found)
+
+    def _earlier_fragments(self) -> list[Fragment]:
+        """Fragments of the folder's WARC files that this run did not write (an earlier run of the crawl)."""
+        found: list[Fragment] = []
+        if not self.warc_dir.is_dir():
+            return found
+        for path in sorted(self.warc_dir.glob(f"*{WARC_SUFFIX}")):
+            if path.name in self.files:
+                continue
+            read = ReadStats()
+            try:
+                found.extend(iter_fragments(path, read))
+            except WarcReadError as exc:
+                self.stats.inc_value("archiver/records/errors")
+                logger.error("Records of %s are incomplete: %s", path.name, exc)
+            self.stats.inc_value("archiver/records/errors", read.errors)
+        return found
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Merge all fragments into records and write the crawl's files and the corpus."""
+        result = merge([*self.fragments, *self._earlier_fragments()])
+        posts = jsonl.write_file(result.posts, self.posts_path)
+        pages = jsonl.write_file(result.pages, self.pages_path)
+        self.stats.set_value("archiver/posts/written", posts)
+        self.stats.set_value("archiver/pages/written", pages)
+        for why, count in result.dropped.items():
+            self.stats.set_value(f"archiver/posts/dropped/{why}", count)
+        logger.info("Post records: %d posts in %s, %d static pages in %s%s", posts, self.posts_path, pages,
+                    self.pages_path, _dropped_note(result.dropped))
+        if self.corpus_dir is not None:
+            try:
+                # only a crawl that ended normally and found posts can tell that a post is no longer there
+                complete = reason == "finished" and bool(result.posts)
+                sizes = corpus.update_files(self.corpus_dir, result.posts, result.pages, crawl_id=self.crawl_id,
+                                            complete=complete)
+            except OSError as exc:
+                self.stats.inc_value("archiver/records/errors")
+                logger.error("Cannot update the corpus in %s: %s", self.corpus_dir, exc, exc_info=True)
+            else:
+                self.stats.set_value("archiver/posts/corpus", sizes["posts.jsonl"])
+
+
+def _dropped_note(dropped: Counter[str]) -> str:
+    return "".join(f"; {count} dropped ({why})" for why, count in sorted(dropped.items()))

@@ -1,0 +1,107 @@
+"""The blog's corpus: the latest record of every post (and static page) any crawl has seen.
+
+``output/<host>/corpus/posts.jsonl`` (and ``pages.jsonl``) are updated at the end of every crawl of the blog.
+Each record is a crawl's record plus a ``corpus`` object:
+
+- ``crawl_id``: the crawl the record's content comes from (its ``source`` files are in that crawl's
+  ``warc/`` folder);
+- ``first_seen`` / ``last_seen``: the newest WARC-Date among the record's sources in the first and in the
+  latest crawl that saw the post;
+- ``seen_in_crawls``: every crawl that saw it, sorted;
+- ``missing_since``: the first complete crawl after ``last_seen`` that did not find the post (deleted,
+  reverted to draft, or unreachable that day), else null; a later crawl that finds it clears it.
+
+"Latest" is by capture time, not by the order crawls are applied in: a record replaces the stored one only
+when its newest capture is at least as new as the stored ``last_seen``. A post missing from a later crawl
+is kept, unchanged, with ``missing_since`` set; only a crawl that finished normally and found posts can mark
+posts missing (an interrupted crawl, or one that found nothing, proves nothing about what it did not reach).
+A lock file keeps two crawls of the same blog from updating the corpus at the same time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from archiver.records import dates, jsonl
+from archiver.records.merge import sort_key
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from datetime import datetime
+    from pathlib import Path
+
+CORPUS_FILES = ("posts.jsonl", "pages.jsonl")
+
+
+def captured_at(record: dict[str, Any]) -> str:
+    """The newest WARC-Date among a record's sources."""
+    best: tuple[datetime, str] | None = None
+    for source in record.get("sources", ()):
+        stamp = str(source.get("fetched_at", ""))
+        moment = dates.parse(stamp)
+        if moment is not None and (best is None or moment > best[0]):
+            best = (moment, stamp)
+    return best[1] if best is not None else ""
+
+
+def _newer_or_same(stamp: str, than: str) -> bool:
+    a, b = dates.parse(stamp), dates.parse(than)
+    if a is None or b is None:
+        return a is not None or b is None
+    return a >= b
+
+
+def update(existing: Iterable[dict[str, Any]], records: Iterable[dict[str, Any]], *, crawl_id: str,
+           complete: bool) -> list[dict[str, Any]]:
+    """The corpus after one crawl's records, sorted as the crawl's files are."""
+    corpus = {str(r["post_id"]): r for r in existing}
+    seen: set[str] = set()
+    for record in records:
+        post_id = str(record["post_id"])
+        seen.add(post_id)
+        when = captured_at(record)
+        old = corpus.get(post_id)
+        if old is None:
+            corpus[post_id] = {**record, "corpus": {"crawl_id": crawl_id, "first_seen": when, "last_seen": when,
+                                                   "seen_in_crawls": [crawl_id], "missing_since": None}}
+            continue
+        info = dict(old["corpus"])
+        info["seen_in_crawls"] = sorted({*info["seen_in_crawls"], crawl_id})
+        if not _newer_or_same(when, info["first_seen"]):
+            info["first_seen"] = when
+        if _newer_or_same(when, info["last_seen"]):
+            info.update(crawl_id=crawl_id, last_seen=when, missing_since=None)
+            corpus[post_id] = {**record, "corpus": info}
+        else:
+            corpus[post_id] = {**old, "corpus": info}
+    if complete:
+        for post_id, record in corpus.items():
+            info = record["corpus"]
+            if post_id not in seen and info["missing_since"] is None and crawl_id not in info["seen_in_crawls"]:
+                record["corpus"] = {**info, "missing_since": crawl_id}
+    return sorted(corpus.values(), key=sort_key)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def update_files(directory: Path, posts: list[dict[str, Any]], pages: list[dict[str, Any]], *, crawl_id: str,
+                 complete: bool) -> dict[str, int]:
+    """Fold one crawl's posts and pages into ``directory``/posts.jsonl and pages.jsonl; return their sizes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    with _locked(directory / ".lock"):
+        for name, records in zip(CORPUS_FILES, (posts, pages), strict=True):
+            path = directory / name
+            existing = list(jsonl.read_file(path)) if path.exists() else []
+            sizes[name] = jsonl.write_file(update(existing, records, crawl_id=crawl_id, complete=complete), path)
+    return sizes

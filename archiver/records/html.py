@@ -1,0 +1,326 @@
+"""Fragments from Blogger HTML pages: post and static pages (desktop and ``?m=1``) and listing pages.
+
+Both layout families are read by the classes Blogger's templates keep (BLOGGER.md §4), never by position:
+
+- a post is the element with ``id="post-body-POSTID"`` (or ``post-snippet-POSTID`` on Contempo listings,
+  which show a snippet only) inside its nearest ``.post`` container; the sidebar, header, navbar and
+  footer are never read, so blog chrome such as the "Who We Are" widget cannot leak into a record;
+- title ``.post-title``; timestamp ``abbr.published@title`` (classic) or ``time.published@datetime``
+  (Contempo), ``dateModified`` of the post's JSON-LD; labels ``.post-labels a``; author ``.post-author``;
+  comment count from ``.comment-link``, ``#comments h4`` or ``section.comments@data-num-comments``; the
+  per-day ``.date-header`` of the enclosing ``.date-outer``; ``.jump-link`` means the body is cut;
+- comments on a post page: classic ``dl#comments-block`` (``dt.comment-author`` / ``dd.comment-body`` /
+  ``dd.comment-footer``) and threaded ``li.comment`` (``cite.user``, ``.datetime``, ``.comment-content``).
+
+A page is a post page when its URL is a post or static page URL and it holds exactly one post body; its
+comments are read from the whole page. Every other Blogger page is a listing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from lxml import etree
+
+from archiver.blogger.discover import blog_id as page_blog_id
+from archiver.blogger.discover import is_blogger
+from archiver.blogger.urls import UrlError, canonicalize, classify
+from archiver.records import dates
+from archiver.records.model import Body, Comment, Fragment, Origin, Person
+from archiver.records.text import clean, images, paragraphs, texts
+
+if TYPE_CHECKING:
+    from archiver.records.model import WarcPointer
+
+_BODY_ID = re.compile(r"^post-(body|snippet)-(\d+)$")
+_COMMENT_ID = re.compile(r"^c(\d+)$")
+_FIRST_INT = re.compile(r"\d+")
+_NO_COMMENTS = ("no comment", "没有评论", "沒有留言", "没有留言")
+_SAID = re.compile(r"\s*\S*(?:\.\.\.|…)$")
+
+
+def _has(name: str) -> str:
+    """XPath predicate: the element has CSS class ``name``."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+#: every element with an id, filtered in Python: three times faster than XPath's starts-with() on 60 KB pages
+_X_IDS = etree.XPath("//*[@id]")
+_X_TITLE = etree.XPath(f".//*[{_has('post-title')}]")
+_X_PUBLISHED = etree.XPath(f".//*[{_has('published')} or @itemprop='datePublished']")
+_X_UPDATED = etree.XPath(f".//*[{_has('updated')} or @itemprop='dateModified']")
+_X_LABELS = etree.XPath(f".//*[{_has('post-labels')}]")
+_X_AUTHOR = etree.XPath(f".//*[{_has('post-author')}]")
+_X_COMMENT_LINK = etree.XPath(f".//a[{_has('comment-link')}]")
+_X_JUMP = etree.XPath(f".//*[{_has('jump-link')}]")
+_X_LD_JSON = etree.XPath(".//script[@type='application/ld+json']")
+_X_BLOG_ID = etree.XPath(".//meta[@itemprop='blogId']/@content")
+_X_LINKS = etree.XPath(f".//*[{_has('post-title')}]//a/@href | .//a[{_has('timestamp-link')}]/@href")
+_X_DATE_HEADER = etree.XPath(f".//*[{_has('date-header')}]")
+_X_CLASSIC_AUTHORS = etree.XPath(f".//dl[@id='comments-block']/dt[{_has('comment-author')}]")
+_X_THREADED = etree.XPath(f".//li[{_has('comment')}][starts-with(@id, 'c')]")
+#: plain etree elements (lxml.html's element classes cost a lookup per node and add nothing used here)
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
+
+
+def parse_document(body: bytes, charset: str | None) -> Any | None:
+    """An lxml HTML document from bytes in ``charset`` (UTF-8 when unknown); None when there is nothing."""
+    encoding = charset or _meta_charset(body) or "utf-8"
+    try:
+        text = body.decode(encoding, errors="replace")
+    except LookupError:
+        text = body.decode("utf-8", errors="replace")
+    try:
+        return etree.fromstring(text.encode("utf-8"), parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+
+
+
+def _meta_charset(body: bytes) -> str | None:
+    match = _META_CHARSET.search(body[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
+def _text(element: Any) -> str:
+    return clean(" ".join(texts(element)))
+
+
+def _first(elements: list[Any]) -> Any | None:
+    return elements[0] if elements else None
+
+
+def _container(body: Any) -> Any:
+    """The post's own container: the nearest ``.post`` ancestor, else ``.post-outer``/``article``, else the parent."""
+    fallback = None
+    for ancestor in body.iterancestors():
+        classes = (ancestor.get("class") or "").split()
+        if "post" in classes:
+            return ancestor
+        if fallback is None and ("post-outer" in classes or ancestor.tag == "article"):
+            fallback = ancestor
+    if fallback is not None:
+        return fallback
+    parent = body.getparent()
+    return parent if parent is not None else body
+
+
+def _canonical(url: str) -> str | None:
+    try:
+        return canonicalize(url, urlsplit(url).hostname or None)
+    except UrlError:
+        return None
+
+
+def _published(container: Any) -> str | None:
+    for element in _X_PUBLISHED(container):
+        for attr in ("title", "datetime", "content"):
+            value = dates.stated(element.get(attr))
+            if value is not None:
+                return value
+    return None
+
+
+def _updated(container: Any, ld: dict[str, Any]) -> str | None:
+    for element in _X_UPDATED(container):
+        for attr in ("title", "datetime", "content"):
+            value = dates.stated(element.get(attr))
+            if value is not None:
+                return value
+    modified = ld.get("dateModified")
+    return dates.stated(modified) if isinstance(modified, str) else None
+
+
+def _ld_json(container: Any) -> dict[str, Any]:
+    for script in _X_LD_JSON(container):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return data
+    return {}
+
+
+def _labels(container: Any) -> tuple[str, ...] | None:
+    blocks = _X_LABELS(container)
+    if not blocks:
+        return None
+    found = {_text(a) for block in blocks for a in block.iter("a")}
+    return tuple(sorted(label for label in found if label))
+
+
+def _author(container: Any) -> Person | None:
+    block = _first(_X_AUTHOR(container))
+    if block is None:
+        return None
+    named = block.xpath(f".//*[@itemprop='name'] | .//*[{_has('fn')}]")
+    name = _text(named[0]) if named else ""
+    links = block.xpath(f".//a[@href][{_has('g-profile')} or contains(@rel, 'author')]/@href"
+                        " | .//meta[@itemprop='url']/@content")
+    uri = str(links[0]).strip() if links else None
+    return Person(name, uri or None) if name else None
+
+
+def _count(text: str) -> int | None:
+    match = _FIRST_INT.search(text)
+    if match:
+        return int(match.group(0))
+    lowered = text.lower()
+    return 0 if any(word in lowered for word in _NO_COMMENTS) else None
+
+
+def _listing_count(container: Any) -> int | None:
+    link = _first(_X_COMMENT_LINK(container))
+    return _count(_text(link)) if link is not None else None
+
+
+def _date_header(body: Any) -> str | None:
+    for ancestor in body.iterancestors():
+        if "date-outer" in (ancestor.get("class") or "").split():
+            header = _first(_X_DATE_HEADER(ancestor))
+            return (_text(header) or None) if header is not None else None
+    return None
+
+
+def _show_comment(href: str | None) -> int | None:
+    if not href:
+        return None
+    value = next((v for k, v in parse_qsl(urlsplit(href).query) if k == "showComment"), None)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _comment_time(link: Any | None) -> str | None:
+    if link is None:
+        return None
+    millis = _show_comment(link.get("href"))
+    return dates.comment_time(millis, _text(link)) if millis is not None else None
+
+
+def _classic_comments(section: Any, base: str) -> list[Comment]:
+    out = []
+    for dt in _X_CLASSIC_AUTHORS(section):
+        match = _COMMENT_ID.match(dt.get("id") or "")
+        if not match:
+            continue
+        links = [a for a in dt.iter("a") if a.get("href")]
+        if links:
+            author = Person(_text(links[0]), urljoin(base, links[0].get("href").strip()))
+        else:
+            name = _text(dt)
+            author = Person(_SAID.sub("", name) or name, None)
+        body = footer = None
+        for sibling in dt.itersiblings():
+            if sibling.tag == "dt":
+                break
+            classes = (sibling.get("class") or "").split()
+            if "comment-body" in classes:
+                body = sibling
+            elif "comment-footer" in classes:
+                footer = sibling
+        stamp = footer.xpath(f".//*[{_has('comment-timestamp')}]//a") if footer is not None else []
+        text = "\n".join(texts(body)) if body is not None else ""
+        out.append(Comment(match.group(1), author if author.name else None, _comment_time(_first(stamp)), text))
+    return out
+
+
+def _threaded_comments(section: Any, base: str) -> list[Comment]:
+    out = []
+    for li in _X_THREADED(section):
+        match = _COMMENT_ID.match(li.get("id") or "")
+        if not match:
+            continue
+        cite = _first(li.xpath(f"./*[{_has('comment-block')}]//cite"))
+        author = None
+        if cite is not None:
+            link = _first(cite.xpath(".//a[@href]"))
+            uri = urljoin(base, link.get("href").strip()) if link is not None else None
+            name = _text(cite)
+            author = Person(name, uri) if name else None
+        stamp = _first(li.xpath(f"./*[{_has('comment-block')}]//*[{_has('datetime')}]//a"))
+        content = _first(li.xpath(f"./*[{_has('comment-block')}]//*[{_has('comment-content')}]"))
+        text = "\n".join(texts(content)) if content is not None else ""
+        out.append(Comment(match.group(1), author, _comment_time(stamp), text))
+    return out
+
+
+def _page_comments(section: Any | None, base: str) -> tuple[tuple[Comment, ...] | None, int | None]:
+    """The comments shown on a post page and the count its heading states; (None, None) without a section."""
+    if section is None:
+        return None, None
+    comments = _classic_comments(section, base) or _threaded_comments(section, base)
+    count = None
+    num = section.get("data-num-comments")
+    if num is not None and num.strip().isdigit():
+        count = int(num.strip())
+    else:
+        heading = _first(section.xpath(".//h4"))
+        if heading is not None:
+            count = _count(_text(heading))
+    return tuple(comments), count
+
+
+def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str,
+              source: WarcPointer) -> list[Fragment]:
+    """Fragments of every post a Blogger HTML page shows; [] for a page without Blogger markup."""
+    if not is_blogger(body):
+        return []
+    doc = parse_document(body, charset)
+    if doc is None:
+        return []
+    bodies = []
+    section = None
+    for element in _X_IDS(doc):
+        match = _BODY_ID.match(element.get("id"))
+        if match:
+            bodies.append((element, match.group(1) == "snippet", match.group(2)))
+        elif section is None and element.get("id") == "comments":
+            section = element
+    if not bodies:
+        return []
+    page_kind = classify(url)
+    full_ids = {post_id for _, snippet, post_id in bodies if not snippet}
+    item = page_kind in ("post", "page") and len(full_ids) == 1
+    mobile = ("m", "1") in parse_qsl(urlsplit(url).query)
+    fallback_blog_id = page_blog_id(body)
+    out = []
+    for element, snippet, post_id in bodies:
+        is_item = item and not snippet
+        origin: Origin = ("mobile_page" if mobile else "post_page") if is_item else "listing"
+        container = _container(element)
+        ld = _ld_json(container)
+        title_el = _first(_X_TITLE(container))
+        if is_item:
+            post_url = _canonical(url)
+        else:
+            links = _X_LINKS(container)
+            post_url = _canonical(urljoin(url, str(links[0]).strip())) if links else None
+        cut = snippet or (not is_item and bool(_X_JUMP(container)))
+        comments, count = _page_comments(section, url) if is_item else (None, None)
+        if count is None:
+            count = _listing_count(container)
+        blog_ids = _X_BLOG_ID(container)
+        out.append(Fragment(
+            post_id=post_id,
+            kind="page" if is_item and page_kind == "page" else "post",
+            origin=origin,
+            url=url,
+            fetched_at=fetched_at,
+            source=source,
+            blog_id=str(blog_ids[0]).strip() if blog_ids else fallback_blog_id,
+            post_url=post_url,
+            title=_text(title_el) if title_el is not None else None,
+            published=_published(container),
+            updated=_updated(container, ld),
+            labels=_labels(container),
+            author=_author(container),
+            body=Body(paragraphs(element), images(element, url), complete=not cut),
+            comments=comments,
+            comment_count=count,
+            date_header=_date_header(element),
+        ))
+    return out

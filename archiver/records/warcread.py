@@ -1,0 +1,141 @@
+"""Read captures back from WARC files and extract them: the offline side of ``archiver extract``.
+
+Every ``response`` record is handed to :func:`archiver.records.extract_records` with its target URI, HTTP
+headers, raw payload (still content-encoded, as archived), WARC-Date and position, exactly as the crawl hands
+over each capture it writes. ``request``, ``metadata``, ``warcinfo`` and ``revisit`` records carry no page
+and are skipped. Only the payload of HTML and XML responses is read; images and scripts are stepped over.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from archiver.errors import ArchiverError
+from archiver.records.extract import FEED_TYPES, HTML_TYPES, ExtractError, extract_records
+from archiver.records.merge import MergeResult, merge
+from archiver.records.model import WarcPointer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+    from archiver.records.model import Fragment
+
+logger = logging.getLogger(__name__)
+
+WARC_SUFFIXES = (".warc.gz", ".warc")
+_READ_TYPES = HTML_TYPES | FEED_TYPES
+
+
+class WarcReadError(ArchiverError):
+    """A WARC file cannot be read: it names the file and the offset of the record that failed."""
+
+
+@dataclass
+class ReadStats:
+    """What reading WARC files found: files, response records, extraction errors (each logged)."""
+
+    files: int = 0
+    responses: int = 0
+    fragments: int = 0
+    errors: int = 0
+    error_urls: list[str] = field(default_factory=list)
+
+
+def find_warcs(paths: Iterable[Path]) -> list[Path]:
+    """WARC files named directly or found under directories (recursively), sorted, each once.
+
+    Raises :class:`WarcReadError` for a path that does not exist; ``*.open`` files (still being written,
+    or left by a killed crawl until it is mended) are skipped with a warning.
+    """
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for candidate in path.rglob("*"):
+                if candidate.is_file() and candidate.name.endswith(WARC_SUFFIXES):
+                    found.add(candidate)
+                elif candidate.name.endswith(".warc.gz.open"):
+                    logger.warning("Skipping %s: still open (a crawl is writing it, or a killed crawl left it "
+                                   "for mending)", candidate)
+        elif path.is_file():
+            found.add(path)
+        else:
+            raise WarcReadError(f"{path}: no such file or directory")
+    return sorted(found)
+
+
+def iter_fragments(path: Path, stats: ReadStats | None = None) -> Iterator[Fragment]:
+    """Fragments of every response record of one WARC file, in file order.
+
+    A capture that cannot be extracted is logged with its URL and counted in ``stats.errors``; a file that
+    cannot be read raises :class:`WarcReadError` naming the file and the record offset.
+    """
+    stats = stats if stats is not None else ReadStats()
+    stats.files += 1
+    records: Any = None
+    try:
+        with path.open("rb") as stream:
+            records = ArchiveIterator(stream)
+            for record in records:
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                stats.responses += 1
+                mime = (record.http_headers.get_header("Content-Type") or "").split(";", 1)[0].strip().lower()
+                status = int(record.http_headers.get_statuscode() or 0)
+                if mime not in _READ_TYPES or not 200 <= status < 300:
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                body = record.raw_stream.read()
+                records.read_to_end()
+                pointer = WarcPointer(
+                    filename=path.name,
+                    offset=records.get_record_offset(),
+                    length=records.get_record_length(),
+                    record_id=record.rec_headers.get_header("WARC-Record-ID") or "",
+                    payload_digest=record.rec_headers.get_header("WARC-Payload-Digest") or "",
+                    status=status,
+                )
+                try:
+                    found = extract_records(url, record.http_headers.headers, body,
+                                            fetched_at=record.rec_headers.get_header("WARC-Date") or "",
+                                            source=pointer)
+                except ExtractError as exc:
+                    stats.errors += 1
+                    stats.error_urls.append(url)
+                    logger.warning("%s (record at offset %d of %s)", exc, pointer.offset, path.name)
+                    continue
+                except Exception:
+                    stats.errors += 1
+                    stats.error_urls.append(url)
+                    logger.error("Extraction failed for %s (record at offset %d of %s)", url, pointer.offset,
+                                 path.name, exc_info=True)
+                    continue
+                stats.fragments += len(found)
+                yield from found
+    except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
+        offset = getattr(records, "offset", 0)  # where the record that failed starts
+        message = " ".join(str(exc).split())
+        message = message if len(message) <= 160 else message[:160] + "..."
+        raise WarcReadError(f"{path}: cannot read the WARC record at offset {offset}: {message}") from exc
+    except OSError as exc:
+        raise WarcReadError(f"{path}: {exc.strerror or exc}") from exc
+
+
+def extract_warcs(paths: Iterable[Path]) -> tuple[MergeResult, ReadStats]:
+    """Records of every post and static page in the WARC files at ``paths`` (files or folders).
+
+    Raises :class:`WarcReadError` when the paths hold no WARC file, or a file cannot be read.
+    """
+    given = list(paths)
+    warcs = find_warcs(given)
+    if not warcs:
+        raise WarcReadError(f"no WARC files (*.warc.gz, *.warc) in {', '.join(str(p) for p in given)}")
+    stats = ReadStats()
+    fragments = [fragment for path in warcs for fragment in iter_fragments(path, stats)]
+    return merge(fragments), stats

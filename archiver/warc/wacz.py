@@ -1,0 +1,534 @@
+"""WACZ 1.1.1 packages of a crawl's WARC files, streamed to disk with ``zipfile`` (no Scrapy).
+
+Layout of the package::
+
+    archive/NAME.warc.gz         every WARC file, byte for byte, STORED (readers seek into them by offset)
+    indexes/index.cdx.gz         the pywb CDXJ index, sorted, as independent gzip members of CDX_BLOCK_LINES lines,
+                                 STORED
+    indexes/index.idx            ``!meta 0 {"format": "cdxj-gzip-1.0", ...}`` then one line per member: its first
+                                 key, offset, length and sha256
+    pages/pages.jsonl            the home page, every post and every static page: url, ts, title, id
+    pages/extraPages.jsonl       the blog's other archived HTML pages (archives, labels, pager, mobile variants)
+    logs/crawl.log               the crawl log, when there is one
+    datapackage.json             profile, wacz_version, title, created, software, mainPageURL, mainPageDate and
+                                 name, path, sha256 and size of every file above
+    datapackage-digest.json      the sha256 of datapackage.json
+
+Why the index comes in the block form: ReplayWeb.page (wabac.js) loads ``indexes/*.idx`` (and then range-reads
+only the blocks it needs) or a plain ``*.cdx``/``*.cdxj``, and silently ignores a lone ``*.cdx.gz``; pywb's
+``wb-manager add --unpack-wacz`` reads only ``*.cdx`` and ``*.cdx.gz``. The ``.idx`` + ``.cdx.gz`` pair serves
+both, and stays small in memory for a blog of any size.
+
+Page titles come from the archived responses themselves (``<title>``, else ``h3.post-title``), read from the
+WARC records the index points at; nothing is fetched again. The package is written as ``NAME.wacz.open`` and
+renamed when complete, so a file named ``.wacz`` is always whole. WARC files are copied in 1 MiB chunks and
+hashed on the way; only the index lines and the page list are held in memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from archiver.blogger.urls import classify
+from archiver.errors import ArchiverError
+from archiver.httputil import DecodeError, decode_content
+from archiver.warc.cdxj import index_warc
+from archiver.warc.writer import OPEN_SUFFIX, SOFTWARE, WARC_SUFFIX, WarcError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+logger = logging.getLogger(__name__)
+
+WACZ_VERSION = "1.1.1"
+WACZ_SUFFIX = ".wacz"
+PAGES_PATH = "pages/pages.jsonl"
+EXTRA_PAGES_PATH = "pages/extraPages.jsonl"
+CDX_PATH = "indexes/index.cdx.gz"
+IDX_PATH = "indexes/index.idx"
+#: CDXJ lines per gzip member of index.cdx.gz: what a replay tool fetches and inflates per lookup
+CDX_BLOCK_LINES = 256
+#: kinds of blog URL (archiver.blogger.urls.classify) listed in pages.jsonl; other HTML pages go to extraPages
+MAIN_PAGE_KINDS = frozenset({"home", "post", "page"})
+HTML_MIMES = frozenset({"text/html", "application/xhtml+xml"})
+
+_COPY_CHUNK = 1 << 20
+_TITLE_FEED = 1 << 14
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+
+
+class WaczError(ArchiverError):
+    """A WACZ package cannot be built from the given crawl or files."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One entry of a pages file: where and when it was captured, its title, and its record's id."""
+
+    url: str
+    ts: str
+    title: str
+    id: str
+
+    def to_json(self) -> str:
+        """The JSON Lines entry, keys in the order of the WACZ specification's example."""
+        return json.dumps({"id": self.id, "url": self.url, "ts": self.ts, "title": self.title}, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One file of the package as datapackage.json lists it."""
+
+    name: str
+    path: str
+    hash: str
+    bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The datapackage.json resource object."""
+        return {"name": self.name, "path": self.path, "hash": self.hash, "bytes": self.bytes}
+
+
+@dataclass(frozen=True)
+class WaczResult:
+    """What was written: the package, its pages, and the resources datapackage.json lists."""
+
+    path: Path
+    pages: list[Page] = field(default_factory=list)
+    extra_pages: list[Page] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        """Size of the package file in bytes."""
+        return self.path.stat().st_size
+
+
+# -- index ------------------------------------------------------------------------------------------------
+
+
+def _fields(line: str) -> dict[str, Any]:
+    """The JSON part of a CDXJ line."""
+    parts = line.split(" ", 2)
+    if len(parts) != 3:
+        raise WaczError(f"not a CDXJ line: {line[:200]!r}")
+    try:
+        data = json.loads(parts[2])
+    except ValueError as exc:
+        raise WaczError(f"not a CDXJ line: {line[:200]!r}") from exc
+    if not isinstance(data, dict):
+        raise WaczError(f"not a CDXJ line: {line[:200]!r}")
+    return data
+
+
+def collect_index(warcs: Sequence[Path], index: Path | None = None) -> list[str]:
+    """Sorted CDXJ lines for ``warcs``: those of ``index`` when it covers exactly these files, else re-indexed."""
+    names = {path.name for path in warcs}
+    if index is not None and index.is_file():
+        lines = [line for line in index.read_text(encoding="utf-8").splitlines() if line]
+        indexed = {str(_fields(line).get("filename")) for line in lines}
+        if indexed == names:
+            return sorted(lines)
+        logger.info("%s does not cover exactly the WARC files being packaged; indexing them again", index)
+    lines = []
+    for path in warcs:
+        try:
+            lines.extend(index_warc(path))
+        except WarcError as exc:
+            raise WaczError(str(exc)) from exc
+    return sorted(lines)
+
+
+def index_blocks(lines: Iterable[str], block_lines: int = CDX_BLOCK_LINES) -> Iterator[tuple[str, bytes]]:
+    """Sorted CDXJ lines as gzip members of ``block_lines`` lines: (first ``KEY TIMESTAMP``, member bytes)."""
+    block: list[str] = []
+    for line in lines:
+        block.append(line)
+        if len(block) == block_lines:
+            yield _block(block)
+            block = []
+    if block:
+        yield _block(block)
+
+
+def _block(block: list[str]) -> tuple[str, bytes]:
+    key, timestamp, _ = block[0].split(" ", 2)
+    return f"{key} {timestamp}", gzip.compress("".join(line + "\n" for line in block).encode("utf-8"), mtime=0)
+
+
+# -- pages ------------------------------------------------------------------------------------------------
+
+
+def page_title(html: bytes, encoding: str | None = None) -> str | None:
+    """The page's ``<title>``, else its first ``h3.post-title`` (whitespace collapsed); None when it has neither."""
+    try:
+        parser = etree.HTMLPullParser(events=("end",), encoding=encoding)
+    except LookupError:  # a charset lxml does not know: let libxml2 guess
+        parser = etree.HTMLPullParser(events=("end",))
+    heading: str | None = None
+
+    def scan() -> str | None:
+        nonlocal heading
+        for _, element in parser.read_events():
+            tag = element.tag
+            if tag == "title":
+                text = " ".join("".join(element.itertext()).split())
+                if text:
+                    return text
+            elif tag == "h3" and heading is None and "post-title" in (element.get("class") or "").split():
+                heading = " ".join("".join(element.itertext()).split()) or None
+        return None
+
+    for start in range(0, len(html), _TITLE_FEED):
+        parser.feed(html[start : start + _TITLE_FEED])
+        title = scan()
+        if title:
+            return title
+    try:
+        parser.close()
+    except etree.XMLSyntaxError:
+        pass
+    return scan() or heading
+
+
+def iso_ts(warc_date: str) -> str:
+    """RFC 3339 time of a WARC-Date, to the millisecond when the date has a fraction (as browsers write it)."""
+    try:
+        when = datetime.fromisoformat(warc_date)
+    except ValueError as exc:
+        raise WaczError(f"not a WARC-Date: {warc_date!r}") from exc
+    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    fraction = f".{when.microsecond // 1000:03d}" if "." in warc_date else ""
+    return when.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+
+
+def _charset(content_type: str | None) -> str | None:
+    match = _CHARSET.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def _record_id(value: str | None) -> str:
+    """A page id from a WARC-Record-ID: the bare UUID of ``<urn:uuid:…>``."""
+    text = (value or "").strip("<>")
+    return text.removeprefix("urn:uuid:")
+
+
+class _RecordReader:
+    """Reads single response records by (filename, offset), keeping each WARC file open once."""
+
+    def __init__(self, warcs: Sequence[Path]) -> None:
+        """Know the WARC files by name; open none yet."""
+        self.paths = {path.name: path for path in warcs}
+        self.handles: dict[str, IO[bytes]] = {}
+
+    def __enter__(self) -> _RecordReader:
+        """Use as a context manager that closes every file."""
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Close every file opened."""
+        for handle in self.handles.values():
+            handle.close()
+
+    def page(self, fields: dict[str, Any]) -> Page:
+        """The page entry of the response record a CDXJ line points at, titled from its archived HTML."""
+        name, url = str(fields.get("filename")), str(fields.get("url"))
+        if name not in self.paths:
+            raise WaczError(f"index line for {url} names {name}, which is not among the WARC files")
+        handle = self.handles.get(name)
+        if handle is None:
+            handle = self.handles[name] = self.paths[name].open("rb")
+        try:
+            handle.seek(int(fields["offset"]))
+            record = next(iter(ArchiveIterator(handle)))
+        except (ArchiveLoadFailed, StopIteration, KeyError, ValueError) as exc:
+            raise WaczError(f"no record at offset {fields.get('offset')} of {name} (for {url}): {exc}") from exc
+        headers = record.rec_headers
+        if headers.get_header("WARC-Target-URI") != url:
+            raise WaczError(f"the record at offset {fields['offset']} of {name} is not {url}: the index is stale")
+        return Page(url=url, ts=iso_ts(headers.get_header("WARC-Date")), title=_title_of(record) or url,
+                    id=_record_id(headers.get_header("WARC-Record-ID")))
+
+
+def _title_of(record: Any) -> str | None:
+    """The title of an HTML response record, its body decoded from the stored Content-Encoding."""
+    http = record.http_headers
+    body = record.raw_stream.read()
+    if http is None:
+        return page_title(body)
+    codings = [c.strip() for k, v in http.headers if k.lower() == "content-encoding" for c in v.split(",")]
+    try:
+        html = decode_content(body, [c for c in codings if c])
+    except DecodeError as exc:
+        logger.warning("Cannot read the title of %s: %s", record.rec_headers.get_header("WARC-Target-URI"), exc)
+        return None
+    return page_title(html, _charset(http.get_header("Content-Type")))
+
+
+def _ordered(pages: Iterable[Page]) -> list[Page]:
+    """Home page first, then posts (newest URL first), then static pages, then everything else by URL."""
+    groups: dict[str, list[Page]] = {"home": [], "post": [], "page": [], "other": []}
+    for page in pages:
+        groups.get(classify(page.url), groups["other"]).append(page)
+    return [
+        *sorted(groups["home"], key=lambda p: p.url),
+        *sorted(groups["post"], key=lambda p: p.url, reverse=True),
+        *sorted(groups["page"], key=lambda p: p.url),
+        *sorted(groups["other"], key=lambda p: p.url),
+    ]
+
+
+def find_pages(lines: Iterable[str], warcs: Sequence[Path]) -> tuple[list[Page], list[Page]]:
+    """The blog's main pages (home, posts, static pages) and its other HTML pages, from a CDXJ index.
+
+    Only successful (200) HTML captures count; of a URL captured more than once the latest is used. Main
+    pages are those without a query string; extra pages are the other HTML pages of the hosts main pages
+    were found on (archives, labels, the pager, ``?m=1`` variants).
+    """
+    latest: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        fields = _fields(line)
+        if fields.get("status") != "200" or fields.get("mime") not in HTML_MIMES:
+            continue
+        url = str(fields.get("url"))
+        timestamp = line.split(" ", 2)[1]
+        if url not in latest or timestamp >= latest[url]["_ts"]:
+            latest[url] = {**fields, "_ts": timestamp}
+    main = {url for url in latest if classify(url) in MAIN_PAGE_KINDS and not urlsplit(url).query}
+    hosts = {urlsplit(url).netloc for url in main}
+    extra = {url for url in latest if url not in main and urlsplit(url).netloc in hosts}
+    with _RecordReader(warcs) as reader:
+        pages = _ordered(reader.page(latest[url]) for url in main)
+        extra_pages = _ordered(reader.page(latest[url]) for url in extra)
+    return pages, extra_pages
+
+
+def _pages_lines(pages: Sequence[Page], list_id: str, title: str) -> Iterator[str]:
+    yield json.dumps({"format": "json-pages-1.0", "id": list_id, "title": title})
+    for page in pages:
+        yield page.to_json()
+
+
+# -- the package -----------------------------------------------------------------------------------------
+
+
+class _Package:
+    """A ZIP being written member by member, hashing each member as it streams."""
+
+    def __init__(self, archive: zipfile.ZipFile, when: datetime) -> None:
+        """Write into ``archive``; every member gets the time ``when``."""
+        self.archive = archive
+        self.date_time = when.astimezone(UTC).timetuple()[:6]
+        self.resources: list[Resource] = []
+
+    def _info(self, path: str, *, stored: bool, size: int | None = None) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(path, date_time=self.date_time)
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        if size is not None:
+            info.file_size = size  # lets zipfile choose ZIP64 up front for files over 2 GiB
+        return info
+
+    def _listed(self, path: str, sha256: str, size: int) -> None:
+        self.resources.append(Resource(Path(path).name.lower(), path, f"sha256:{sha256}", size))
+
+    def add_file(self, path: str, source: Path, *, stored: bool) -> None:
+        """Copy a file into the package in chunks."""
+        size = source.stat().st_size
+        digest = hashlib.sha256()
+        copied = 0
+        with source.open("rb") as src, self.archive.open(self._info(path, stored=stored, size=size), "w") as dst:
+            while chunk := src.read(_COPY_CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+                copied += len(chunk)
+        if copied != size:
+            raise WaczError(f"{source} changed size while it was being packaged ({size} -> {copied} bytes)")
+        self._listed(path, digest.hexdigest(), copied)
+
+    def add_lines(self, path: str, lines: Iterable[str], *, listed: bool = True) -> bytes:
+        """Write text lines (UTF-8, each ending in a newline), deflated; return the bytes written."""
+        data = "".join(line + "\n" for line in lines).encode("utf-8")
+        self.add_bytes(path, data, listed=listed)
+        return data
+
+    def add_bytes(self, path: str, data: bytes, *, stored: bool = False, listed: bool = True) -> None:
+        """Write a member held in memory."""
+        self.archive.writestr(self._info(path, stored=stored), data)
+        if listed:
+            self._listed(path, hashlib.sha256(data).hexdigest(), len(data))
+
+    def add_index(self, lines: Sequence[str]) -> None:
+        """Write index.cdx.gz (stored) block by block as it is compressed, then index.idx (deflated)."""
+        meta = json.dumps({"format": "cdxj-gzip-1.0", "filename": Path(CDX_PATH).name})
+        idx = [f"!meta 0 {meta}"]
+        digest = hashlib.sha256()
+        offset = 0
+        with self.archive.open(self._info(CDX_PATH, stored=True), "w") as member:
+            for prefix, data in index_blocks(lines):
+                member.write(data)
+                digest.update(data)
+                block_digest = "sha256:" + hashlib.sha256(data).hexdigest()
+                idx.append(f"{prefix} {json.dumps({'offset': offset, 'length': len(data), 'digest': block_digest})}")
+                offset += len(data)
+        self._listed(CDX_PATH, digest.hexdigest(), offset)
+        self.add_lines(IDX_PATH, idx)
+
+
+def _warc_files(warcs: Sequence[Path]) -> list[Path]:
+    """Check the WARC files to package: they exist, are finished, and have distinct names."""
+    if not warcs:
+        raise WaczError("no WARC files to package")
+    seen: set[str] = set()
+    for path in warcs:
+        if path.name.endswith(OPEN_SUFFIX):
+            raise WaczError(f"{path} is still open (a crawl is running, or was killed: resume it to mend the file)")
+        if not path.is_file():
+            raise WaczError(f"{path}: no such WARC file")
+        if not path.name.endswith((WARC_SUFFIX, ".warc")):
+            raise WaczError(f"{path} is not a WARC file (expected a .warc.gz or .warc name)")
+        if path.name in seen:
+            raise WaczError(f"two WARC files are named {path.name}: names must be unique in a package")
+        seen.add(path.name)
+    return sorted(warcs, key=lambda p: p.name)
+
+
+@dataclass
+class Contents:
+    """What a package will hold: the WARC files, their sorted CDXJ lines, and the pages found in them."""
+
+    warcs: list[Path]
+    lines: list[str]
+    pages: list[Page]
+    extra_pages: list[Page]
+
+    @property
+    def main_page(self) -> Page:
+        """The blog's home page, else the first page."""
+        return next((page for page in self.pages if classify(page.url) == "home"), self.pages[0])
+
+
+def gather(warcs: Sequence[Path], index: Path | None = None) -> Contents:
+    """Check ``warcs``, index them (reusing ``index`` when it covers them), and find their pages.
+
+    Raises WaczError naming the problem: no WARCs, an unfinished WARC, nothing indexed, no page captured.
+    """
+    files = _warc_files(warcs)
+    lines = collect_index(files, index)
+    if not lines:
+        raise WaczError(f"the WARC files hold no response to index: {', '.join(p.name for p in files)}")
+    pages, extra_pages = find_pages(lines, files)
+    if not pages:
+        raise WaczError(f"no home page, post or static page was captured in {', '.join(p.name for p in files)}")
+    return Contents(files, lines, pages, extra_pages)
+
+
+def write_wacz(
+    output: Path,
+    contents: Contents,
+    *,
+    logs: Sequence[Path] = (),
+    title: str | None = None,
+    description: str | None = None,
+    created: datetime | None = None,
+    software: str = SOFTWARE,
+) -> WaczResult:
+    """Write ``contents`` as the WACZ file ``output`` (via ``output.open``, renamed when complete).
+
+    ``title`` defaults to the home page's title, ``created`` to now; every ZIP member carries ``created``, so
+    the same contents and time give the same bytes.
+    """
+    output = Path(output)
+    if not output.name.endswith(WACZ_SUFFIX):
+        raise WaczError(f"{output}: a WACZ file name must end with {WACZ_SUFFIX}")
+    main = contents.main_page
+    when = (created or datetime.now(UTC)).astimezone(UTC)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + OPEN_SUFFIX)
+    try:
+        with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
+            package = _Package(archive, when)
+            for path in contents.warcs:
+                package.add_file(f"archive/{path.name}", path, stored=True)
+            package.add_index(contents.lines)
+            package.add_lines(PAGES_PATH, _pages_lines(contents.pages, "pages", "All Pages"))
+            if contents.extra_pages:
+                package.add_lines(EXTRA_PAGES_PATH, _pages_lines(contents.extra_pages, "extra-pages", "Extra Pages"))
+            for log in logs:
+                if log.is_file():
+                    package.add_file(f"logs/{log.name}", log, stored=False)
+            datapackage: dict[str, Any] = {
+                "profile": "data-package",
+                "wacz_version": WACZ_VERSION,
+                "title": title or main.title,
+                "created": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "software": software,
+                "mainPageURL": main.url,
+                "mainPageDate": main.ts,
+                "resources": [resource.to_dict() for resource in package.resources],
+            }
+            if description:
+                datapackage["description"] = description
+            data = (json.dumps(datapackage, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+            package.add_bytes("datapackage.json", data, listed=False)
+            digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+            package.add_bytes("datapackage-digest.json", (json.dumps(digest, indent=2) + "\n").encode("utf-8"),
+                              listed=False)
+        partial.replace(output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return WaczResult(output, contents.pages, contents.extra_pages, package.resources)
+
+
+# -- a crawl folder -------------------------------------------------------------------------------------------
+
+
+def wacz_name(host: str, crawl_id: str) -> str:
+    """The package's file name for a crawl: ``HOST-CRAWLID.wacz``."""
+    return f"{host}-{crawl_id}{WACZ_SUFFIX}"
+
+
+def crawl_warcs(crawl_dir: Path, warc_dir: Path | None = None) -> list[Path]:
+    """The finished WARC files of a crawl folder; raises WaczError when there are none or some are unfinished."""
+    crawl_dir = Path(crawl_dir)
+    if not crawl_dir.is_dir():
+        raise WaczError(f"{crawl_dir}: no such crawl folder")
+    warc_dir = warc_dir if warc_dir is not None else crawl_dir / "warc"
+    if not warc_dir.is_dir():
+        raise WaczError(f"{crawl_dir}: no WARC folder {warc_dir}; is this a crawl folder (OUTPUT/HOST/CRAWL_ID)?")
+    unfinished = sorted(warc_dir.glob(f"*{OPEN_SUFFIX}"))
+    if unfinished:
+        raise WaczError(f"{unfinished[0]} is unfinished: resume the crawl (archiver crawl --resume {crawl_dir}) "
+                        "to mend it before packaging")
+    warcs = sorted(warc_dir.glob(f"*{WARC_SUFFIX}"))
+    if not warcs:
+        raise WaczError(f"{crawl_dir}: no WARC files (*{WARC_SUFFIX}) in {warc_dir}")
+    return warcs
+
+
+def package_crawl(crawl_dir: Path, output: Path | None = None, *, created: datetime | None = None) -> WaczResult:
+    """Package a crawl folder (``warc/``, ``index.cdxj``, ``crawl.log``), by default as ``CRAWL_DIR/HOST-ID.wacz``.
+
+    HOST is the host of the blog's home page and ID the folder's name (the crawl id).
+    """
+    crawl_dir = Path(crawl_dir)
+    contents = gather(crawl_warcs(crawl_dir), crawl_dir / "index.cdxj")
+    if output is None:
+        host = urlsplit(contents.main_page.url).netloc
+        output = crawl_dir / wacz_name(host, crawl_dir.resolve().name)
+    return write_wacz(output, contents, logs=[crawl_dir / "crawl.log"], created=created)

@@ -1,0 +1,53 @@
+"""The end-of-crawl summary: retries and URLs given up, and the totals of a resumed crawl."""
+
+from __future__ import annotations
+
+from archiver.extensions.report import add_earlier_runs, summarise, summary_text
+
+STATS = {
+    "finish_reason": "finished",
+    "archiver/fetched/post": 30,
+    "response_received_count": 120,
+    "archiver/posts/found": 32,
+    "retry/count": 5,
+    "retry/reason_count/503 Service Unavailable": 3,
+    "retry/reason_count/scrapy.exceptions.ResponseDataLossError": 2,
+    "archiver/failed/ResponseDataLossError": 2,
+    "archiver/gave_up/503": 2,
+    "downloader/response_status_count/503": 2,
+}
+
+
+def summary(stats: dict[str, object] = STATS, files: list[str] | None = None) -> dict[str, object]:
+    return summarise(stats, seed="https://b.blogspot.com/", crawl_dir="out/b/1", duration_s=3.0,
+                     files=files or ["b-2.warc.gz"], mended=[])
+
+
+def test_retries_and_urls_given_up_are_reported_by_kind() -> None:
+    result = summary()
+    assert result["retries"] == 5
+    assert result["retry_reasons"] == {"503 Service Unavailable": 3, "ResponseDataLossError": 2}
+    assert result["gave_up"] == {"503": 2}
+    text = summary_text(result)
+    assert "gave up on: 2 URLs (503 2); HTTP errors: 503: 2" in text
+    assert "retries     5 (503 Service Unavailable 3, ResponseDataLossError 2)" in text
+
+
+def test_nothing_given_up() -> None:
+    text = summary_text(summary({"finish_reason": "finished"}))
+    assert "gave up on: none" in text
+    assert "retries     0;" in text
+    assert "all runs" not in text
+
+
+def test_a_resumed_crawl_adds_up_its_runs() -> None:
+    first = summary({"archiver/fetched/post": 12, "response_received_count": 50}, ["b-1.warc.gz"])
+    second = summary()
+    add_earlier_runs(second, first)
+    assert second["all_runs"] == {"runs": 2, "posts_archived": 42, "responses": 170,
+                                  "warc_files": ["b-1.warc.gz", "b-2.warc.gz"]}
+    third = summary(files=["b-3.warc.gz"])
+    add_earlier_runs(third, second)
+    assert third["all_runs"]["runs"] == 3
+    assert third["all_runs"]["warc_files"] == ["b-1.warc.gz", "b-2.warc.gz", "b-3.warc.gz"]
+    assert "all runs    3 runs of this crawl (resumed): 72 posts archived" in summary_text(third)

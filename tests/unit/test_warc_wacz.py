@@ -1,0 +1,307 @@
+"""WACZ packages from small deterministic WARCs: members, page lists, index blocks, errors, the extension."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zipfile
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.spiders import Spider
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from archiver.cli import main
+from archiver.extensions.wacz import WaczPackageExtension
+from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcFileWriter, index_warc, write_cdxj
+from archiver.warc.wacz import (
+    WaczError,
+    collect_index,
+    gather,
+    index_blocks,
+    iso_ts,
+    package_crawl,
+    page_title,
+    write_wacz,
+)
+from tests.unit.test_middleware_warc import project_settings
+from tests.unit.test_warc_writer import FixedIds
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+BLOG = "https://foo.blogspot.com"
+CREATED = datetime(2024, 2, 3, 4, 5, 6, tzinfo=UTC)
+HTML = [(b"Content-Type", b"text/html; charset=UTF-8")]
+GZIP_HTML = [*HTML, (b"Content-Encoding", b"gzip")]
+
+
+def html(title: str, body: str = "") -> bytes:
+    return f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode()
+
+
+# url, status, headers, body: the pages of a tiny blog and what must not be listed as pages
+CAPTURES: list[tuple[str, int, list[tuple[bytes, bytes]], bytes]] = [
+    (f"{BLOG}/", 200, GZIP_HTML, gzip.compress(html("Foo Blog"), mtime=0)),
+    (f"{BLOG}/2024/01/first.html", 200, HTML, html("Foo Blog: First &amp;\n   post")),
+    (f"{BLOG}/2024/02/blog-post_03.html", 200, GZIP_HTML,
+     gzip.compress("<html><body><h3 class='post-title entry-title'> 第二 </h3></body></html>".encode(), mtime=0)),
+    (f"{BLOG}/p/about.html", 200, HTML, html("Foo Blog: About")),
+    (f"{BLOG}/2024/01/first.html?m=1", 200, HTML, html("Foo Blog: First (mobile)")),
+    (f"{BLOG}/2024/01/", 200, GZIP_HTML, gzip.compress(html("Foo Blog: January"), mtime=0)),
+    (f"{BLOG}/2024/03/gone.html", 404, HTML, html("Not found")),
+    (f"{BLOG}/feeds/posts/default", 200, [(b"Content-Type", b"application/atom+xml")], b"<feed/>"),
+    ("https://1.bp.blogspot.com/-a/b/c/d/s1600/x.png", 200, [(b"Content-Type", b"image/png")], b"\x89PNG\r\n"),
+    ("http://foo.blogspot.com/", 301, [(b"Location", f"{BLOG}/".encode())], b""),
+]
+
+
+def write_warcs(directory: Path, max_size: int = 10_000_000) -> list[Path]:
+    start = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    writer = WarcFileWriter(directory, "T", "h", max_size=max_size, clock=lambda: start, id_factory=FixedIds())
+    with writer:
+        for i, (url, status, headers, body) in enumerate(CAPTURES):
+            capture = Capture(CapturedRequest("GET", url), CapturedResponse(status, None, "HTTP/1.1", headers, body),
+                              start + timedelta(seconds=i, microseconds=1000 * i))
+            writer.write_capture(capture)
+    return writer.files_written
+
+
+@pytest.fixture
+def crawl_dir(tmp_path: Path) -> Path:
+    """A crawl folder: warc/ with two WARC files, index.cdxj and crawl.log."""
+    folder = tmp_path / "foo.blogspot.com" / "20240102T030405Z"
+    warcs = write_warcs(folder / "warc", max_size=3000)
+    assert len(warcs) >= 2
+    write_cdxj([line for path in warcs for line in index_warc(path)], folder / "index.cdxj")
+    (folder / "crawl.log").write_text("a line\n", encoding="utf-8")
+    return folder
+
+
+def pages_of(archive: zipfile.ZipFile, path: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in archive.read(path).decode("utf-8").splitlines()]
+
+
+def test_package_members_pages_and_datapackage(crawl_dir: Path) -> None:
+    result = package_crawl(crawl_dir, created=CREATED)
+    assert result.path == crawl_dir / "foo.blogspot.com-20240102T030405Z.wacz"
+    assert not list(crawl_dir.glob("*.open"))
+    with zipfile.ZipFile(result.path) as archive:
+        warcs = sorted((crawl_dir / "warc").glob("*.warc.gz"))
+        names = archive.namelist()
+        assert names == [*(f"archive/{p.name}" for p in warcs), "indexes/index.cdx.gz", "indexes/index.idx",
+                         "pages/pages.jsonl", "pages/extraPages.jsonl", "logs/crawl.log", "datapackage.json",
+                         "datapackage-digest.json"]
+        for info in archive.infolist():
+            stored = info.filename.startswith("archive/") or info.filename.endswith(".cdx.gz")
+            assert info.compress_type == (zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED), info.filename
+            assert info.date_time == (2024, 2, 3, 4, 5, 6)
+        for path in warcs:
+            assert archive.read(f"archive/{path.name}") == path.read_bytes()
+
+        pages = pages_of(archive, "pages/pages.jsonl")
+        assert archive.read("pages/pages.jsonl").startswith(
+            b'{"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}\n')
+        assert pages[1:] == [
+            {"id": "00000000-0000-0000-0000-000000000002", "url": f"{BLOG}/", "ts": "2024-01-02T03:04:05.678Z",
+             "title": "Foo Blog"},
+            {"id": "00000000-0000-0000-0000-000000000008", "url": f"{BLOG}/2024/02/blog-post_03.html",
+             "ts": "2024-01-02T03:04:07.680Z", "title": "第二"},
+            {"id": "00000000-0000-0000-0000-000000000005", "url": f"{BLOG}/2024/01/first.html",
+             "ts": "2024-01-02T03:04:06.679Z", "title": "Foo Blog: First & post"},
+            {"id": "00000000-0000-0000-0000-000000000012", "url": f"{BLOG}/p/about.html",
+             "ts": "2024-01-02T03:04:08.681Z", "title": "Foo Blog: About"},
+        ]
+        extra = pages_of(archive, "pages/extraPages.jsonl")
+        assert extra[0] == {"format": "json-pages-1.0", "id": "extra-pages", "title": "Extra Pages"}
+        assert [(p["url"], p["title"]) for p in extra[1:]] == [
+            (f"{BLOG}/2024/01/first.html?m=1", "Foo Blog: First (mobile)"),
+            (f"{BLOG}/2024/01/", "Foo Blog: January"),
+        ]
+
+        package = json.loads(archive.read("datapackage.json"))
+        assert {k: v for k, v in package.items() if k != "resources"} == {
+            "profile": "data-package", "wacz_version": "1.1.1", "title": "Foo Blog", "created": "2024-02-03T04:05:06Z",
+            "software": package["software"], "mainPageURL": f"{BLOG}/", "mainPageDate": "2024-01-02T03:04:05.678Z"}
+        assert package["software"].startswith("blogspot-archiver/")
+        assert [r["path"] for r in package["resources"]] == names[:-2]
+        for resource in package["resources"]:
+            data = archive.read(resource["path"])
+            assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+            assert resource["bytes"] == len(data)
+            assert resource["name"] == resource["path"].rsplit("/", 1)[1].lower()
+        digest = json.loads(archive.read("datapackage-digest.json"))
+        assert digest == {"path": "datapackage.json",
+                          "hash": "sha256:" + hashlib.sha256(archive.read("datapackage.json")).hexdigest()}
+
+
+def test_same_contents_and_time_give_the_same_bytes(crawl_dir: Path, tmp_path: Path) -> None:
+    first = package_crawl(crawl_dir, tmp_path / "a.wacz", created=CREATED)
+    second = package_crawl(crawl_dir, tmp_path / "b.wacz", created=CREATED)
+    assert first.path.read_bytes() == second.path.read_bytes()
+
+
+def test_index_blocks_are_independent_gzip_members_located_by_the_idx(crawl_dir: Path, tmp_path: Path) -> None:
+    lines = collect_index(sorted((crawl_dir / "warc").glob("*.warc.gz")), crawl_dir / "index.cdxj")
+    assert lines == (crawl_dir / "index.cdxj").read_text().splitlines()
+    blocks = list(index_blocks(lines, block_lines=3))
+    assert len(blocks) == -(-len(lines) // 3)
+    assert [gzip.decompress(data).decode() for _, data in blocks] == [
+        "".join(line + "\n" for line in lines[i : i + 3]) for i in range(0, len(lines), 3)]
+    assert [prefix for prefix, _ in blocks] == [" ".join(lines[i].split(" ")[:2]) for i in range(0, len(lines), 3)]
+
+    result = package_crawl(crawl_dir, tmp_path / "x.wacz", created=CREATED)
+    with zipfile.ZipFile(result.path) as archive:
+        data = archive.read("indexes/index.cdx.gz")
+        idx = archive.read("indexes/index.idx").decode().splitlines()
+    assert idx[0] == '!meta 0 {"format": "cdxj-gzip-1.0", "filename": "index.cdx.gz"}'
+    offset = 0
+    for line in idx[1:]:
+        entry = json.loads(line.split(" ", 2)[2])
+        assert entry["offset"] == offset
+        block = data[offset : offset + entry["length"]]
+        assert entry["digest"] == "sha256:" + hashlib.sha256(block).hexdigest()
+        assert gzip.decompress(block).decode().startswith(line.split(" {", 1)[0] + " ")
+        offset += entry["length"]
+    assert offset == len(data)
+    assert gzip.decompress(data).decode().splitlines() == lines  # as pywb's unpacker reads it: all members
+
+
+def test_a_stale_or_missing_index_is_rebuilt_from_the_warcs(crawl_dir: Path) -> None:
+    warcs = sorted((crawl_dir / "warc").glob("*.warc.gz"))
+    expected = sorted(line for path in warcs for line in index_warc(path))
+    index = crawl_dir / "index.cdxj"
+    index.write_text("\n".join(index.read_text().splitlines()[:2]) + "\n")  # lists only some files
+    assert collect_index(warcs, index) == expected
+    index.unlink()
+    assert collect_index(warcs, index) == expected
+
+
+def test_an_index_pointing_at_the_wrong_record_is_reported(crawl_dir: Path) -> None:
+    index = crawl_dir / "index.cdxj"
+    lines = index.read_text().splitlines()
+    wrong = [line.replace('"offset": "', '"offset": "1', 1) if "first.html" in line else line for line in lines]
+    index.write_text("\n".join(wrong) + "\n")
+    with pytest.raises(WaczError, match=r"first\.html"):
+        package_crawl(crawl_dir)
+    assert not list(crawl_dir.glob("*.wacz*"))  # nothing half-written is left behind
+
+
+def test_errors_name_the_bad_input(crawl_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(WaczError, match="no such crawl folder"):
+        package_crawl(tmp_path / "nowhere")
+    (tmp_path / "empty" / "warc").mkdir(parents=True)
+    with pytest.raises(WaczError, match=r"no WARC files \(\*\.warc\.gz\) in .*empty/warc"):
+        package_crawl(tmp_path / "empty")
+    with pytest.raises(WaczError, match="no WARC folder"):
+        package_crawl(tmp_path)
+    with pytest.raises(WaczError, match=r"x\.zip: a WACZ file name must end with \.wacz"):
+        package_crawl(crawl_dir, tmp_path / "x.zip")
+    warc = next((crawl_dir / "warc").glob("*.warc.gz"))
+    warc.rename(warc.with_name(warc.name + ".open"))
+    with pytest.raises(WaczError, match=r"\.warc\.gz\.open is unfinished: resume the crawl"):
+        package_crawl(crawl_dir)
+    with pytest.raises(WaczError, match="no WARC files to package"):
+        gather([])
+
+
+def test_a_crawl_without_pages_is_refused(tmp_path: Path) -> None:
+    writer = WarcFileWriter(tmp_path, "T", "h", id_factory=FixedIds())
+    with writer:
+        writer.write_capture(Capture(CapturedRequest("GET", "https://1.bp.blogspot.com/x.png"),
+                                     CapturedResponse(200, None, "HTTP/1.1", [(b"Content-Type", b"image/png")], b"x"),
+                                     CREATED))
+    with pytest.raises(WaczError, match="no home page, post or static page was captured"):
+        gather(writer.files_written)
+
+
+def test_package_command(crawl_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["package", str(crawl_dir), "-o", str(tmp_path / "out.wacz")]) == 0
+    warcs = len(list((crawl_dir / "warc").glob("*.warc.gz")))
+    assert f"out.wacz: 4 pages, 2 extra pages, {warcs} WARC files, " in capsys.readouterr().out
+    assert main(["package", str(tmp_path / "none")]) == 1
+    assert "WaczError: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("document", "encoding", "title"), [
+    (b"<html><head><title>\n  A   title </title></head></html>", None, "A title"),
+    (b"<title>Caf\xe9</title>", "iso-8859-1", "Café"),
+    ("<title>公民自由联盟</title>".encode("gbk"), "gbk", "公民自由联盟"),
+    (b"<title></title><h3 class='post-title entry-title'>Post <b>title</b></h3>", "utf-8", "Post title"),
+    (b"<p>nothing</p>", "utf-8", None),
+    (b"<title>x</title>", "no-such-charset", "x"),
+    (b"<html><body>" + b"<p>filler</p>" * 5000 + b"<h3 class='post-title'>Late</h3>", None, "Late"),
+])
+def test_page_title(document: bytes, encoding: str | None, title: str | None) -> None:
+    assert page_title(document, encoding) == title
+
+
+def test_iso_ts() -> None:
+    assert iso_ts("2024-01-02T03:04:05Z") == "2024-01-02T03:04:05Z"
+    assert iso_ts("2024-01-02T03:04:05.123456Z") == "2024-01-02T03:04:05.123Z"
+    with pytest.raises(WaczError, match="not a WARC-Date: 'yesterday'"):
+        iso_ts("yesterday")
+
+
+def test_write_wacz_refuses_a_bad_name(crawl_dir: Path, tmp_path: Path) -> None:
+    contents = gather(sorted((crawl_dir / "warc").glob("*.warc.gz")))
+    with pytest.raises(WaczError, match="must end with .wacz"):
+        write_wacz(tmp_path / "x.zip", contents)
+
+
+# -- the extension -------------------------------------------------------------------------------------------
+
+
+def test_extension_needs_its_switch_and_a_crawl_dir(tmp_path: Path) -> None:
+    with pytest.raises(NotConfigured, match="ARCHIVER_WACZ_ENABLED"):
+        build_from_crawler(WaczPackageExtension, get_crawler(Spider, project_settings(
+            ARCHIVER_WACZ_ENABLED=False, ARCHIVER_CRAWL_DIR=str(tmp_path))))
+    with pytest.raises(NotConfigured, match="ARCHIVER_WARC_ENABLED"):
+        build_from_crawler(WaczPackageExtension, get_crawler(Spider, project_settings(
+            ARCHIVER_WARC_ENABLED=False, ARCHIVER_CRAWL_DIR=str(tmp_path))))
+    with pytest.raises(NotConfigured, match="ARCHIVER_CRAWL_DIR"):
+        build_from_crawler(WaczPackageExtension, get_crawler(Spider, project_settings()))
+
+
+def _extension(crawl_dir: Path) -> tuple[WaczPackageExtension, Any]:
+    crawler = get_crawler(Spider, project_settings(ARCHIVER_CRAWL_DIR=str(crawl_dir),
+                                                   ARCHIVER_CRAWL_ID="20240102T030405Z"))
+    crawler.stats.open_spider()
+    return build_from_crawler(WaczPackageExtension, crawler), crawler.stats
+
+
+def test_extension_writes_the_package_when_the_engine_stops(crawl_dir: Path) -> None:
+    extension, stats = _extension(crawl_dir)
+    spider = Spider("blogspot")
+    spider.blog_host = "foo.blogspot.com"  # type: ignore[attr-defined]
+    extension.spider_closed(spider, "finished")
+    extension.engine_stopped()
+    path = crawl_dir / "foo.blogspot.com-20240102T030405Z.wacz"
+    assert path.is_file()
+    assert stats.get_value("archiver/wacz/file") == path.name
+    assert stats.get_value("archiver/wacz/bytes") == path.stat().st_size
+    assert stats.get_value("archiver/wacz/pages") == 4
+
+
+def test_extension_skips_an_interrupted_crawl_and_survives_errors(crawl_dir: Path, tmp_path: Path) -> None:
+    extension, stats = _extension(crawl_dir)
+    extension.spider_closed(Spider("blogspot"), "shutdown")
+    extension.engine_stopped()
+    assert not list(crawl_dir.glob("*.wacz"))
+
+    extension, stats = _extension(tmp_path / "nothing-written")
+    extension.spider_closed(Spider("blogspot"), "finished")
+    extension.engine_stopped()  # no WARC at all: nothing to package, and no error
+    assert stats.get_value("archiver/wacz/errors") is None
+
+    (crawl_dir / "warc" / "broken.warc.gz").write_bytes(b"not a WARC")
+    extension, stats = _extension(crawl_dir)
+    extension.spider_closed(Spider("blogspot"), "finished")
+    extension.engine_stopped()  # logged and counted, not raised into Scrapy
+    assert stats.get_value("archiver/wacz/errors") == 1
+    assert stats.get_value("archiver/wacz/file") is None
+    assert not list(crawl_dir.glob("*.wacz*"))
