@@ -28,11 +28,16 @@ def human_bytes(count: float) -> str:
     return f"{count:.1f} TiB"  # pragma: no cover - the loop always returns
 
 
-def progress_line(stats: dict[str, Any], elapsed: float) -> str:
-    """``progress: 120 fetched (80 pages), 45 queued, 3.2 MiB, 0 errors, 25.1 fetches/s``."""
+def progress_line(stats: dict[str, Any], elapsed: float, queued: int | None = None) -> str:
+    """``progress: 120 fetched (80 pages), 45 queued, 3.2 MiB, 0 errors, 25.1 fetches/s``.
+
+    ``queued`` is the scheduler's length when known; the stats' enqueued minus dequeued is wrong for a resumed
+    crawl, whose queue was filled by the earlier run.
+    """
     fetched = int(stats.get("response_received_count", 0))
     pages = sum(int(v) for k, v in stats.items() if k in _PAGE_KEYS)
-    queued = int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0))
+    if queued is None:
+        queued = max(0, int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0)))
     size = int(stats.get("downloader/response_bytes", 0))
     errors = sum(int(v) for k, v in stats.items() if k.startswith("archiver/failed/"))
     rate = fetched / elapsed if elapsed > 0 else 0.0
@@ -76,7 +81,9 @@ class ProgressExtension:
     def log(self) -> None:
         """Log one progress line."""
         stats: Any = self.crawler.stats
-        logger.info("%s", progress_line(stats.get_stats(), time.monotonic() - self.started))
+        scheduler = getattr(self.crawler.engine, "scheduler", None)
+        queued = len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else None
+        logger.info("%s", progress_line(stats.get_stats(), time.monotonic() - self.started, queued))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Stop the periodic line."""

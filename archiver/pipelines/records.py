@@ -76,6 +76,7 @@ class PostRecordsExtension:
                 self.corpus_dir = Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output") / host / "corpus"
         self.fragments: list[Fragment] = []
         self.files: set[str] = set()
+        self.archived: set[str] = set()  # URLs of this run's 200 responses, as ReadStats.archived offline
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -93,6 +94,8 @@ class PostRecordsExtension:
     def capture_written(self, location: CaptureLocation, response: Response, **_: Any) -> None:
         """Extract the fragments of one capture, as the WARC now holds it."""
         self.files.add(location.filename)
+        if location.status == 200:
+            self.archived.add(location.url)
         pointer = WarcPointer(location.filename, location.response.offset, location.response.length,
                               location.response.record_id, location.payload_digest, location.status)
         try:
@@ -112,7 +115,10 @@ class PostRecordsExtension:
         self.fragments.extend(found)
 
     def _earlier_fragments(self) -> list[Fragment]:
-        """Fragments of the folder's WARC files that this run did not write (an earlier run of the crawl)."""
+        """Fragments of the folder's WARC files that this run did not write (an earlier run of the crawl).
+
+        Their 200 URLs join ``self.archived``.
+        """
         found: list[Fragment] = []
         if not self.warc_dir.is_dir():
             return found
@@ -126,11 +132,13 @@ class PostRecordsExtension:
                 self.stats.inc_value("archiver/records/errors")
                 logger.error("Records of %s are incomplete: %s", path.name, exc)
             self.stats.inc_value("archiver/records/errors", read.errors)
+            self.archived |= read.archived
         return found
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Merge all fragments into records and write the crawl's files and the corpus."""
-        result = merge([*self.fragments, *self._earlier_fragments()])
+        earlier = self._earlier_fragments()
+        result = merge([*self.fragments, *earlier], archived=self.archived)
         posts = jsonl.write_file(result.posts, self.posts_path)
         pages = jsonl.write_file(result.pages, self.pages_path)
         self.stats.set_value("archiver/posts/written", posts)

@@ -15,7 +15,9 @@ Each record is a crawl's record plus a ``corpus`` object:
 when its newest capture is at least as new as the stored ``last_seen``. A post missing from a later crawl
 is kept, unchanged, with ``missing_since`` set; only a crawl that finished normally and found posts can mark
 posts missing (an interrupted crawl, or one that found nothing, proves nothing about what it did not reach).
-A lock file keeps two crawls of the same blog from updating the corpus at the same time.
+A lock file keeps two crawls of the same blog from updating the corpus at the same time. Records keep the
+``schema_version`` they were written with (a deleted post's record can be older than the others): validate
+each against ``archiver.schemas.load(kind, record["schema_version"])``.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ An entry belongs to Blogger when its id is ``tag:blogger.com,1999:blog-BLOGID.po
 static pages); any other feed gives nothing. A comment entry is one with ``thr:in-reply-to``, whose ``ref``
 names the post; comments of one post in one feed document form one fragment. A post entry gives the exact
 ``published``/``updated`` (milliseconds and the blog's offset), labels (``category`` with Blogger's label
-scheme), title, author, ``thr:total`` and the body: ``content type='html'`` (complete) or ``summary``
-(a cut text). RSS and JSON variants of the feeds are not read: they carry the same entries with less.
+scheme), title, author, ``thr:total`` and the body: ``content type='html'`` (complete; its relative URLs
+resolved against the entry's ``alternate`` link, the post page) or ``summary`` (a cut text, no HTML).
+RSS and JSON variants of the feeds are not read: they carry the same entries with less.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from lxml import etree
 from archiver.blogger.urls import UrlError, canonicalize
 from archiver.records import dates
 from archiver.records.model import Body, Comment, Fragment, Kind, Paragraph, Person
-from archiver.records.text import clean, images, language, paragraphs, texts
+from archiver.records.text import absolute, clean, language, read_body, texts
 
 if TYPE_CHECKING:
     from archiver.records.model import WarcPointer
@@ -75,20 +76,24 @@ def _canonical(url: str | None) -> str | None:
         return None
 
 
+def _text_body(text: str, *, complete: bool) -> Body:
+    text = clean(text)
+    return Body((Paragraph(text, language(text)),) if text else (), (), (), None, complete)
+
+
 def _body(entry: Any, base: str) -> Body | None:
+    """The entry's body: ``content`` (HTML, relative URLs resolved against ``base``), else a cut ``summary``."""
     content = entry.find(f"{ATOM}content")
     if content is not None:
         if (content.get("type") or "text") in ("html", "xhtml", "text/html"):
             element = _html(content.text or "")
             if element is None:
-                return Body((), (), complete=True)
-            return Body(paragraphs(element), images(element, base), complete=True)
-        text = clean(content.text or "")
-        return Body((Paragraph(text, language(text)),) if text else (), (), complete=True)
+                return Body((), (), (), "", complete=True)
+            return read_body(element, base, complete=True)
+        return _text_body(content.text or "", complete=True)
     summary = entry.find(f"{ATOM}summary")
     if summary is not None:
-        text = clean(summary.text or "")
-        return Body((Paragraph(text, language(text)),) if text else (), (), complete=False)
+        return _text_body(summary.text or "", complete=False)
     return None
 
 
@@ -138,6 +143,7 @@ def fragments(url: str, body: bytes, *, fetched_at: str, source: WarcPointer) ->
                 item_id, _person(entry), dates.stated(entry.findtext(f"{ATOM}published")), _comment_text(entry)))
             continue
         kind: Kind = "page" if item_kind == "page" else "post"
+        alternate = _link(entry, "alternate", "text/html")
         labels = {clean(c.get("term") or "") for c in entry.findall(f"{ATOM}category")
                   if c.get("scheme") in (None, LABEL_SCHEME)}
         out.append(Fragment(
@@ -148,13 +154,13 @@ def fragments(url: str, body: bytes, *, fetched_at: str, source: WarcPointer) ->
             fetched_at=fetched_at,
             source=source,
             blog_id=blog_id,
-            post_url=_canonical(_link(entry, "alternate", "text/html")),
+            post_url=_canonical(alternate),
             title=clean(entry.findtext(f"{ATOM}title") or ""),
             published=dates.stated(entry.findtext(f"{ATOM}published")),
             updated=dates.stated(entry.findtext(f"{ATOM}updated")),
             labels=tuple(sorted(label for label in labels if label)),
             author=_person(entry),
-            body=_body(entry, url),
+            body=_body(entry, absolute(url, alternate) if alternate else url),
             comment_count=_total(entry),
         ))
     for (post_id, blog_id, kind), found in comments.items():

@@ -3,8 +3,9 @@
 Both layout families are read by the classes Blogger's templates keep (BLOGGER.md §4), never by position:
 
 - a post is the element with ``id="post-body-POSTID"`` (or ``post-snippet-POSTID`` on Contempo listings,
-  which show a snippet only) inside its nearest ``.post`` container; the sidebar, header, navbar and
-  footer are never read, so blog chrome such as the "Who We Are" widget cannot leak into a record;
+  which show a snippet only: its ``.snippet-item`` is read) inside its nearest ``.post`` container; the
+  sidebar, header, navbar and footer are never read, so blog chrome such as the "Who We Are" widget cannot
+  leak into a record; text, HTML, images and links are all read from that one element (``text.read_body``);
 - title ``.post-title``; timestamp ``abbr.published@title`` (classic) or ``time.published@datetime``
   (Contempo), ``dateModified`` of the post's JSON-LD; labels ``.post-labels a``; author ``.post-author``;
   comment count from ``.comment-link``, ``#comments h4`` or ``section.comments@data-num-comments``; the
@@ -29,8 +30,8 @@ from archiver.blogger.discover import blog_id as page_blog_id
 from archiver.blogger.discover import is_blogger
 from archiver.blogger.urls import UrlError, canonicalize, classify
 from archiver.records import dates
-from archiver.records.model import Body, Comment, Fragment, Origin, Person
-from archiver.records.text import clean, images, paragraphs, texts
+from archiver.records.model import Comment, Fragment, Origin, Person
+from archiver.records.text import clean, read_body, texts
 
 if TYPE_CHECKING:
     from archiver.records.model import WarcPointer
@@ -62,6 +63,7 @@ _X_LINKS = etree.XPath(f".//*[{_has('post-title')}]//a/@href | .//a[{_has('times
 _X_DATE_HEADER = etree.XPath(f".//*[{_has('date-header')}]")
 _X_CLASSIC_AUTHORS = etree.XPath(f".//dl[@id='comments-block']/dt[{_has('comment-author')}]")
 _X_THREADED = etree.XPath(f".//li[{_has('comment')}][starts-with(@id, 'c')]")
+_X_SNIPPET_ITEM = etree.XPath(f".//*[{_has('snippet-item')}]")
 #: plain etree elements (lxml.html's element classes cost a lookup per node and add nothing used here)
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
@@ -114,6 +116,15 @@ def _canonical(url: str) -> str | None:
         return canonicalize(url, urlsplit(url).hostname or None)
     except UrlError:
         return None
+
+
+def _content(body: Any, snippet: bool) -> Any:
+    """The element holding a post's own content: the body, or the snippet text inside a Contempo snippet."""
+    if snippet:
+        item = _first(_X_SNIPPET_ITEM(body))
+        if item is not None:
+            return item
+    return body
 
 
 def _published(container: Any) -> str | None:
@@ -318,7 +329,7 @@ def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str,
             updated=_updated(container, ld),
             labels=_labels(container),
             author=_author(container),
-            body=Body(paragraphs(element), images(element, url), complete=not cut),
+            body=read_body(_content(element, snippet), url, complete=not cut),
             comments=comments,
             comment_count=count,
             date_header=_date_header(element),

@@ -1,10 +1,10 @@
 """What extraction produces: fragments of posts, each tied to the WARC capture it was read from.
 
 A :class:`Fragment` is what one capture says about one post or static page: the post page gives the whole
-body and the comments, a feed entry the exact dates and labels, a listing page a (maybe cut) body and the
-date header, a comment feed some comments. ``archiver.records.merge`` turns all fragments of a post into one
-record. Every field a source does not state is ``None``, so that "not said here" never overrides a source
-that said it.
+body (its text, its HTML, its images and links) and the comments, a feed entry the exact dates and labels,
+a listing page a (maybe cut) body and the date header, a comment feed some comments.
+``archiver.records.merge`` turns all fragments of a post into one record. Every field a source does not
+state is ``None``, so that "not said here" never overrides a source that said it.
 
 Plain frozen dataclasses without Scrapy; ``dataclasses.asdict`` or ``itemadapter.ItemAdapter`` read them.
 """
@@ -51,19 +51,38 @@ class Paragraph:
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    """An image of a post body: the ``src`` shown, the linked original, and the caption under it ("" if none)."""
+    """An image of a post body (rules in ``text.images`` and ``text.full_size``).
+
+    ``src`` as the page shows it (made absolute); ``original`` its full-size URL; ``alt`` its ``alt`` text;
+    ``caption`` the caption under it. Whether the crawl holds them is decided at merge time, from all captures.
+    """
 
     src: str
-    original: str | None
+    original: str
+    alt: str
     caption: str
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A link of a post body: its ``href`` made absolute, and its visible text ("" for an image link)."""
+
+    href: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Body:
-    """A post body as text; ``complete`` is False when the source cut it (jump break, snippet, summary)."""
+    """A post body; ``complete`` is False when the source cut it (jump break, snippet, summary).
+
+    ``html`` is the body's own markup, serialized by ``text.inner_html``; None when the source gives text
+    only (a summary feed, ``content type='text'``).
+    """
 
     paragraphs: tuple[Paragraph, ...]
     images: tuple[Image, ...]
+    links: tuple[Link, ...]
+    html: str | None
     complete: bool
 
 

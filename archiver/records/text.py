@@ -16,16 +16,24 @@ ideographs and Latin *words* (a run of Latin letters); ``share = han / (han + wo
 punctuation) has no language (``None``). Counting words rather than letters makes one ideograph weigh about
 one English word, so ``"Free Liu Xiaobo" Rally (释放刘晓波)`` is mixed while an English paragraph naming one
 Chinese place stays English.
+
+A body element as a whole (:func:`read_body`): its paragraphs; its images, each with the full-size URL of
+:func:`full_size`; its links, every ``<a href>`` in document order except the ones that gave an image its
+``original`` (those are recorded in ``images``); and its markup by :func:`inner_html`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
-from archiver.records.model import Image, Lang, Paragraph
+from lxml import etree
+
+from archiver.blogger.urls import original_image_url, with_image_size
+from archiver.records.model import Body, Image, Lang, Link, Paragraph
 
 BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div", "dl", "dt",
@@ -44,6 +52,8 @@ ZH_MIN_SHARE = 0.85
 _SPACE = re.compile(r"[ \t\n\r\f\v]+")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_WORD = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]+")
+_CLEAR_BOTH = re.compile(r"^\s*clear\s*:\s*both\s*;?\s*$", re.I)
+_ASCII_SPACE = " \t\n\r\f"
 
 
 def clean(text: str) -> str:
@@ -118,18 +128,58 @@ def _has_class(node: Any, name: str) -> bool:
     return name in (node.get("class") or "").split()
 
 
-def images(root: Any, base_url: str) -> tuple[Image, ...]:
-    """Images of a body in order: ``src``, the enclosing link's target, and the caption-table caption."""
+def absolute(base_url: str, value: str) -> str:
+    """``value`` resolved against ``base_url``; unchanged when it is too malformed to resolve."""
+    try:
+        return urljoin(base_url, value)
+    except ValueError:  # "http://[" and the like
+        return value
+
+
+def same_image(href: str, src: str) -> bool:
+    """Whether two URLs on Blogger's image hosts are sizes of one image (same path once the size is set)."""
+    a, b = with_image_size(href, "s0"), with_image_size(src, "s0")
+    return a is not None and b is not None and urlsplit(a).path == urlsplit(b).path
+
+
+@lru_cache(maxsize=4096)  # an image appears on its page, in the feed and on listings: parse its URL once
+def full_size(src: str, href: str | None) -> str:
+    """The full-size URL of an image shown at ``src`` inside a link to ``href`` (None: no link).
+
+    The link when it is the same image on a Blogger image host; else ``src`` with its size segment set to
+    ``s1600`` (Blogger's "original size", what its editor links); else ``src`` itself (an image that is not
+    on a Blogger image host, or has no size segment: the file shown is the largest one known).
+    """
+    if href is not None and same_image(href, src):
+        return href
+    return original_image_url(src, "s1600") or src
+
+
+def _link_around(img: Any, root: Any) -> Any | None:
+    """The nearest ``<a href>`` enclosing an image, inside ``root``."""
+    for ancestor in img.iterancestors():
+        if ancestor is root:
+            return None
+        if _tag(ancestor) == "a" and (ancestor.get("href") or "").strip():
+            return ancestor
+    return None
+
+
+def _images(root: Any, base_url: str) -> tuple[tuple[Image, ...], set[Any]]:
+    """The images of a body, and the links that gave their ``original`` (so that ``links`` can leave them out)."""
     found: list[Image] = []
+    used: set[Any] = set()
     for img in root.iter("img"):
         src = (img.get("src") or "").strip()
         if not src or src.startswith("data:"):
             continue
-        original = None
+        src = absolute(base_url, src)
+        anchor = _link_around(img, root)
+        href = absolute(base_url, anchor.get("href").strip()) if anchor is not None else None
+        original = full_size(src, href)
+        if anchor is not None and original == href:
+            used.add(anchor)
         caption = ""
-        parent = img.getparent()
-        if parent is not None and _tag(parent) == "a" and parent.get("href"):
-            original = urljoin(base_url, parent.get("href").strip())
         for ancestor in img.iterancestors():
             if _tag(ancestor) == "table" and _has_class(ancestor, "tr-caption-container"):
                 cells = [td for td in ancestor.iter("td") if _has_class(td, "tr-caption")]
@@ -137,5 +187,57 @@ def images(root: Any, base_url: str) -> tuple[Image, ...]:
                 break
             if ancestor is root:
                 break
-        found.append(Image(urljoin(base_url, src), original, clean(caption)))
-    return tuple(found)
+        found.append(Image(src, original, clean(img.get("alt") or ""), clean(caption)))
+    return tuple(found), used
+
+
+def images(root: Any, base_url: str) -> tuple[Image, ...]:
+    """Images of a body in order: ``src`` (absolute), full-size ``original``, ``alt`` and caption-table caption."""
+    return _images(root, base_url)[0]
+
+
+def links(root: Any, base_url: str, skip: set[Any] | frozenset[Any] = frozenset()) -> tuple[Link, ...]:
+    """Every ``<a href>`` of a body in document order, absolute, with its visible text; ``skip`` left out."""
+    out: list[Link] = []
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if href and anchor not in skip:
+            out.append(Link(absolute(base_url, href), clean(" ".join(texts(anchor)))))
+    return tuple(out)
+
+
+def _escape(text: str) -> str:
+    """Text escaped as lxml's HTML serializer escapes text nodes."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _template_clear(node: Any) -> bool:
+    """Whether a node is the template's empty ``<div style='clear: both;'></div>``."""
+    return (_tag(node) == "div" and len(node) == 0 and not (node.text or "").strip()
+            and not (node.tail or "").strip() and list(node.keys()) == ["style"]
+            and _CLEAR_BOTH.match(node.get("style") or "") is not None)
+
+
+def inner_html(root: Any) -> str:
+    """The markup inside an element, serialized deterministically.
+
+    lxml's HTML serialization of the element's text and children (attributes in document order, values in
+    double quotes, single ones when the value holds a double quote, ``<br>`` without a slash, text escaping
+    ``&``, ``<`` and ``>`` only, characters as themselves); the template's trailing empty
+    ``<div style='clear: both;'></div>`` is left out, and so is ASCII whitespace at both ends; then NFC,
+    with a combining long solidus overlay (U+0338) right after a tag written ``&#824;`` so that NFC cannot
+    fuse it with the tag's ``>`` into ``≯``. HTML comments are already gone (the parsers drop them).
+    """
+    children = list(root)
+    if children and _template_clear(children[-1]):
+        children.pop()
+    parts = [_escape(root.text or "")]
+    parts.extend(etree.tostring(child, method="html", encoding="unicode", with_tail=True) for child in children)
+    markup = "".join(parts).strip(_ASCII_SPACE).replace(">\u0338", ">&#824;")
+    return unicodedata.normalize("NFC", markup)
+
+
+def read_body(root: Any, base_url: str, *, complete: bool) -> Body:
+    """Everything a body element gives: paragraphs, images, links (image links left out), HTML."""
+    found, used = _images(root, base_url)
+    return Body(paragraphs(root), found, links(root, base_url, used), inner_html(root), complete)

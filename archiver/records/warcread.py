@@ -3,7 +3,8 @@
 Every ``response`` record is handed to :func:`archiver.records.extract_records` with its target URI, HTTP
 headers, raw payload (still content-encoded, as archived), WARC-Date and position, exactly as the crawl hands
 over each capture it writes. ``request``, ``metadata``, ``warcinfo`` and ``revisit`` records carry no page
-and are skipped. Only the payload of HTML and XML responses is read; images and scripts are stepped over.
+and are skipped. Only the payload of HTML and XML responses is read; images and scripts are stepped over,
+their URL noted when the status is 200 (``images[].archived``).
 """
 
 from __future__ import annotations
@@ -39,13 +40,18 @@ class WarcReadError(ArchiverError):
 
 @dataclass
 class ReadStats:
-    """What reading WARC files found: files, response records, extraction errors (each logged)."""
+    """What reading WARC files found: files, response records, extraction errors (each logged).
+
+    ``archived`` collects the WARC-Target-URI of every ``200`` response (pages, feeds, images, anything):
+    what ``merge`` computes ``images[].archived`` from.
+    """
 
     files: int = 0
     responses: int = 0
     fragments: int = 0
     errors: int = 0
     error_urls: list[str] = field(default_factory=list)
+    archived: set[str] = field(default_factory=set)
 
 
 def find_warcs(paths: Iterable[Path]) -> list[Path]:
@@ -71,7 +77,7 @@ def find_warcs(paths: Iterable[Path]) -> list[Path]:
 
 
 def iter_fragments(path: Path, stats: ReadStats | None = None) -> Iterator[Fragment]:
-    """Fragments of every response record of one WARC file, in file order.
+    """Fragments of every response record of one WARC file, in file order (200 URLs noted in ``stats``).
 
     A capture that cannot be extracted is logged with its URL and counted in ``stats.errors``; a file that
     cannot be read raises :class:`WarcReadError` naming the file and the record offset.
@@ -86,11 +92,13 @@ def iter_fragments(path: Path, stats: ReadStats | None = None) -> Iterator[Fragm
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 stats.responses += 1
-                mime = (record.http_headers.get_header("Content-Type") or "").split(";", 1)[0].strip().lower()
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
                 status = int(record.http_headers.get_statuscode() or 0)
+                if status == 200:
+                    stats.archived.add(url)
+                mime = (record.http_headers.get_header("Content-Type") or "").split(";", 1)[0].strip().lower()
                 if mime not in _READ_TYPES or not 200 <= status < 300:
                     continue
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
                 body = record.raw_stream.read()
                 records.read_to_end()
                 pointer = WarcPointer(
@@ -138,4 +146,4 @@ def extract_warcs(paths: Iterable[Path]) -> tuple[MergeResult, ReadStats]:
         raise WarcReadError(f"no WARC files (*.warc.gz, *.warc) in {', '.join(str(p) for p in given)}")
     stats = ReadStats()
     fragments = [fragment for path in warcs for fragment in iter_fragments(path, stats)]
-    return merge(fragments), stats
+    return merge(fragments, archived=stats.archived), stats

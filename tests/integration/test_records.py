@@ -2,7 +2,8 @@
 
 One crawl per theme, shared by the module: classic with mobile pages, small feed pages and several WARC
 files; Contempo with robots.txt ignored, so label and pager listings are archived too. A third pair of
-crawls (state 0, then state 1 of the same blog into the same output folder) checks the corpus.
+crawls (state 0, then state 1 of the same blog into the same output folder) checks the corpus and, with the
+classic crawl of the same state-0 blog, ``content_sha256``.
 """
 
 from __future__ import annotations
@@ -73,7 +74,11 @@ def test_fields_equal_the_truth(crawl: Crawl) -> None:
         assert {k: record[k] for k in EXACT} == {k: want[k] for k in EXACT}, record["url"]
         assert (record["url"], record["kind"]) == (want["url"], want["kind"])
         assert squeeze(record["body_text"]) == squeeze(want["body_text"]), record["url"]
-        assert record["images"] == want["images"], record["url"]
+        shown = [{k: i[k] for k in ("src", "original", "alt", "caption")} for i in record["images"]]
+        assert shown == want["images"], record["url"]
+        assert record["links"] == [], record["url"]  # the replica's bodies link nothing but their images
+        assert record["body_html"].count("<img ") == len(want["images"]), record["url"]
+        assert "Who We Are" not in record["body_html"]
         assert record["body_complete"] is True
         assert record["provenance"]["published"] == "feed"
         assert record["provenance"]["body"] == "post_page"
@@ -92,6 +97,47 @@ def test_attendees_pair_as_the_truth_says(crawl: Crawl) -> None:
     one_sided = [r for r in records if any(a["zh"] is None for a in r["attendees"])]
     assert one_sided  # generated posts with an English list only, or a name missing in Chinese
     assert {"Shen Xuehua": "申雪花"}.items() <= {a["en"]: a["zh"] for a in seeds[2]["attendees"]}.items()
+
+
+def ok_urls(crawl: Crawl) -> set[str]:
+    """The URL of every 200 response in the crawl's WARC files."""
+    found = set()
+    for path in crawl.warcs:
+        with path.open("rb") as stream:
+            for warc in ArchiveIterator(stream):
+                if warc.rec_type == "response" and warc.http_headers.get_statuscode() == "200":
+                    found.add(warc.rec_headers.get_header("WARC-Target-URI"))
+    return found
+
+
+def test_images_say_whether_the_crawl_holds_them(crawl: Crawl) -> None:
+    held = ok_urls(crawl)
+    images = [i for r in read(crawl.dir / "posts.jsonl") for i in r["images"]]
+    assert images
+    assert all(i["archived"] == (i["original"] in held) and i["src_archived"] == (i["src"] in held) for i in images)
+    assert all(i["archived"] and i["src_archived"] for i in images)  # the crawl fetches every size it shows
+
+
+def test_posts_missing_a_title_labels_author_uri_or_date_header_give_valid_records(crawl: Crawl) -> None:
+    records = read(crawl.dir / "posts.jsonl")
+    truth = {t["post_id"]: t for t in crawl.truth()}
+    validator = jsonschema.Draft202012Validator(load("post"))
+    untitled = [r for r in records if truth[r["post_id"]]["title"] == ""]
+    unlabelled = [r for r in records if truth[r["post_id"]]["labels"] == []]
+    unknown = [r for r in records if truth[r["post_id"]]["author"] == {"name": "Unknown", "uri": None}]
+    assert untitled
+    assert unlabelled
+    assert unknown
+    for record in untitled + unlabelled + unknown:
+        validator.validate(record)
+    assert all(r["title"] == "" for r in untitled)
+    assert all(r["labels"] == [] for r in unlabelled)
+    assert all(r["author"] == {"name": "Unknown", "uri": None} for r in unknown)
+    headers = [r["date_header"] for r in records]
+    if "contempo" in crawl.replica.args:  # the 2017+ theme shows no date header
+        assert headers == [None] * len(records)
+    else:
+        assert None not in headers
 
 
 def test_records_validate_against_the_schemas(crawl: Crawl) -> None:
@@ -139,13 +185,41 @@ def test_classic_crawl_spans_several_warcs_and_uses_every_source(classic: Crawl)
         (c["id"], c["published"]) for r in records for c in truth[r["post_id"]]["comments"]]
 
 
-def test_corpus_keeps_deleted_posts_and_updates_edited_ones(replica_factory: Callable[..., Replica],
-                                                           tmp_path: Path) -> None:
-    posts = 80  # state 1 of an 80-post blog deletes one post, edits seven and adds two
+STATES_POSTS = 80  # state 1 of an 80-post blog deletes one post, edits seven and adds two
+
+
+@pytest.fixture(scope="module")
+def states(replica_factory: Callable[..., Replica], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two crawls into one output folder: c0 of the blog in state 0, then c1 of the same blog in state 1."""
+    out = tmp_path_factory.mktemp("records-states")
     for state in (0, 1):
-        replica = replica_factory("--posts", str(posts), "--state", str(state))
-        result = run_crawl(replica, tmp_path, "-s", f"ARCHIVER_CRAWL_DIR={tmp_path / BLOG_HOST / f'c{state}'}")
+        replica = replica_factory("--posts", str(STATES_POSTS), "--state", str(state))
+        result = run_crawl(replica, out, "-s", f"ARCHIVER_CRAWL_DIR={out / BLOG_HOST / f'c{state}'}")
         assert result.returncode == 0, result.stderr[-4000:]
+    return out
+
+
+def test_content_hash_is_the_same_across_crawls_until_the_content_changes(states: Path, classic: Crawl) -> None:
+    def hashes(folder: Path) -> dict[str, str]:
+        records = read(folder / "posts.jsonl") + read(folder / "pages.jsonl")
+        return {r["post_id"]: r["content_sha256"] for r in records}
+
+    first, again, later = hashes(states / BLOG_HOST / "c0"), hashes(classic.dir), hashes(states / BLOG_HOST / "c1")
+    # the same blog crawled twice, other settings (mobile pages, feed page size, WARC size), other captures
+    assert classic.posts == STATES_POSTS
+    assert first == again
+    # state 1 edits some posts and adds comments to others: exactly those change, as the truth says
+    content = ("title", "published", "updated", "labels", "author", "body_text", "images", "comments")
+    before, after = Blog(STATES_POSTS, 0, DEFAULT_BLOG_NAME), Blog(STATES_POSTS, 1, DEFAULT_BLOG_NAME)
+    was = {t["post_id"]: [t[k] for k in content] for t in truth_records(before)}
+    changed = {t["post_id"] for t in truth_records(after) if t["post_id"] in was and [
+        t[k] for k in content] != was[t["post_id"]]}
+    assert {p.post_id for p in after.posts if p.edits} < changed
+    assert {post_id for post_id in later if post_id in first and later[post_id] != first[post_id]} == changed
+
+
+def test_corpus_keeps_deleted_posts_and_updates_edited_ones(states: Path) -> None:
+    tmp_path, posts = states, STATES_POSTS
     before, after = Blog(posts, 0, DEFAULT_BLOG_NAME), Blog(posts, 1, DEFAULT_BLOG_NAME)
     deleted = {p.post_id for p in before.posts} - {p.post_id for p in after.posts}
     added = {p.post_id for p in after.posts} - {p.post_id for p in before.posts}

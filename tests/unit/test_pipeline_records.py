@@ -83,9 +83,19 @@ def test_not_configured(tmp_path: Path, overrides: dict[str, Any], message: str)
         build_from_crawler(PostRecordsExtension, crawler)
 
 
+def image_urls() -> tuple[list[str], list[str]]:
+    """Some images of the first posts to archive: every ``src``, one full-size ``original``; and one 404."""
+    blog = app().blog
+    found = [image for post in blog.posts[:8] for image in blog.body(post).images]
+    assert len(found) >= 2
+    missing = found[1].original.replace("/s1600/", "/s1600/gone-")
+    return [*(image.src for image in found), found[0].original, missing], [found[0].original]
+
+
 def test_crawl_files_equal_extract_of_the_warcs_byte_for_byte(tmp_path: Path) -> None:
     middleware, extension = components(tmp_path, ARCHIVER_WARC_MAX_SIZE=80_000)
-    for i, url in enumerate(urls()):
+    images, originals = image_urls()
+    for i, url in enumerate([*urls(), *images]):
         fetch(middleware, url, encode=i % 3 == 0)
     close(middleware, extension)
     crawl = tmp_path / "out" / HOST / "c0"
@@ -93,6 +103,10 @@ def test_crawl_files_equal_extract_of_the_warcs_byte_for_byte(tmp_path: Path) ->
     assert len(list((crawl / "warc").glob("*.warc.gz"))) > 1
     assert (crawl / "posts.jsonl").read_bytes() == "".join(jsonl.dumps(r) + "\n" for r in result.posts).encode()
     assert (crawl / "pages.jsonl").read_bytes() == "".join(jsonl.dumps(r) + "\n" for r in result.pages).encode()
+    shown = [i for r in result.posts for i in r["images"] if i["src"] in images]
+    assert shown
+    assert all(i["src_archived"] for i in shown)
+    assert [i["original"] for i in shown if i["archived"]] == originals  # the 404 counts as not archived
     stats = middleware.crawler.stats
     assert stats is not None
     assert stats.get_value("archiver/posts/written") == 30
@@ -103,7 +117,8 @@ def test_crawl_files_equal_extract_of_the_warcs_byte_for_byte(tmp_path: Path) ->
 
 
 def test_a_resumed_crawl_includes_the_captures_of_its_earlier_run(tmp_path: Path) -> None:
-    first_urls, second_urls = urls()[:6], urls()[6:]
+    images, originals = image_urls()
+    first_urls, second_urls = [*urls()[:6], *images], urls()[6:]  # the images only in the earlier run
     middleware, extension = components(tmp_path)
     for url in first_urls:
         fetch(middleware, url, encode=False)
@@ -115,6 +130,7 @@ def test_a_resumed_crawl_includes_the_captures_of_its_earlier_run(tmp_path: Path
     crawl = tmp_path / "out" / HOST / "c0"
     result, _ = extract_warcs([crawl])
     assert (crawl / "posts.jsonl").read_bytes() == "".join(jsonl.dumps(r) + "\n" for r in result.posts).encode()
+    assert [i["original"] for r in result.posts for i in r["images"] if i["archived"]] == originals
 
 
 def test_an_undecodable_capture_is_counted_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

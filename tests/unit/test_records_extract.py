@@ -7,10 +7,14 @@ import gzip
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from archiver.records import ExtractError, extract_records
+from archiver.records.text import inner_html
 from archiver.replica import seeds
 from archiver.replica.content import iso_ms, iso_seconds
+from archiver.replica.feeds import _body_html as feed_body_html
+from archiver.replica.html.common import body_html
 from archiver.replica.truth import truth_record
 from tests.records_support import BASE, FETCHED_AT, app, extract, pointer, serve
 
@@ -49,10 +53,55 @@ def test_post_page_gives_the_whole_post(theme: str) -> None:
 def test_blog_chrome_never_leaks_into_a_post(theme: str) -> None:
     (fragment,) = extract(SEED, app(theme=theme))
     assert fragment.body is not None
-    text = " ".join(p.text for p in fragment.body.paragraphs)
-    assert seeds.SIDEBAR_WHO_WE_ARE[:60] not in text
-    assert seeds.SIDEBAR_FREEDOM_TITLE not in text
-    assert "Who We Are" not in text
+    assert fragment.body.html is not None
+    for text in (" ".join(p.text for p in fragment.body.paragraphs), fragment.body.html):
+        assert seeds.SIDEBAR_WHO_WE_ARE[:60] not in text
+        assert seeds.SIDEBAR_FREEDOM_TITLE not in text
+        assert "Who We Are" not in text
+    assert "clear: both;\"></div>" not in fragment.body.html[-40:]
+
+
+def reserialized(markup: str) -> str:
+    """The author's markup through the extractor's serializer, as if it were a post body on its own."""
+    root = etree.fromstring(f"<html><body><div>{markup}</div></body></html>".encode(), parser=etree.HTMLParser(
+        encoding="utf-8", remove_comments=True))
+    return inner_html(root.find("body/div"))
+
+
+@pytest.mark.parametrize("theme", ["classic", "contempo"])
+@pytest.mark.parametrize("path", [SEED[len(BASE):], JUMP[len(BASE):], "/p/about-us.html"])
+def test_body_html_is_the_authors_markup_from_the_page_and_from_the_feed(theme: str, path: str) -> None:
+    replica = app(theme=theme)
+    post = replica.blog.by_path[path]
+    body = replica.blog.body(post)
+    (page,) = extract(BASE + path, replica)
+    assert page.body is not None
+    assert page.body.html == reserialized(body_html(body, listing=False))
+    feed = "pages" if post.kind == "page" else "posts"
+    feed_url = f"{BASE}/feeds/{feed}/default?max-results=150"
+    (entry,) = [f for f in extract(feed_url, replica) if f.post_id == post.post_id]
+    assert entry.body is not None
+    assert entry.body.html == reserialized(feed_body_html(body))
+    assert page.body.links == entry.body.links == ()  # the replica's bodies link their images only
+    assert page.body.images == entry.body.images
+    assert [(i.src, i.original, i.alt, i.caption) for i in page.body.images] == [
+        (i.src, i.original, i.alt, i.caption) for i in body.images]
+
+
+def test_listing_bodies_have_the_html_up_to_the_jump_break_and_contempo_snippets_their_text() -> None:
+    post = app().blog.by_path[JUMP[len(BASE):]]
+    body = app().blog.body(post)
+    (listed,) = [f for f in extract(f"{BASE}/2014/") if f.post_id == post.post_id]
+    assert listed.body is not None
+    assert listed.body.html == reserialized(body_html(body, listing=True))
+    snippets = extract(f"{BASE}/", app(theme="contempo"))
+    assert all(f.body is not None and f.body.html is not None and "<" not in f.body.html and f.body.links == ()
+               for f in snippets)
+
+
+def test_summary_feed_bodies_have_no_html() -> None:
+    fragments = extract(f"{BASE}/feeds/posts/summary?max-results=3")
+    assert [f.body.html if f.body is not None else "" for f in fragments] == [None, None, None]
 
 
 def test_contempo_post_page_gives_the_modified_time_of_its_json_ld() -> None:

@@ -53,7 +53,7 @@ def test_record_fields(blog: Blog, records: list[dict]) -> None:
         body = blog.body(post)
         assert record["body_text"] == body.text
         assert record["paragraphs"] == body.paragraphs()
-        images = [{"src": i.src, "original": i.original, "caption": i.caption} for i in body.images]
+        images = [{"src": i.src, "original": i.original, "alt": i.alt, "caption": i.caption} for i in body.images]
         assert record["images"] == images
         comments = blog.comments(post)
         assert record["comment_count"] == len(comments) == len(record["comments"])
