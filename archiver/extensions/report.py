@@ -82,6 +82,9 @@ def summarise(stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: f
         "warc_records": int(stats.get("archiver/warc/records", 0)),
         "warc_bytes": int(stats.get("archiver/warc/bytes", 0)),
         "mended_files": mended,
+        "records_posts": int(stats.get("archiver/posts/written", 0)),
+        "records_pages": int(stats.get("archiver/pages/written", 0)),
+        "corpus_posts": int(stats.get("archiver/posts/corpus", 0)),
         "wacz": stats.get("archiver/wacz/file"),
         "wacz_bytes": int(stats.get("archiver/wacz/bytes", 0)),
     }
@@ -131,6 +134,9 @@ def summary_text(summary: dict[str, Any]) -> str:
     ]
     if summary["mended_files"]:
         lines.append(f"  mended      {', '.join(summary['mended_files'])} (left by an interrupted crawl)")
+    if summary.get("records_posts") or summary.get("records_pages"):
+        lines.append(f"  records     {summary['records_posts']} posts in posts.jsonl, {summary['records_pages']} "
+                     f"pages in pages.jsonl; corpus holds {summary['corpus_posts']} posts")
     if summary.get("wacz"):
         lines.append(f"  WACZ        {summary['wacz']}, {human_bytes(summary['wacz_bytes'])}")
     package = f", {summary['wacz']}" if summary.get("wacz") else ""

@@ -51,3 +51,10 @@ def test_a_resumed_crawl_adds_up_its_runs() -> None:
     assert third["all_runs"]["runs"] == 3
     assert third["all_runs"]["warc_files"] == ["b-1.warc.gz", "b-2.warc.gz", "b-3.warc.gz"]
     assert "all runs    3 runs of this crawl (resumed): 72 posts archived" in summary_text(third)
+
+
+def test_post_records_are_reported_only_when_written() -> None:
+    written = summary({**STATS, "archiver/posts/written": 30, "archiver/pages/written": 3,
+                       "archiver/posts/corpus": 31})
+    assert "records     30 posts in posts.jsonl, 3 pages in pages.jsonl; corpus holds 31 posts" in summary_text(written)
+    assert "records " not in summary_text(summary())
