@@ -306,7 +306,7 @@ def test_a_url_that_never_recovers_is_reported_and_the_exit_status_says_so(
 def test_a_crawl_stopped_with_sigterm_resumes_without_losing_or_refetching(
         replica_factory: Callable[..., Replica], tmp_path: Path) -> None:
     posts = 100
-    replica = replica_factory("--posts", str(posts), "--latency-ms", "20")
+    replica = replica_factory("--posts", str(posts), "--latency-ms", "50")
     crawl_dir = tmp_path / "crawl"
     cmd = [sys.executable, "-m", "archiver", "crawl", BLOG_URL, "--profile", "local", "-o", str(tmp_path),
            "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", "-s", "ARCHIVER_WACZ_ENABLED=False"]
@@ -325,7 +325,7 @@ def test_a_crawl_stopped_with_sigterm_resumes_without_losing_or_refetching(
     assert not list((crawl_dir / "warc").glob("*.open")), "SIGTERM must close the WARC file"
     first_warcs = sorted((crawl_dir / "warc").glob("*.warc.gz"))
     first_uris = Counter(r.uri for r in read_responses(first_warcs))
-    assert 0 < sum(first_uris.values()) < 400
+    assert sum(first_uris.values()) > 0  # stopped part-way: checked on posts below, not on a response count
 
     second = run_crawl(replica, tmp_path, "--resume", str(crawl_dir))
     assert second.returncode == 0, second.stderr[-3000:]
