@@ -99,3 +99,92 @@ def replica_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
 def replica(replica_factory: Callable[..., Replica]) -> Replica:
     """A 60-post classic-theme replica shared by the tests that only read from it."""
     return replica_factory("--posts", "60")
+
+
+# -- the tests' own hostile server (tests/hostile/server.py) ------------------------------------------------
+
+HOSTILE_HOST = "hostile.blogspot.com"
+HOSTILE_URL = f"https://{HOSTILE_HOST}/"
+
+
+@dataclass
+class Hostile:
+    """A running ``python -m tests.hostile.server``: its address, its request log, and how to stop it."""
+
+    process: subprocess.Popen[str]
+    url: str  # "http://127.0.0.1:PORT/" (direct mode)
+    port: int
+    log: Path
+
+    @property
+    def proxy(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def proxy_env(self) -> dict[str, str]:
+        """The environment of a crawl through this server as a proxy (``https://hostile.blogspot.com/``)."""
+        env = dict(os.environ)
+        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+            env[name] = self.proxy
+        for name in ("no_proxy", "NO_PROXY"):
+            env.pop(name, None)
+        return env
+
+    def requests(self) -> list[dict[str, str]]:
+        import json
+
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines() if line]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+
+
+def start_hostile(tmp: Path, *behaviours: str, posts: int = 5, options: dict[str, str] | None = None) -> Hostile:
+    """Start the hostile server with the named behaviours and wait for the address it prints."""
+    from pathlib import Path as _Path
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    log = tmp / "hostile-requests.jsonl"
+    cmd = [sys.executable, "-u", "-m", "tests.hostile.server", "--port", "0", "--posts", str(posts), "--log", str(log)]
+    for name in behaviours:
+        cmd += ["--behaviour", name]
+    for key, value in (options or {}).items():
+        cmd += ["--opt", f"{key}={value}"]
+    root = str(_Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root, env=env)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"listening on (http://127\.0\.0\.1:(\d+)/)", line)
+    if not match:
+        process.kill()
+        raise RuntimeError("hostile server did not start:\n" + line + (process.stdout.read() or ""))
+    return Hostile(process, match.group(1), int(match.group(2)), log)
+
+
+@pytest.fixture
+def hostile_factory(tmp_path: Path) -> Iterator[Callable[..., Hostile]]:
+    """Start hostile servers for one test: ``hostile_factory("secret", posts=3, options={...})``."""
+    started: list[Hostile] = []
+
+    def factory(*behaviours: str, posts: int = 5, options: dict[str, str] | None = None) -> Hostile:
+        server = start_hostile(tmp_path / f"hostile{len(started)}", *behaviours, posts=posts, options=options)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+def run_archiver(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m archiver ARGS`` in a subprocess (the CLI as a user runs it)."""
+    return subprocess.run([sys.executable, "-m", "archiver", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)

@@ -38,6 +38,7 @@ from archiver.blogger.urls import (
     original_image_url,
     trap_reason,
 )
+from archiver.giveup import GaveUp, count_give_up
 from archiver.middlewares.warc import DISCOVERED_KEY
 
 if TYPE_CHECKING:
@@ -211,6 +212,10 @@ class BlogspotSpider(Spider):
         request = getattr(failure, "request", None)
         response = getattr(failure.value, "response", None)
         stats: Any = self.crawler.stats
+        if isinstance(failure.value, GaveUp):
+            count_give_up(stats, failure.value.reason, request.url if request is not None else "?",
+                          failure.value.message)
+            return
         if response is not None:
             stats.inc_value(f"archiver/http_errors/{response.status}")
             if response.status >= 500 or response.status == 429:
