@@ -118,11 +118,11 @@ def _add_crawl_parser(commands: Any) -> None:
         "crawl", help="archive Blogger blogs into WARC files (the same as `scrapy crawl blogspot -a url=URL`)",
         description="Crawl each blog into OUTPUT/<host>/<crawl-id>/: warc/, index.cdxj, crawl.log, stats.json, "
                     "summary.txt, <host>-<crawl-id>.wacz, posts.jsonl and pages.jsonl (post records, also "
-                    "folded into OUTPUT/<host>/corpus/), and job/ (Scrapy's JOBDIR, for --resume).",
+                    "folded into OUTPUT/<host>/corpus/), and crawl.json (the seed, for --resume).",
         epilog=f"Exit status: 0 when every URL was archived; {EXIT_INCOMPLETE} when the crawl finished but gave up "
                "on some URLs (a 5xx, 429 or failed fetch after its retries: see summary.txt and crawl.log); "
                "1 when it did not finish (interrupted, WARC write error, not a Blogger blog, bad arguments).")
-    crawl.add_argument("urls", nargs="*", metavar="URL", default=[DEFAULT_BLOG_URL],
+    crawl.add_argument("urls", nargs="*", metavar="URL", default=None,
                        help=f"blog home page (*.blogspot.com or a custom domain; default {DEFAULT_BLOG_URL})")
     crawl.add_argument("-o", "--output", type=Path, default=None, metavar="DIR",
                        help="root output folder (default: output/, setting ARCHIVER_OUTPUT_DIR)")
@@ -136,7 +136,8 @@ def _add_crawl_parser(commands: Any) -> None:
                             "fetches label pages and the /search pager that blogspot's robots.txt forbids)")
     crawl.add_argument("--mobile", action="store_true", help="also archive the ?m=1 mobile pages")
     crawl.add_argument("--resume", type=Path, default=None, metavar="CRAWL_DIR",
-                       help="continue an interrupted crawl in its folder (OUTPUT/<host>/<crawl-id>)")
+                       help="continue an interrupted or killed crawl in its folder (OUTPUT/<host>/<crawl-id>): "
+                            "what its WARC files hold is not fetched again, the rest is")
     crawl.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                        help="set any Scrapy or ARCHIVER_* setting, as `scrapy crawl -s` does (repeatable)")
     crawl.set_defaults(func=_crawl, scrapy_logging=True)
@@ -281,17 +282,63 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+CRAWL_MANIFEST = "crawl.json"
+
+
 def _crawl_dir(settings: Settings, home: str, resume: Path | None) -> Path:
     """The crawl's folder: the resumed one, ARCHIVER_CRAWL_DIR, or OUTPUT/<host>/<crawl id>."""
+    from archiver.blogger.urls import safe_name
+
     if resume is not None:
         if not resume.is_dir():
             raise ConfigError(f"--resume {resume}: no such crawl folder")
         return resume
     if settings.get("ARCHIVER_CRAWL_DIR"):
         return Path(settings.get("ARCHIVER_CRAWL_DIR"))
-    host = home.split("/")[2]
+    host = safe_name(home.split("/")[2])  # the one safe form of every name made from a URL
     crawl_id = settings.get("ARCHIVER_CRAWL_ID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output") / host / crawl_id
+
+
+def _has_captures(crawl_dir: Path) -> bool:
+    warc_dir = crawl_dir / "warc"
+    return warc_dir.is_dir() and any(p.name.endswith((".warc.gz", ".warc.gz.open")) for p in warc_dir.iterdir())
+
+
+def _resume_args(args: argparse.Namespace) -> list[str]:
+    """The seed URL of the crawl to resume, from its crawl.json; a URL given as well must be the same one."""
+    import json
+
+    manifest = args.resume / CRAWL_MANIFEST
+    try:
+        seed = str(json.loads(manifest.read_text(encoding="utf-8"))["url"])
+    except FileNotFoundError:
+        if not args.urls:
+            raise ConfigError(f"--resume {args.resume}: no {CRAWL_MANIFEST} names the blog of this crawl "
+                              "folder; give its URL as well") from None
+        return list(args.urls)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"--resume {args.resume}: cannot read {manifest}: {exc}") from exc
+    from archiver.blogger.urls import blog_home
+
+    if args.urls and [blog_home(seed)] != [blog_home(url) for url in args.urls]:
+        raise ConfigError(f"--resume {args.resume} is a crawl of {seed}, not of {' '.join(args.urls)}")
+    return [seed]
+
+
+def _write_manifest(crawl_dir: Path, url: str, settings: Settings) -> None:
+    """CRAWL_DIR/crawl.json: what a later --resume needs to know before any WARC is read."""
+    import json
+
+    path = crawl_dir / CRAWL_MANIFEST
+    if path.exists():
+        return
+    crawl_dir.mkdir(parents=True, exist_ok=True)
+    document = {"url": url, "crawl_id": crawl_dir.name, "started": datetime.now(UTC).isoformat(timespec="seconds"),
+                "profile": settings.get("ARCHIVER_PROFILE"), "archiver_version": __version__}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _crawl(args: argparse.Namespace) -> int:
@@ -299,19 +346,35 @@ def _crawl(args: argparse.Namespace) -> int:
 
     from archiver.blogger.urls import blog_home
 
-    homes = [blog_home(url) for url in args.urls]
-    if args.resume is not None and len(homes) != 1:
-        raise ConfigError("--resume continues one crawl: give exactly one URL")
+    if args.resume is not None:
+        if not args.resume.is_dir():
+            raise ConfigError(f"--resume {args.resume}: no such crawl folder")
+        if len(args.urls or []) > 1:
+            raise ConfigError("--resume continues one crawl: give at most one URL")
+        args.urls = _resume_args(args)
+        if args.output is None:  # the corpus lives beside the crawl: OUTPUT/<host>/corpus
+            args.output = args.resume.resolve().parent.parent
+    urls = list(args.urls or [DEFAULT_BLOG_URL])
+    homes = [blog_home(url) for url in urls]
     settings = crawl_settings(args)
     crawl_dirs = [_crawl_dir(settings, home, args.resume) for home in homes]
+    if args.resume is None:
+        for crawl_dir in crawl_dirs:
+            if _has_captures(crawl_dir):
+                raise ConfigError(f"{crawl_dir} already holds a crawl: continue it with --resume {crawl_dir}, "
+                                  "or crawl into another folder")
+    if len(set(crawl_dirs)) != len(crawl_dirs):
+        raise ConfigError("two blogs would be crawled into the same folder: set no ARCHIVER_CRAWL_DIR with "
+                          "several URLs")
     process = AsyncCrawlerProcess(settings)  # installs the reactor: only once the arguments are known good
     crawlers = []
-    for url, crawl_dir in zip(args.urls, crawl_dirs, strict=True):
+    for url, crawl_dir in zip(urls, crawl_dirs, strict=True):
+        _write_manifest(crawl_dir, url, settings)
         crawler = process.create_crawler("blogspot")
         crawler.settings.set("ARCHIVER_CRAWL_DIR", str(crawl_dir), priority="cmdline")
         crawler.settings.set("ARCHIVER_CRAWL_ID", crawl_dir.name, priority="cmdline")
-        if not crawler.settings.get("JOBDIR"):
-            crawler.settings.set("JOBDIR", str(crawl_dir / "job"), priority="cmdline")
+        if args.resume is not None:
+            crawler.settings.set("ARCHIVER_RESUME", True, priority="cmdline")
         process.crawl(crawler, url=url)
         crawlers.append((crawler, crawl_dir))
     process.start()

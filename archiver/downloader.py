@@ -1,26 +1,134 @@
-"""The HTTP(S) download handler: Scrapy's HTTP/1.1 handler, with every attempt visible to the middlewares.
+"""The HTTP(S) download handler: Scrapy's HTTP/1.1 handler, with every attempt visible and the head as received.
 
 Twisted's connection pool silently sends a GET again when it failed on a reused keep-alive connection before
 any response arrived (``HTTPConnectionPool.retryAutomatically``). That attempt happens below every downloader
 middleware: the crawl log never sees it and the retry budget does not count it. With the silent retry off,
 such a failure reaches the middlewares like any other: crawl.log records it (-3) and
 :class:`~archiver.middlewares.retry.BackoffRetryMiddleware` retries it, counted and logged.
+
+The response head as the server sent it. Scrapy's Response has no reason phrase, and its headers are
+Twisted's: names re-cased (``content-type`` becomes ``Content-Type``), grouped by name, and without the
+connection headers (``Connection``, ``Keep-Alive``, ``Transfer-Encoding``; ``Content-Length`` is re-made from
+the parsed length). This handler's response parser records, for each response, the reason phrase and every
+header line in order, with the name exactly as sent and the value with the surrounding whitespace removed
+(an obsolete folded header, continued on lines starting with a space, comes as one value, the lines joined).
+The handler puts them in the request's meta, as Scrapy's handler puts ``download_latency`` there:
+
+- ``archiver_http_reason``: the reason phrase as sent (bytes decoded as ISO-8859-1; ``""`` when none);
+- ``archiver_http_headers``: ``list[tuple[bytes, bytes]]``, the header lines as received.
+
+The WARC recorder stores these (:func:`archiver.middlewares.warc.captured_response`), with the
+transfer-encoding policy of :mod:`archiver.warc.records` applied. A lone header line without a colon, which
+Scrapy's lenient parser skips, is not recorded either.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.core.downloader.handlers.http11 import (
+    HTTP11DownloadHandler,
+    _LenientHTTP11ClientFactory,
+    _LenientHTTP11ClientProtocol,
+    _LenientHTTPClientParser,
+    _ScrapyAgent,
+)
+from scrapy.exceptions import ResponseDataLossError
+from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
+from scrapy.utils.defer import maybe_deferred_to_future
 
 if TYPE_CHECKING:
+    from scrapy import Request
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.internet.defer import Deferred
+    from twisted.internet.interfaces import IAddress
+    from twisted.web._newclient import HTTP11ClientProtocol
+    from twisted.web._newclient import Request as TxRequest
+    from twisted.web.iweb import IResponse
+
+logger = logging.getLogger(__name__)
+
+REASON_KEY = "archiver_http_reason"
+HEADERS_KEY = "archiver_http_headers"
+#: the attribute of Twisted's response object that holds the header lines as received
+_RAW_ATTR = "_archiver_raw_headers"
+
+
+class _RecordingParser(_LenientHTTPClientParser):
+    """Scrapy's lenient response parser, also keeping every header line as received on the response."""
+
+    def statusReceived(self, status: bytes) -> None:  # noqa: N802 - Twisted's name
+        """Parse the status line, and start a new list of header lines for this response."""
+        super().statusReceived(status)  # type: ignore[no-untyped-call]
+        self._raw_headers: list[tuple[bytes, bytes]] = []
+        setattr(self.response, _RAW_ATTR, self._raw_headers)
+
+    def headerReceived(self, name: bytes, value: bytes) -> None:  # noqa: N802 - Twisted's name
+        """Record the header line (name as sent), then let Twisted file it."""
+        self._raw_headers.append((name, value))
+        super().headerReceived(name, value)  # type: ignore[no-untyped-call]
+
+
+class _RecordingProtocol(_LenientHTTP11ClientProtocol):
+    """The HTTP/1.1 client protocol with the recording parser."""
+
+    def request(self, request: TxRequest) -> Deferred[IResponse]:
+        """Send the request; the parser Twisted made is given the recording class (it has no state of its own)."""
+        d = super().request(request)
+        assert self._parser is not None
+        self._parser.__class__ = _RecordingParser
+        return d
+
+
+class _RecordingFactory(_LenientHTTP11ClientFactory):
+    def buildProtocol(self, addr: IAddress | None) -> HTTP11ClientProtocol:  # noqa: N802 - Twisted's name
+        return _RecordingProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
+
+
+class _RecordingAgent(_ScrapyAgent):
+    """Scrapy's agent, copying the reason phrase and header lines of the response into the request's meta."""
+
+    def _cb_bodyready(self, txresponse: Any, request: Request) -> Any:
+        phrase = txresponse.phrase or b""
+        request.meta[REASON_KEY] = phrase.decode("latin-1") if isinstance(phrase, bytes) else str(phrase)
+        request.meta[HEADERS_KEY] = list(getattr(txresponse, _RAW_ATTR, None) or [])
+        return super()._cb_bodyready(txresponse, request)
 
 
 class VisibleRetryHTTP11DownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP/1.1 download handler without Twisted's silent retry (settings: DOWNLOAD_HANDLERS)."""
+    """Scrapy's HTTP/1.1 handler without Twisted's silent retry, keeping the head as received (DOWNLOAD_HANDLERS)."""
 
     def __init__(self, crawler: Crawler) -> None:
-        """Build Scrapy's handler, then turn off the pool's automatic retry."""
+        """Build Scrapy's handler, turn off the pool's automatic retry, and parse with the recording parser."""
         super().__init__(crawler)
         self._pool.retryAutomatically = False
+        self._pool._factory = _RecordingFactory
+
+    async def download_request(self, request: Request) -> Response:
+        """Download as Scrapy does, with the recording agent (the head as received lands in request.meta)."""
+        request.meta.pop(REASON_KEY, None)  # a redirect's copy of the meta must not carry the last hop's head
+        request.meta.pop(HEADERS_KEY, None)
+        agent = _RecordingAgent(
+            contextFactory=self._contextFactory,
+            bindAddress=self._bind_address,
+            pool=self._pool,
+            maxsize=getattr(self._crawler.spider, "download_maxsize", self._default_maxsize),
+            warnsize=getattr(self._crawler.spider, "download_warnsize", self._default_warnsize),
+            fail_on_dataloss=self._fail_on_dataloss,
+            crawler=self._crawler,
+            tls_verbose_logging=self._tls_verbose_logging,
+        )
+        return await self._download_with(agent, request)
+
+    async def _download_with(self, agent: _ScrapyAgent, request: Request) -> Response:
+        """Scrapy's ``download_request`` after it built its agent (error wrapping, the data-loss warning)."""
+        try:
+            with wrap_twisted_exceptions():
+                return await maybe_deferred_to_future(agent.download_request(request))
+        except ResponseDataLossError:
+            if not self._fail_on_dataloss_warned:
+                logger.warning(get_dataloss_msg(request.url))
+                self._fail_on_dataloss_warned = True
+            raise

@@ -60,8 +60,19 @@ COOKIES_ENABLED = False  # Blogger needs none; requests stay the same from captu
 # Blogger's real certificates are valid, and every response is archived with the address it came from.
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's robots.txt middleware let all but one of the requests waiting for a host's robots.txt through
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "archiver.middlewares.robots.SharedRobotsTxtMiddleware": 100,
     # just after Scrapy's OffsiteMiddleware (50): also catches redirects that leave the scope
     "archiver.middlewares.scope.ScopeMiddleware": 60,
+    # Scrapy's redirects, made loud: too many hops and non-http(s) targets are give-ups (REDIRECT_MAX_TIMES)
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "archiver.middlewares.redirect.LoudRedirectMiddleware": 600,
+    # per-kind download and decoded size limits (ARCHIVER_LIMITS_*); oversized downloads become give-ups
+    "archiver.middlewares.limits.SizeLimitsMiddleware": 585,
+    # Scrapy's decompression, bounded by ARCHIVER_LIMITS_DECODED_SIZE, never for unparsed requisites
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "archiver.middlewares.limits.LimitedHttpCompressionMiddleware": 590,
     # on the downloader side of HttpCompression (590), Redirect (600) and HttpCache (900): raw responses
     "archiver.middlewares.warc.WarcRecorderMiddleware": 950,
     # retries below the recorder: an attempt that is retried is in crawl.log, never in the WARC
@@ -90,6 +101,10 @@ ARCHIVER_CRAWL_ID = ""
 ARCHIVER_CONTACT = ""
 # Name of the settings profile in use (recorded in warcinfo): polite or local.
 ARCHIVER_PROFILE = "polite"
+# Continue the crawl already in ARCHIVER_CRAWL_DIR (archiver crawl --resume): what its WARC files hold is not
+# fetched again, and the links of its archived pages rebuild the frontier. Without it a crawl refuses to start
+# in a folder that already holds captures.
+ARCHIVER_RESUME = False
 
 # --- ARCHIVER_SCOPE: what may be fetched ---------------------------------------------------------------
 ARCHIVER_SCOPE_ENABLED = True
@@ -100,6 +115,18 @@ ARCHIVER_SCOPE_ASSET_HOSTS = [
     "*.blogblog.com",
     "www.blogger.com",
 ]
+
+# --- ARCHIVER_SCOPE_ALLOW_ADDRESSES, redirects: what a hostile site cannot make the crawler contact ----------
+# Hosts, host:port or CIDR networks that may be fetched although they are IP literals, localhost or resolve
+# to internal (loopback, private, link-local, reserved) addresses. Empty: a blog lives on public host names.
+# The replica and test servers in direct mode need e.g. ["127.0.0.1:PORT"]; proxy mode needs nothing.
+ARCHIVER_SCOPE_ALLOW_ADDRESSES: list[str] = []
+# Redirect hops one request may follow (Scrapy's setting, lowered from its 20: Blogger's longest chain is
+# http -> https -> ccTLD -> custom domain, 3 hops). More is the give-up "too_many_redirects".
+REDIRECT_MAX_TIMES = 10
+# Host names are resolved by a resolver that refuses internal addresses (see ARCHIVER_SCOPE_ALLOW_ADDRESSES);
+# the proxy's own host (http_proxy/https_proxy) is exempt.
+TWISTED_DNS_RESOLVER = "archiver.resolver.PublicOnlyResolver"
 
 # --- ARCHIVER_DISCOVERY: what the spider looks for -----------------------------------------------------
 # entries per feed page asked for (Blogger caps it at 150, lately 100; paging follows rel=next)
@@ -112,6 +139,54 @@ ARCHIVER_DISCOVERY_SEARCH_PAGES = True
 ARCHIVER_DISCOVERY_MOBILE = False
 # size segment of the original of every Blogger image (s1600 = Blogger's "original size" link; "" = none)
 ARCHIVER_DISCOVERY_IMAGE_ORIGINAL = "s1600"
+
+# --- ARCHIVER_TRAPS: crawler trap bounds (archiver.blogger.traps) --------------------------------------------
+# Always on, not settings (they lose nothing; each stop is counted in archiver/traps/<bound> and is a warning
+# in the summary, exit status unchanged):
+# - feed paging stops at a page with no entries (feed_empty_page) or whose next page would start past
+#   openSearch:totalResults (feed_past_total);
+# - sitemap probing (the ?page=N after the last one listed) stops when a page adds fewer than half a page
+#   (75) of URLs no earlier sitemap page listed (sitemap_no_new);
+# - year, month and day archive pages are followed only inside the blog's date range, learnt from post URLs,
+#   the BlogArchive widget and the feeds' dates; pages outside it are held until the range reaches them, and
+#   those never reached are counted (archive_out_of_range);
+# - the /search?updated-max= pager of the home page and of each label stops at a page that shows no post
+#   its chain had not shown (pager_no_new_posts).
+# Last resorts: hitting one leaves something known out, so each URL refused is also a give-up
+# (archiver/gave_up/trap_cap_<kind>, trap_depth_limit): warned, exit status 3.
+# Most requests of each kind (-s merges a partial dict over these; 0 = no cap; the kinds not named, the page
+# requisites, are not capped: they link to nothing). A 20,000-post blog stays far inside every one.
+ARCHIVER_TRAPS_MAX_PER_KIND = {
+    "home": 100, "post": 200_000, "page": 10_000, "archive_year": 1_000, "archive_month": 12_000,
+    "archive_day": 200_000, "label": 200_000, "search": 200_000, "feed": 20_000, "comment_feed": 500_000,
+    "sitemap": 10_000, "other": 100_000,
+}
+# most hops from the seed (Scrapy's request.meta["depth"]); 0 = no limit. A chain through every post of a
+# 20,000-post blog (newer/older links), or its pager at one post a page, is 20,000 hops.
+ARCHIVER_TRAPS_MAX_DEPTH = 100_000
+
+# --- ARCHIVER_LIMITS: bounded memory, size limits per kind of URL (archiver.middlewares.limits) ---------------
+# A body is held in memory while it downloads and while it is decoded, so both are capped, enforced while
+# streaming (Scrapy's per-request download_maxsize; decoding stops at the limit). What Blogger serves:
+# HTML pages 50 KB-2 MB (a long post with its comments), feeds a few MB (150 entries of full posts),
+# sitemaps under 1 MB, theme CSS/JS under 1 MB, images (s1600/s0 originals: as uploaded) mostly 1-15 MB.
+# A limit hit is a give-up (archiver/gave_up/size_limit, decoded_size_limit): warned, exit status 3.
+# Worst case held at once: about CONCURRENT_REQUESTS x (FILE_SIZE or DOCUMENT_SIZE + DECODED_SIZE).
+# bytes on the wire of a document: HTML page, feed, sitemap, robots.txt, stylesheet (not archived if over)
+ARCHIVER_LIMITS_DOCUMENT_SIZE = 32 * 1024 * 1024
+# bytes on the wire of anything else: images, scripts, fonts, icons, other files (not archived if over)
+ARCHIVER_LIMITS_FILE_SIZE = 64 * 1024 * 1024
+# bytes a document may decode to (gzip, deflate, br, zstd); past it the capture is archived but not parsed;
+# room for a post with a 50 MB inline image (data: URI), which lxml reads with huge_tree.
+# Post records (and `archiver extract`) always use the default, 64 MiB, so that they stay a function of
+# the WARCs alone (archiver.httputil.DEFAULT_DECODE_LIMIT).
+ARCHIVER_LIMITS_DECODED_SIZE = 64 * 1024 * 1024
+# sizes past which a download is logged as large (Scrapy's download_warnsize)
+ARCHIVER_LIMITS_DOCUMENT_WARN_SIZE = 4 * 1024 * 1024
+ARCHIVER_LIMITS_FILE_WARN_SIZE = 32 * 1024 * 1024
+# Scrapy's own limits, for any request that reaches the handler without the per-kind ones (file limits)
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 
 # --- ARCHIVER_WARC: the WARC files ---------------------------------------------------------------------
 ARCHIVER_WARC_ENABLED = True

@@ -37,6 +37,12 @@ _BLOGGER_MARKERS = (b"_WidgetManager", b"content='blogger' name='generator'", b'
                     b"www.blogger.com/static/", b"tag:blogger.com,1999:blog-")
 _BLOG_ID = re.compile(rb"(?:targetBlogID=|blogId['\"]?\s*[:=]\s*['\"]?|blog-|blogID=)(\d{6,25})")
 _SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I | re.M)
+# the links of the BlogArchive widget (hierarchy and flat lists, and the dropdown's options)
+_ARCHIVE_WIDGET_LINKS = ("//*[contains(concat(' ', normalize-space(@class), ' '), ' BlogArchive ')]"
+                         "//*[self::a or self::option][@href or @value]/@*[name()='href' or name()='value']")
+# the main column: Blogger's Blog widget (the posts of a listing, never the sidebar)
+_BLOG_WIDGET = "//*[contains(concat(' ', normalize-space(@class), ' '), ' Blog ')]"
+_BLOG_WIDGET_LINKS = _BLOG_WIDGET + "//a/@href"
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
 
@@ -52,6 +58,13 @@ class Discovered:
     url_count: int = 0  # <url> entries of a sitemap page, entries of a feed page
     blog_id: str | None = None
     is_blogger: bool = False
+    # what bounds paging and archives (archiver.blogger.traps)
+    total_results: int | None = None  # a feed's openSearch:totalResults, when it says
+    start_index: int | None = None  # a feed's openSearch:startIndex (1-based), when it says
+    dates: tuple[str, ...] = ()  # a feed's <updated> and its entries' <published>, as written
+    archive_links: tuple[str, ...] = ()  # the archive pages a page's BlogArchive widget lists (also in links)
+    # the links of a page's main column (its Blog widget: the posts a listing shows), or None without one
+    listing_links: tuple[str, ...] | None = None
 
     @property
     def outlinks(self) -> list[str]:
@@ -177,8 +190,18 @@ def html_links(url: str, body: bytes, encoding: str | None = None) -> Discovered
         style = get("style")
         if style and "url(" in style:
             collector.requisites.extend(css_urls(collector.base, style))
+    archive = _Collector(collector.base)
+    for value in doc.xpath(_ARCHIVE_WIDGET_LINKS):
+        archive.link(str(value))
+    listing: tuple[str, ...] | None = None
+    if doc.xpath(_BLOG_WIDGET):
+        main = _Collector(collector.base)
+        for value in doc.xpath(_BLOG_WIDGET_LINKS):
+            main.link(str(value))
+        listing = _unique(main.links)
     return Discovered(links=_unique(collector.links), requisites=_unique(collector.requisites),
-                      blog_id=blog_id(body), is_blogger=is_blogger(body))
+                      blog_id=blog_id(body), is_blogger=is_blogger(body), archive_links=_unique(archive.links),
+                      listing_links=listing)
 
 
 def _xml_root(body: bytes) -> etree._Element | None:
@@ -198,7 +221,18 @@ def feed_links(url: str, body: bytes) -> Discovered:
     next_page: str | None = None
     comment_feeds: list[str] = []
     entries = 0
+    dates: list[str] = []
+    total_results: int | None = None
+    start_index: int | None = None
     if root.tag == f"{ATOM}feed":
+        for child in root:
+            name = child.tag.rpartition("}")[2] if isinstance(child.tag, str) else ""
+            if name == "totalResults":
+                total_results = _count(child.text)
+            elif name == "startIndex":
+                start_index = _count(child.text)
+            elif child.tag == f"{ATOM}updated" and child.text:
+                dates.append(child.text.strip())
         for link in root.findall(f"{ATOM}link"):
             rel = link.get("rel")
             if rel == "next":
@@ -207,6 +241,9 @@ def feed_links(url: str, body: bytes) -> Discovered:
                 collector.link(link.get("href"))
         for entry in root.iter(f"{ATOM}entry"):
             entries += 1
+            published = entry.findtext(f"{ATOM}published")
+            if published:
+                dates.append(published.strip())
             total_text = entry.findtext(f"{THR}total")
             for link in entry.findall(f"{ATOM}link"):
                 rel, kind = link.get("rel"), link.get("type") or ""
@@ -224,7 +261,14 @@ def feed_links(url: str, body: bytes) -> Discovered:
         for channel_link in root.findall("channel/link"):
             collector.link(channel_link.text)
     return Discovered(links=_unique(collector.links), next_page=next_page, comment_feeds=_unique(comment_feeds),
-                      url_count=entries, blog_id=blog_id(body), is_blogger=is_blogger(body))
+                      url_count=entries, blog_id=blog_id(body), is_blogger=is_blogger(body),
+                      total_results=total_results, start_index=start_index, dates=tuple(dates))
+
+
+def _count(text: str | None) -> int | None:
+    """A non-negative integer element's value, or None when it is not one."""
+    value = (text or "").strip()
+    return int(value) if value.isdigit() and len(value) <= 18 else None
 
 
 def sitemap_links(url: str, body: bytes) -> Discovered:

@@ -3,9 +3,15 @@
 Pure functions over strings; no network, no Scrapy. The rules follow the design notes on Blogger
 (``design/BLOGGER.md`` sections 1, 3 and 5):
 
-- one post has one canonical URL: ``https://NAME.blogspot.com/YYYY/MM/slug.html`` without fragment, ``?m=``,
-  ``?showComment=`` or ``utm_*`` parameters, with ``.blogspot.<ccTLD>`` mapped to ``.blogspot.com`` and the
-  ``/ncr`` prefix dropped; archive pages end in a slash (``/2015/09`` is ``/2015/09/``);
+- one post has one canonical URL: ``https://NAME.blogspot.com/YYYY/MM/slug.html`` without fragment or query
+  string (``?m=``, ``?showComment=``, ``utm_*``, or a query a hostile post grows on every self-link), with
+  ``.blogspot.<ccTLD>`` mapped to ``.blogspot.com`` and the ``/ncr`` prefix dropped; static pages alike; other
+  blog URLs lose only ``m``, ``showComment``, ``utm_*``, ``fbclid`` and ``gclid``; archive pages end in a slash
+  (``/2015/09`` is ``/2015/09/``);
+- every URL, seed or discovered, is validated strictly (:func:`split_url`): http or https, no userinfo, a host
+  of IDNA-encodable letter-digit-hyphen labels (no empty label, no percent-escape), a port from 1 to 65535;
+  :func:`safe_name` turns a valid host into the one file-name form used for the crawl folder, the WARC files
+  and the WACZ;
 - the crawl scope is the blog's own host(s) plus Blogger's asset hosts; on ``www.blogger.com`` only static
   files are in scope, never its ``*.g`` endpoints, navbar, profiles or comment forms;
 - an image on Blogger's image hosts is available in other sizes by changing its size segment
@@ -14,6 +20,7 @@ Pure functions over strings; no network, no Scrapy. The rules follow the design 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Literal
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -75,6 +82,9 @@ _BLOGGER_FEED = re.compile(r"^/feeds/(?P<blog>\d+)/(?P<rest>(?:posts|pages|comme
 _SIZE = re.compile(r"^(?:[swh]\d+|w\d+-h\d+)(?:-[a-z0-9]+)*$|^d$")
 _EQ_SIZE = re.compile(r"=(?:[swh]\d+|w\d+-h\d+|d)(?:-[a-z0-9]+)*$")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_MAX_LABEL, _MAX_HOST, _MAX_PORT = 63, 253, 65535
+_SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _EXTENSIONS: dict[str, Kind] = {
     ".css": "css",
     ".js": "js",
@@ -107,20 +117,101 @@ def host_matches(host: str, pattern: str) -> bool:
     return host == pattern
 
 
-def _split(url: str) -> tuple[str, str, str, str]:
-    """Scheme, lower-case host (without default port), path and query of an absolute http(s) URL."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise UrlError(f"not an absolute http(s) URL: {url!r}")
-    host = parts.hostname.lower().rstrip(".")
+def _host_error(url: str, what: str) -> UrlError:
+    return UrlError(f"{url!r} is not a valid URL: {what}")
+
+
+def _ascii_host(url: str, host: str) -> str:
+    """The host as lower-case ASCII LDH labels (IDNA A-labels), without one trailing dot; UrlError if invalid."""
+    if "%" in host:
+        raise _host_error(url, f"percent-encoded bytes in the host {host!r}")
+    name = host.lower()
+    name = name.removesuffix(".")
+    if not name:
+        raise _host_error(url, "empty host name")
+    labels = name.split(".")
+    ascii_labels = []
+    for label in labels:
+        if not label:
+            raise _host_error(url, f"empty label in the host {host!r}")
+        if not label.isascii():
+            try:
+                label = label.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise _host_error(url, f"the label {label!r} of the host cannot be IDNA-encoded") from None
+        if len(label) > _MAX_LABEL:
+            raise _host_error(url, f"the label {label[:20]!r}... of the host is longer than {_MAX_LABEL} characters")
+        if not _LABEL.match(label):
+            raise _host_error(url, f"the host {host!r} has a label {label!r} that is not letters, digits and "
+                                   "inner hyphens")
+        ascii_labels.append(label)
+    result = ".".join(ascii_labels)
+    if len(result) > _MAX_HOST:
+        raise _host_error(url, f"the host is longer than {_MAX_HOST} characters")
+    return result
+
+
+def split_url(url: str) -> tuple[str, str, str, str]:
+    """Scheme, host (lower-case ASCII, ``:port`` only when not the default), path and query of a URL.
+
+    The strict host rules of this module: an absolute http or https URL, no userinfo (``user:pw@``), a host
+    of IDNA-encodable labels of letters, digits and inner hyphens (no empty label, none longer than 63, the
+    whole at most 253; no percent-escapes, which once made hosts that matched ``*.bp.blogspot.com``) or a
+    bracketed IPv6 literal, and a numeric port from 1 to 65535. Raises :class:`UrlError` naming the URL and
+    what is wrong.
+    """
     try:
-        port = parts.port
-    except ValueError as exc:
-        raise UrlError(f"bad port in URL {url!r}") from exc
+        parts = urlsplit(url.strip())
+    except ValueError as exc:  # urlsplit's own check of a bracketed IPv6 host
+        raise _host_error(url, f"bad IPv6 literal host ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.netloc:
+        raise UrlError(f"not an absolute http(s) URL: {url!r}")
+    netloc = parts.netloc
+    if "@" in netloc:
+        raise _host_error(url, "user name or password in the URL (user:password@host)")
+    if netloc.startswith("["):
+        literal, bracket, rest = netloc[1:].partition("]")
+        try:
+            address = ipaddress.IPv6Address(literal)
+        except ValueError:
+            raise _host_error(url, f"bad IPv6 literal [{literal}]") from None
+        if not bracket or (rest and not rest.startswith(":")):
+            raise _host_error(url, f"bad IPv6 literal host {netloc!r}")
+        host, port_text = f"[{address.compressed}]", rest[1:]
+    else:
+        raw_host, _, port_text = netloc.partition(":")
+        if ":" in port_text:
+            raise _host_error(url, f"more than one ':' in the host {netloc!r}")
+        host = _ascii_host(url, raw_host)
+    port: int | None = None
+    if port_text:
+        if not port_text.isdigit() or not port_text.isascii() or not 0 < int(port_text) <= _MAX_PORT:
+            raise _host_error(url, f"bad port {port_text!r} (a number from 1 to {_MAX_PORT})")
+        port = int(port_text)
     if port is not None and port != {"http": 80, "https": 443}[scheme]:
         host = f"{host}:{port}"
     return scheme, host, parts.path, parts.query
+
+
+_split = split_url  # the short name the helpers of this module use
+
+
+def safe_name(host: str) -> str:
+    """A file or folder name for a blog host (``HOST`` or ``HOST:PORT``), the same wherever one is made.
+
+    The host is validated by the rules of :func:`split_url` (UrlError otherwise), so the name is never empty,
+    ``.``, ``..`` or a path: lower-case letters, digits, dots and hyphens, with ``:`` of a port and the
+    brackets of an IPv6 literal written as ``-`` (``127.0.0.1:8080`` -> ``127.0.0.1-8080``).
+    """
+    text = host.strip()
+    if any(char in text for char in "/\\?#@"):
+        raise UrlError(f"no safe file name for {host!r}: not a host name")
+    _, canonical, _, _ = split_url(f"http://{text}/")
+    name = re.sub(r"[^a-z0-9.-]+", "-", canonical).strip("-")
+    if not _SAFE_NAME.match(name):  # cannot happen for a validated host; a guard for what reaches the disk
+        raise UrlError(f"no safe file name for the host {host!r}")
+    return name
 
 
 def blogspot_host(host: str) -> str:
@@ -147,10 +238,11 @@ def canonicalize(url: str, blog_host: str | None = None, *, blog_scheme: str = "
     Every URL loses its fragment and gets a lower-case host. Blogspot addresses (any ccTLD) become
     ``NAME.blogspot.com``; the blog's own host and Blogger's hosts use https (``blog_scheme`` for a custom
     domain). On the blog host ``/ncr`` is dropped, ``m``, ``showComment``, ``utm_*``, ``fbclid`` and
-    ``gclid`` parameters are removed, and ``/YYYY`` and ``/YYYY/MM`` get their trailing slash.
-    Raises :class:`UrlError` for anything that is not an absolute http(s) URL.
+    ``gclid`` parameters are removed (post and static page URLs lose their whole query string), and ``/YYYY``
+    and ``/YYYY/MM`` get their trailing slash. Raises :class:`UrlError` for anything that is not an absolute
+    http(s) URL with a valid host (:func:`split_url`).
     """
-    scheme, host, path, query = _split(url)
+    scheme, host, path, query = split_url(url)
     host = blogspot_host(host)
     own = host == blog_host or is_blogspot_host(host)
     if own:
@@ -159,7 +251,9 @@ def canonicalize(url: str, blog_host: str | None = None, *, blog_scheme: str = "
             path = path[len("/ncr") :]
         if _ARCHIVE_NO_SLASH.match(path):
             path += "/"
-        if query:
+        if _POST.match(path) or _PAGE.match(path):
+            query = ""  # a post linking to itself with a growing query string is a trap; ?m=1 is added later
+        elif query:
             pairs = parse_qsl(query, keep_blank_values=True)
             kept = [(k, v) for k, v in pairs if k.lower() not in _DROP_PARAMS and not k.lower().startswith("utm_")]
             if len(kept) != len(pairs):
@@ -177,8 +271,10 @@ def blog_home(url: str) -> str:
     Blogger service or image host rather than a blog.
     """
     try:
-        scheme, host, _, _ = _split(url)
-    except UrlError:
+        scheme, host, _, _ = split_url(url)
+    except UrlError as exc:
+        if not str(exc).startswith("not an absolute"):
+            raise  # names the URL and what is wrong with its host
         raise UrlError(f"{url!r} is not a blog URL: expected an absolute http(s) URL such as "
                        "https://NAME.blogspot.com/") from None
     host = blogspot_host(host)
@@ -212,7 +308,7 @@ def _extension_kind(path: str) -> Kind | None:
 def classify(url: str) -> Kind:
     """Say what a URL is on a Blogger blog: a post, an archive, a feed, an image, a stylesheet."""
     try:
-        _, host, path, _ = _split(url)
+        _, host, path, _ = split_url(url)
     except UrlError:
         return "other"
     if any(host_matches(host, p) for p in IMAGE_HOST_PATTERNS):
@@ -253,7 +349,7 @@ def in_scope(
 ) -> bool:
     """Tell whether a URL may be fetched: on a blog host, or a static file on one of Blogger's asset hosts."""
     try:
-        _, host, path, _ = _split(url)
+        _, host, path, _ = split_url(url)
     except UrlError:
         return False
     if host in blog_hosts or blogspot_host(host) in blog_hosts:
@@ -274,7 +370,7 @@ def trap_reason(url: str) -> str | None:
     widget's AJAX toggles, "newer posts" pages (``reverse-paginate``), free-text searches and ``?m=0``.
     """
     try:
-        _, _, path, query = _split(url)
+        _, _, path, query = split_url(url)
     except UrlError:
         return "not http"
     params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}

@@ -87,7 +87,37 @@ def summarise(stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: f
         "corpus_posts": int(stats.get("archiver/posts/corpus", 0)),
         "wacz": stats.get("archiver/wacz/file"),
         "wacz_bytes": int(stats.get("archiver/wacz/bytes", 0)),
+        # crawler trap bounds hit (archiver.blogger.traps), and what each means for a person
+        "traps": {bound: count for bound, count in _by_prefix(stats, "archiver/traps/").items() if count},
+        "warnings": trap_warnings(stats),
     }
+
+
+#: what each trap bound hit means, for the summary's warnings (the count is put in front)
+_TRAP_WARNINGS: dict[str, str] = {
+    "feed_empty_page": "feed page(s) without entries still linked a next page: paging stopped there",
+    "feed_past_total": "feed page(s) linked a next page past openSearch:totalResults: paging stopped there",
+    "sitemap_no_new": "sitemap page(s) looked full but listed URLs seen before: no further page probed",
+    "archive_out_of_range": "archive page(s) outside the blog's dates (from its posts, archive widget and "
+                            "feeds) not followed",
+    "pager_no_new_posts": "pager page(s) showed no post their chain had not shown: the pager stopped there",
+    "depth_limit": "URL(s) past ARCHIVER_TRAPS_MAX_DEPTH hops from the seed left out (given up)",
+}
+
+
+def trap_warnings(stats: dict[str, Any]) -> list[str]:
+    """One line per trap bound the crawl hit (``archiver/traps/<bound>``), in a stable order."""
+    lines = []
+    for bound, count in _by_prefix(stats, "archiver/traps/").items():
+        if not count:
+            continue
+        if bound.startswith("cap_"):
+            text = (f"{bound[4:]} URL(s) past the per-kind cap (ARCHIVER_TRAPS_MAX_PER_KIND) left out "
+                    "(given up)")
+        else:
+            text = _TRAP_WARNINGS.get(bound, "time(s)")
+        lines.append(f"trap {bound}: {count} {text}")
+    return lines
 
 
 def add_earlier_runs(summary: dict[str, Any], previous: dict[str, Any]) -> None:
@@ -132,6 +162,8 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"  WARC        {len(summary['warc_files'])} files, {summary['warc_records']} records, "
         f"{human_bytes(summary['warc_bytes'])}",
     ]
+    for number, warning in enumerate(summary.get("warnings") or []):
+        lines.append(f"  {'warnings' if number == 0 else '':<11} {warning}")
     if summary["mended_files"]:
         lines.append(f"  mended      {', '.join(summary['mended_files'])} (left by an interrupted crawl)")
     if summary.get("records_posts") or summary.get("records_pages"):

@@ -1,4 +1,16 @@
-"""Write ``crawl.log``: one Heritrix-style line per fetch attempt, failures included (ARCHIVER_CRAWLLOG_*)."""
+"""Write ``crawl.log``: one Heritrix-style line per fetch attempt, failures included (ARCHIVER_CRAWLLOG_*).
+
+Requests refused before the downloader get a line too: Scrapy calls every downloader middleware's
+``process_exception`` with an exception raised by an earlier ``process_request`` (the scope middleware at 60),
+so the refusal reaches this middleware at 960. Codes (Heritrix's where one fits):
+
+- ``-7`` (Heritrix's "unfetchable URI"): a give-up ``refused_scheme`` or ``invalid_url``;
+- ``-5000`` ("out of scope"): out of the blog's scope, or the give-up ``refused_address`` (an IP literal,
+  ``localhost``; a host name resolving to an internal address fails its DNS lookup instead: ``-1``);
+- ``-5`` for any other give-up; ``-9998`` robots.txt.
+
+A give-up's annotation is ``gave_up:<reason>`` (``gave_up:refused_address``); the errback counts it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +25,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from archiver.blogger.urls import classify
+from archiver.giveup import GaveUp
 from archiver.middlewares.timing import fetch_timing, stamp_headers_received
 
 if TYPE_CHECKING:
@@ -37,12 +50,16 @@ _FAILURE_CODES: tuple[tuple[tuple[str, ...], int], ...] = (
 )
 ROBOTS_PRECLUDED = -9998
 OUT_OF_SCOPE = -5000
+UNFETCHABLE = -7
 OTHER_FAILURE = -5
+_GIVE_UP_CODES = {"refused_scheme": UNFETCHABLE, "invalid_url": UNFETCHABLE, "refused_address": OUT_OF_SCOPE}
 
 
 def failure_code(exc: BaseException) -> int:
     """Heritrix's status code for a failed fetch: -1 DNS, -2 connect, -3 broken, -4 timeout, -9998 robots."""
     name = type(exc).__name__
+    if isinstance(exc, GaveUp):
+        return _GIVE_UP_CODES.get(exc.reason, OTHER_FAILURE)
     if isinstance(exc, IgnoreRequest):
         return ROBOTS_PRECLUDED if str(exc).startswith("Forbidden by robots.txt") else OUT_OF_SCOPE
     for names, code in _FAILURE_CODES:
@@ -163,13 +180,16 @@ class CrawlLogMiddleware:
         """Log a failed attempt with Heritrix's negative status and the exception's name."""
         started, duration = fetch_timing(request)
         code = failure_code(exception)
-        notes = [*self._annotations(request), type(exception).__name__]
+        name = f"gave_up:{exception.reason}" if isinstance(exception, GaveUp) else type(exception).__name__
+        notes = [*self._annotations(request), name]
         self._write(format_line(
             logged=datetime.now(UTC), status=code, size=None, url=request.url,
             hop=request.meta.get("archiver_hop", "-"), via=request.meta.get("archiver_via"), mime=None,
             started=started, duration_s=duration, digest=None, annotations=notes,
         ))
         stats: Any = self.crawler.stats
+        if isinstance(exception, GaveUp):
+            return  # counted by the spider's errback, in archiver/gave_up/<reason>
         if code == ROBOTS_PRECLUDED:
             stats.inc_value("archiver/precluded/robots")
         elif code == OUT_OF_SCOPE:

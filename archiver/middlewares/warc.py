@@ -14,13 +14,16 @@ from scrapy.utils.defer import deferred_from_coro
 from archiver import __version__
 from archiver import signals as archiver_signals
 from archiver.blogger.discover import Discovered, extract
-from archiver.httputil import DecodeError, decode_content, header_codings
+from archiver.blogger.urls import classify, safe_name
+from archiver.downloader import HEADERS_KEY, REASON_KEY
+from archiver.httputil import DEFAULT_DECODE_LIMIT, DecodeError, decode_content, header_codings
+from archiver.middlewares.limits import DECODE_LIMIT_KEY, NEVER_PARSED_KINDS
 from archiver.middlewares.timing import fetch_timing, stamp_headers_received
 from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcError, WarcFileWriter, mend_directory
 from archiver.warc.writer import new_record_id, utc_now
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from datetime import datetime
     from typing import Self
 
@@ -52,21 +55,39 @@ def captured_request(request: Request) -> CapturedRequest:
                            request.body or b"")
 
 
-def captured_response(response: Response) -> CapturedResponse:
-    """The response as received: still content-encoded body, real protocol and peer address."""
+def captured_response(response: Response, meta: Mapping[str, Any] | None = None) -> CapturedResponse:
+    """The response as received: still content-encoded body, real protocol, reason phrase and peer address.
+
+    ``meta`` is the request's: when the download handler (:mod:`archiver.downloader`) recorded the reason
+    phrase and the header lines as received there, those are stored; otherwise Scrapy's headers and the
+    standard phrase of the status.
+    """
     truncated = next((_TRUNCATION_FLAGS[f] for f in response.flags if f in _TRUNCATION_FLAGS), None)
     ip = str(response.ip_address) if response.ip_address is not None else None
-    return CapturedResponse(status=response.status, protocol=response.protocol, headers=_header_pairs(response.headers),
-                            body=response.body, ip_address=ip, truncated=truncated)
+    meta = meta or {}
+    raw_headers = meta.get(HEADERS_KEY)
+    headers = list(raw_headers) if raw_headers is not None else _header_pairs(response.headers)
+    reason = meta.get(REASON_KEY)
+    return CapturedResponse(status=response.status, reason=reason if isinstance(reason, str) else None,
+                            protocol=response.protocol, headers=headers, body=response.body, ip_address=ip,
+                            truncated=truncated)
 
 
 def discover_raw(request: Request, response: Response) -> Discovered | None:
-    """Links of a raw (still content-encoded) response: decode a copy to read it; None when unreadable."""
+    """Links of a raw (still content-encoded) response: decode a copy to read it; None when unreadable.
+
+    Requisites that are never parsed (images, scripts, fonts: not stylesheets) are not decoded; the rest is
+    decoded within the request's ``archiver_decode_limit`` (ARCHIVER_LIMITS_DECODED_SIZE): a body past it
+    gives no links here, and the decompression middleware at 590 counts it as a give-up.
+    """
     content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     if not content_type or not response.body:
         return None
+    if (request.meta.get("archiver_kind") or classify(request.url)) in NEVER_PARSED_KINDS:
+        return None
+    limit = int(request.meta.get(DECODE_LIMIT_KEY, DEFAULT_DECODE_LIMIT))
     try:
-        body = decode_content(response.body, header_codings(response.headers.getlist(b"Content-Encoding")))
+        body = decode_content(response.body, header_codings(response.headers.getlist(b"Content-Encoding")), limit)
     except DecodeError as exc:
         logger.debug("Cannot read links of %s: %s", request.url, exc)
         return None
@@ -105,7 +126,8 @@ class WarcRecorderMiddleware:
         self.directory = Path(directory)
         self.mend_on_start = settings.getbool("ARCHIVER_WARC_MEND_ON_START")
         blog_host = getattr(crawler.spider, "blog_host", None)
-        prefix = settings.get("ARCHIVER_WARC_PREFIX") or blog_host or "archiver"
+        # a file name: the operator's prefix, else the blog host in the one safe form of every derived name
+        prefix = settings.get("ARCHIVER_WARC_PREFIX") or (safe_name(blog_host) if blog_host else "archiver")
         self.writer = WarcFileWriter(self.directory, prefix, max_size=max_size,
                                      warcinfo=warcinfo_fields(settings, crawler.spider), clock=clock,
                                      id_factory=id_factory, fsync=settings.getbool("ARCHIVER_WARC_FSYNC"))
@@ -166,7 +188,7 @@ class WarcRecorderMiddleware:
         start, duration = fetch_timing(request)
         capture = Capture(
             request=captured_request(request),
-            response=captured_response(response),
+            response=captured_response(response, request.meta),
             date=start,
             fetch_duration_s=duration,
             outlinks=outlinks,

@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archiver import signals as archiver_signals
+from archiver.giveup import count_give_up
 from archiver.records import ExtractError, WarcPointer, corpus, extract_records, jsonl, merge
 from archiver.records.warcread import ReadStats, WarcReadError, iter_fragments
 from archiver.warc.writer import WARC_SUFFIX, warc_date
@@ -112,6 +113,12 @@ class PostRecordsExtension:
                          pointer.offset, exc_info=True)
             return
         self.stats.inc_value("archiver/records/fragments", len(found))
+        for fragment in found:
+            if fragment.parser_limit is not None:  # decided by the extractor; counted here, once per capture
+                count_give_up(self.stats, "parser_limit", location.url,
+                              f"post {fragment.post_id} cut by a parser limit ({fragment.parser_limit}): "
+                              f"body_complete is false")
+                break
         self.fragments.extend(found)
 
     def _earlier_fragments(self) -> list[Fragment]:

@@ -18,6 +18,7 @@ from lxml import etree
 
 from archiver.blogger.urls import UrlError, canonicalize
 from archiver.records import dates
+from archiver.records.html import parse_html
 from archiver.records.model import Body, Comment, Fragment, Kind, Paragraph, Person
 from archiver.records.text import absolute, clean, language, read_body, texts
 
@@ -30,7 +31,6 @@ LABEL_SCHEME = "http://www.blogger.com/atom/ns#"
 _TAG = re.compile(r"^tag:blogger\.com,1999:blog-(\d+)\.(post|page)-(\d+)$")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False,
                           remove_comments=True)
-_HTML_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)
 
 
 def _root(body: bytes) -> Any | None:
@@ -40,15 +40,15 @@ def _root(body: bytes) -> Any | None:
         return None
 
 
-def _html(markup: str) -> Any | None:
-    """An lxml element holding an HTML fragment (a feed's escaped ``content``); None when it is empty."""
+def _html(markup: str) -> tuple[Any | None, bool]:
+    """An lxml element holding an HTML fragment (a feed's escaped ``content``), None when it is empty; and
+    whether all of it was read (``html.parse_html``: huge_tree, BeautifulSoup past lxml's depth limit)."""
     if not markup.strip():
-        return None
-    try:  # parsed as a document and read from its body: a stray </div> in the markup cannot cut it short
-        root = etree.fromstring(markup.encode("utf-8", errors="replace"), parser=_HTML_PARSER)
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
-    return root.find("body") if root is not None else None
+        return None, True
+    # parsed as a document and read from its body: a stray </div> in the markup cannot cut it short
+    parsed = parse_html(markup.encode("utf-8", errors="replace"), "utf-8")
+    root = parsed.doc
+    return (root.find("body") if root is not None else None), parsed.complete
 
 
 def _person(entry: Any) -> Person | None:
@@ -86,10 +86,10 @@ def _body(entry: Any, base: str) -> Body | None:
     content = entry.find(f"{ATOM}content")
     if content is not None:
         if (content.get("type") or "text") in ("html", "xhtml", "text/html"):
-            element = _html(content.text or "")
+            element, whole = _html(content.text or "")
             if element is None:
-                return Body((), (), (), "", complete=True)
-            return read_body(element, base, complete=True)
+                return Body((), (), (), "", complete=whole)
+            return read_body(element, base, complete=whole)
         return _text_body(content.text or "", complete=True)
     summary = entry.find(f"{ATOM}summary")
     if summary is not None:
@@ -104,7 +104,7 @@ def _comment_text(entry: Any) -> str:
     if content is None:
         return ""
     if (content.get("type") or "text") == "html":
-        element = _html(content.text or "")
+        element, _ = _html(content.text or "")
         return "\n".join(texts(element)) if element is not None else ""
     return clean(content.text or "")
 

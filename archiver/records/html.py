@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -64,22 +65,115 @@ _X_DATE_HEADER = etree.XPath(f".//*[{_has('date-header')}]")
 _X_CLASSIC_AUTHORS = etree.XPath(f".//dl[@id='comments-block']/dt[{_has('comment-author')}]")
 _X_THREADED = etree.XPath(f".//li[{_has('comment')}][starts-with(@id, 'c')]")
 _X_SNIPPET_ITEM = etree.XPath(f".//*[{_has('snippet-item')}]")
-#: plain etree elements (lxml.html's element classes cost a lookup per node and add nothing used here)
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True)
+#: plain etree elements (lxml.html's element classes cost a lookup per node and add nothing used here).
+#: ``huge_tree`` lifts libxml2's 10 MB text/attribute limit (a 50 MB data: URI is read whole) and its depth
+#: limit from 256 to 2048; the input is already bounded by the decoded-size limit. HTML has no entities to
+#: expand beyond the predefined ones, so this opens no billion-laughs door.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True, huge_tree=True)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
+_END = object()
+#: libxml2 errors that mean the parser stopped reading before the end of the document
+_GAVE_UP_TYPES = frozenset({"ERR_RESOURCE_LIMIT", "ERR_NO_MEMORY"})
 
 
-def parse_document(body: bytes, charset: str | None) -> Any | None:
-    """An lxml HTML document from bytes in ``charset`` (UTF-8 when unknown); None when there is nothing."""
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parsed HTML document, how it was read, and whether all of it was.
+
+    ``limit`` names the lxml limit that was hit (None when lxml read it all); ``complete`` is False when no
+    parser could read the whole document (then what was read is all there is).
+    """
+
+    doc: Any | None
+    parser: str  # "lxml" or "html.parser" (BeautifulSoup's fallback)
+    limit: str | None = None
+    complete: bool = True
+
+
+def _lxml_limit(parser: Any) -> str | None:
+    """The message of the error with which lxml gave up on its last document, or None."""
+    for entry in parser.error_log:
+        if entry.type_name in _GAVE_UP_TYPES or "XML_PARSE_HUGE" in entry.message:
+            return f"{entry.message.strip()} (line {entry.line})"
+    return None
+
+
+def _soup_tree(text: str) -> Any | None:
+    """The document read by BeautifulSoup's ``html.parser`` (no depth or size limit), as plain lxml elements.
+
+    The conversion is iterative, so that no nesting depth hits Python's recursion limit.
+    """
+    from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+
+    soup = BeautifulSoup(text, "html.parser", multi_valued_attributes=None)
+    builder = etree.TreeBuilder()
+    top = soup.find("html")
+    if isinstance(top, Tag):  # the document's own <html> is the root, not a child of a made-up one
+        builder.start("html", _attributes(top))
+        stack: list[Any] = [(_END, "html"), *reversed(list(top.children))]
+    else:
+        builder.start("html", {})
+        stack = [(_END, "html"), *reversed(list(soup.children))]
+    while stack:  # depth-first, with an _END marker closing each element: no recursion, no O(depth) steps
+        node = stack.pop()
+        if isinstance(node, tuple):
+            builder.end(node[1])
+        elif isinstance(node, (Comment, Doctype, ProcessingInstruction)):
+            continue
+        elif isinstance(node, NavigableString):
+            builder.data(str(node))
+        elif isinstance(node, Tag):
+            name = node.name.lower()
+            try:
+                etree.QName(name)
+            except ValueError:  # a tag name XML cannot hold
+                name = "span"
+            builder.start(name, _attributes(node))
+            stack.append((_END, name))
+            stack.extend(reversed(list(node.children)))
+    return builder.close()
+
+
+def _attributes(tag: Any) -> dict[str, str]:
+    out = {}
+    for name, value in tag.attrs.items():
+        try:
+            etree.QName(name)
+        except ValueError:
+            continue
+        out[name] = value if isinstance(value, str) else " ".join(value)
+    return out
+
+
+def parse_html(body: bytes, charset: str | None) -> Parsed:
+    """Parse an HTML page with lxml; when lxml gives up at one of its limits, read it again with BeautifulSoup.
+
+    lxml (libxml2) stops at nesting deeper than 2048 elements even with ``huge_tree``, and says so in its
+    error log: the tree it returns then ends there, and a post body inside the deep part would be cut. The
+    page is then read with BeautifulSoup's ``html.parser``, which has no such limit. Only if that fails too is
+    the result marked incomplete.
+    """
     encoding = charset or _meta_charset(body) or "utf-8"
     try:
         text = body.decode(encoding, errors="replace")
     except LookupError:
         text = body.decode("utf-8", errors="replace")
     try:
-        return etree.fromstring(text.encode("utf-8"), parser=_PARSER)
+        doc = etree.fromstring(text.encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
+        doc = None
+    limit = _lxml_limit(_PARSER)
+    if limit is None:
+        return Parsed(doc, "lxml")
+    try:
+        return Parsed(_soup_tree(text), "html.parser", limit)
+    except (RecursionError, MemoryError, ValueError, ImportError):
+        return Parsed(doc, "lxml", limit, complete=False)
+
+
+def parse_document(body: bytes, charset: str | None) -> Any | None:
+    """An lxml HTML document from bytes in ``charset`` (UTF-8 when unknown); None when there is nothing."""
+    return parse_html(body, charset).doc
 
 
 
@@ -280,7 +374,8 @@ def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str,
     """Fragments of every post a Blogger HTML page shows; [] for a page without Blogger markup."""
     if not is_blogger(body):
         return []
-    doc = parse_document(body, charset)
+    parsed = parse_html(body, charset)
+    doc = parsed.doc
     if doc is None:
         return []
     bodies = []
@@ -329,7 +424,8 @@ def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str,
             updated=_updated(container, ld),
             labels=_labels(container),
             author=_author(container),
-            body=read_body(_content(element, snippet), url, complete=not cut),
+            body=read_body(_content(element, snippet), url, complete=not cut and parsed.complete),
+            parser_limit=parsed.limit if not parsed.complete else None,
             comments=comments,
             comment_count=count,
             date_header=_date_header(element),

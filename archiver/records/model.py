@@ -117,3 +117,5 @@ class Fragment:
     comments: tuple[Comment, ...] | None = None
     comment_count: int | None = None
     date_header: str | None = None
+    #: the parser limit that cut this capture's body (its body is then incomplete); not part of the record
+    parser_limit: str | None = None

@@ -6,6 +6,12 @@ static pages, the home page and its pager, year and month archives (also derived
 label pages, post pages (whose newer/older links chain every post) and static pages. Label pages and the
 pager live under ``/search``, which blogspot's robots.txt forbids; nothing depends on them.
 
+Resuming: the WARC files are the crawl's durable state. A resumed crawl (setting ``ARCHIVER_RESUME``, set by
+``archiver crawl --resume``) reads the captures its folder already holds (:mod:`archiver.warc.captures`),
+fetches none of them again, and runs the links of every archived page back through the same discovery code,
+so the frontier is rebuilt as the earlier runs found it, whatever moment a hard kill struck. Scrapy's JOBDIR
+is not used: its on-disk queue and duplicate filter do not survive a SIGKILL consistently.
+
 Parsing lives in :mod:`archiver.blogger.discover`, URL rules in :mod:`archiver.blogger.urls`, recording in the
 WARC middleware. When that middleware has already read a response's links it leaves them in
 ``response.meta["archiver_discovered"]`` and they are not parsed twice.
@@ -17,29 +23,47 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import deferred_from_coro
 
 from archiver.blogger import discover
+from archiver.blogger.traps import (
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_PER_KIND,
+    SITEMAP_NEW_FOR_PROBE,
+    TrapBounds,
+    date_month,
+    is_pager,
+    pager_chain,
+    post_month,
+)
 from archiver.blogger.urls import (
     DEFAULT_ASSET_HOSTS,
     PAGE_KINDS,
+    REQUISITE_KINDS,
     UrlError,
     archive_urls,
     blog_feed_url,
     blog_home,
+    blogspot_host,
     canonicalize,
     classify,
     in_scope,
     original_image_url,
     trap_reason,
 )
-from archiver.giveup import GaveUp, count_give_up
+from archiver import signals as archiver_signals
+from archiver.giveup import STATS_PREFIX, GaveUp, count_give_up
+from archiver.httputil import DecodeError, decode_content, header_codings
 from archiver.middlewares.warc import DISCOVERED_KEY
+from archiver.warc.captures import StoredCapture, iter_captures
+from archiver.warc.writer import WarcError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -61,8 +85,14 @@ PRIORITY: dict[str, int] = {
 }
 #: WARC metadata hop letters (Heritrix): L link, E embed, R redirect, P prerequisite, X specially found
 HOP_LINK, HOP_EMBED, HOP_SEED, HOP_SPECIAL = "L", "E", "-", "X"
-#: key of what a resumed crawl needs in ``spider.state`` (saved in JOBDIR by Scrapy's SpiderState extension)
-STATE_KEY = "archiver"
+#: archive pages, followed only inside the blog's known date range (archiver.blogger.traps)
+_ARCHIVE_KINDS = frozenset({"archive_year", "archive_month", "archive_day"})
+#: URLs left out by a per-kind cap or the depth limit that are logged one by one (the rest only counted)
+_REFUSALS_LOGGED = 10
+#: request meta key: the URL as the spider asked for it (kept through redirects), for the unfetched check
+URL_KEY = "archiver_url"
+#: redirect hops followed from an archived seed before giving up on finding its archived home page
+_MAX_SEED_HOPS = 10
 
 
 def _param(url: str, name: str) -> str | None:
@@ -106,9 +136,20 @@ class BlogspotSpider(Spider):
         self.requested: set[str] = set()
         self.posts_found: set[str] = set()
         self.sitemap_pages: set[int] = set()
+        # trap bounds (ARCHIVER_TRAPS_*): the blog's date range, pager and sitemap state, per-kind caps
+        self.traps = TrapBounds()
         # raw links already dealt with: a link repeated on every page (sidebar, archive widget) is decided once
         self._settled: set[str] = set()
         self._seeded = False
+        self.resume = False
+        # URLs (as requested) with a capture or a final failure; the rest is "unfetched" at the end
+        self.done: set[str] = set()
+        # WARC-Target-URIs of the captures earlier runs of this crawl archived (a resumed crawl)
+        self.captured: set[str] = set()
+        self._earlier: list[StoredCapture] = []
+        self._seed_chain: set[str] = set()
+        # robots.txt Sitemap lines read before the home page passed the Blogger check
+        self._pending_sitemaps: list[tuple[str, str]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -122,9 +163,15 @@ class BlogspotSpider(Spider):
         spider.image_original = settings.get("ARCHIVER_DISCOVERY_IMAGE_ORIGINAL", "s1600") or ""
         spider.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
         spider.asset_hosts = tuple(settings.getlist("ARCHIVER_SCOPE_ASSET_HOSTS", list(DEFAULT_ASSET_HOSTS)))
+        spider.traps = TrapBounds(
+            max_per_kind={**DEFAULT_MAX_PER_KIND, **settings.getdict("ARCHIVER_TRAPS_MAX_PER_KIND")},
+            max_depth=settings.getint("ARCHIVER_TRAPS_MAX_DEPTH", DEFAULT_MAX_DEPTH))
+        spider.resume = settings.getbool("ARCHIVER_RESUME")
         if not settings.frozen:
             spider._fill_settings(crawler)
         crawler.signals.connect(spider.response_received, signal=signals.response_received)
+        crawler.signals.connect(spider.capture_written, signal=archiver_signals.capture_written)
+        crawler.signals.connect(spider.spider_closed, signal=signals.spider_closed)
         return spider
 
     def _fill_settings(self, crawler: Crawler) -> None:
@@ -150,11 +197,20 @@ class BlogspotSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Fetch the home page first: it tells the blog's final host (custom domains) and proves it is Blogger."""
-        if self._resume_state():
-            return  # a resumed crawl: what is left to fetch is in Scrapy's on-disk queue
+        if self.settings.get("JOBDIR"):
+            logger.warning("JOBDIR is set but not used to resume: a resumed crawl rebuilds its frontier from its "
+                           "WARC files (ARCHIVER_RESUME); Scrapy's queue in JOBDIR may fetch some URLs twice")
+        if not self._load_earlier_captures():
+            return
+        home = self._archived_home()
+        if home is not None:  # the home page was archived: replay it, and every other capture after it
+            for request in self.parse_home(home):
+                yield request
+            return
         self.requested.update((self.start_url, self.seed_url))
         yield Request(self.seed_url, callback=self.parse_home, errback=self.on_error, priority=PRIORITY["home"],
-                      meta={"archiver_seed": True, "archiver_hop": HOP_SEED, "archiver_kind": "home"})
+                      meta={"archiver_seed": True, "archiver_hop": HOP_SEED, "archiver_kind": "home",
+                            URL_KEY: self.seed_url})
         if self.extra_seed:
             for request in self.follow(self.extra_seed, via=None, hop=HOP_SEED):
                 yield request
@@ -190,14 +246,19 @@ class BlogspotSpider(Spider):
             self._settled.clear()  # links are judged against the blog's host
         if not found.is_blogger:
             logger.error("%s is not a Blogger blog: its home page has no Blogger markup", self.start_url)
+            self._pending_sitemaps.clear()  # nothing is discovered from a site that is not a Blogger blog
             self._close("not_a_blogger_blog")
             return
         self.blog_id = found.blog_id
         self._seeded = True
         self._settled.clear()  # and against its blog id (feed links on www.blogger.com)
-        self._save_state()
         yield from self._seed_requests()
         yield from self._follow_all(response, found)
+        for robots_url, sitemap in self._pending_sitemaps:
+            yield from self.follow(sitemap, via=robots_url, hop=HOP_LINK)
+        self._pending_sitemaps.clear()
+        if self._earlier:
+            yield from self._replay_earlier()
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Request]:
         """Follow what any other response links to."""
@@ -212,6 +273,12 @@ class BlogspotSpider(Spider):
         request = getattr(failure, "request", None)
         response = getattr(failure.value, "response", None)
         stats: Any = self.crawler.stats
+        if request is not None:
+            self.done.add(request.meta.get(URL_KEY, request.url))
+            self.done.add(request.url)
+            if request.meta.get("archiver_seed") and not self._seeded:
+                self._seed_failed(request, failure)
+                return
         if isinstance(failure.value, GaveUp):
             count_give_up(stats, failure.value.reason, request.url if request is not None else "?",
                           failure.value.message)
@@ -234,10 +301,38 @@ class BlogspotSpider(Spider):
         if urlsplit(request.url).netloc not in self.blog_hosts or response.status != 200:
             return
         found = discover.robots_sitemaps(request.url, response.text if hasattr(response, "text") else "")
-        for url in found.sitemaps:
-            for follow in self.follow(url, via=request.url, hop=HOP_LINK):
-                if self.crawler.engine is not None:
-                    self.crawler.engine.crawl(follow)
+        for follow in self._robots_requests(request.url, found.sitemaps):
+            if self.crawler.engine is not None:
+                self.crawler.engine.crawl(follow)
+
+    def _robots_requests(self, robots_url: str, sitemaps: tuple[str, ...] | list[str]) -> list[Request]:
+        """Requests for robots.txt's Sitemap lines; held back until the home page has proved the site is Blogger."""
+        if not self._seeded:
+            self._pending_sitemaps.extend((robots_url, url) for url in sitemaps)
+            return []
+        return [follow for url in sitemaps for follow in self.follow(url, via=robots_url, hop=HOP_LINK)]
+
+    def capture_written(self, request: Request, **_: Any) -> None:
+        """Note that a URL the spider asked for has its capture (redirect hops included)."""
+        self.done.add(request.meta.get(URL_KEY, request.url))
+        self.done.add(request.url)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """A crawl that ran dry while URLs it asked for have neither a capture nor a failure did not finish.
+
+        Scrapy drops some requests without an errback (its duplicate filter, spider middlewares): such a URL
+        is counted in ``archiver/gave_up/unfetched`` and named, so the exit status says the crawl is incomplete.
+        """
+        if reason != "finished":
+            return
+        left = sorted(url for url in self.requested
+                      if url not in self.done and url not in self.captured and Request(url).url not in self.done
+                      and Request(url).url not in self.captured)
+        if left:
+            stats: Any = self.crawler.stats
+            stats.inc_value(STATS_PREFIX + "unfetched", len(left))
+            logger.warning("%d URLs asked for were neither archived nor failed (dropped before download): %s%s",
+                           len(left), ", ".join(left[:5]), " ..." if len(left) > 5 else "")
 
     # -- following --------------------------------------------------------------------------------------
 
@@ -250,44 +345,147 @@ class BlogspotSpider(Spider):
         return discover.extract(response.url, content_type, response.body)
 
     def _follow_all(self, response: Response, found: discover.Discovered) -> Iterator[Request]:
-        """Requests for everything worth fetching that a response points to."""
+        """Requests for everything worth fetching that a response points to.
+
+        The trap bounds (:mod:`archiver.blogger.traps`) are updated here and only here, from the response: what
+        it tells of the blog's date range is learnt before its archive links are judged (archive pages held
+        earlier that the range now reaches come first), and a pager page that showed no new post of its chain
+        does not lead to the next one.
+        """
         source = response.url
         source_kind = classify(source)
+        depth = int(response.meta.get("depth") or 0) + 1
+        on_blog = urlsplit(source).netloc in self.blog_hosts
+        if on_blog:
+            yield from self._learn_range(source, source_kind, found)
+        pager_open = on_blog and self._pager_shows_new(source, source_kind, found)
+        pager_closed: list[str] = []
         for url in found.links:
-            yield from self.follow(url, via=source, hop=HOP_LINK, source_kind=source_kind)
+            if is_pager(url) and not pager_open:
+                pager_closed.append(url)
+                continue
+            yield from self.follow(url, via=source, hop=HOP_LINK, source_kind=source_kind, depth=depth)
+        if pager_closed and pager_chain(source) is not None and source_kind in ("home", "search", "label"):
+            self._count_pager_stop(source, pager_closed)
         for url in found.requisites:
-            yield from self.follow(url, via=source, hop=HOP_EMBED)
+            yield from self.follow(url, via=source, hop=HOP_EMBED, depth=depth)
         for url in found.sitemaps:
-            yield from self.follow(url, via=source, hop=HOP_LINK)
+            yield from self.follow(url, via=source, hop=HOP_LINK, depth=depth)
         if source_kind == "sitemap":
-            yield from self._probe_sitemap(source, found)
-        if found.next_page and self._follows_next(source, source_kind, found.next_page):
-            yield from self.follow(found.next_page, via=source, hop=HOP_LINK)
+            yield from self._probe_sitemap(source, found, depth)
+        if found.next_page and self._follows_next(source, source_kind, found):
+            yield from self.follow(found.next_page, via=source, hop=HOP_LINK, depth=depth)
         if self.comment_feeds:
             for url in found.comment_feeds:
-                yield from self.follow(url, via=source, hop=HOP_LINK)
+                yield from self.follow(url, via=source, hop=HOP_LINK, depth=depth)
 
-    def _follows_next(self, source: str, source_kind: str, next_page: str) -> bool:
-        """Page through our own feed chains and per-post comment feeds, not through every feed variant."""
+    def _learn_range(self, source: str, source_kind: str, found: discover.Discovered) -> list[Request]:
+        """Widen the blog's date range with what a response of the blog shows; the held archives it now reaches."""
+        grew = False
+        for url in found.archive_links:  # the BlogArchive widget: months (and years) the blog says it has
+            if self._on_blog_link(url):
+                grew |= self.traps.learn_archive(url)
+        for url in found.links:  # a post's /YYYY/MM/ is in range by definition
+            if self._on_blog_link(url):
+                grew |= self.traps.learn_month(post_month(url))
+        if source_kind == "feed" and "/feeds/posts/" in source:  # <updated> and every post's <published>
+            for text in found.dates:
+                grew |= self.traps.learn_month(date_month(text))
+        return self._release_archives() if grew else []
+
+    def _on_blog_link(self, url: str) -> bool:
+        netloc = urlsplit(url).netloc.lower()
+        return netloc in self.blog_hosts or blogspot_host(netloc) in self.blog_hosts
+
+    def _release_archives(self) -> list[Request]:
+        """Requests for the held archive pages the blog's date range now reaches, in the order they were held."""
+        requests = []
+        for url, (kind, via, hop, depth) in self.traps.release():
+            requests.append(self._request(url, kind, via=via, hop=hop, depth=depth))
+        stats: Any = self.crawler.stats
+        stats.set_value("archiver/traps/archive_out_of_range", len(self.traps.held))
+        return [request for request in requests if request is not None]
+
+    def _pager_shows_new(self, source: str, source_kind: str, found: discover.Discovered) -> bool:
+        """Tell whether a listing page showed a post no earlier page of its pager chain showed."""
+        chain = pager_chain(source) if source_kind in ("home", "search", "label") else None
+        if chain is None:
+            return False
+        posts = []
+        # the posts of the main column: the sidebar (an expanded archive month, popular posts) is on every page
+        for url in found.listing_links if found.listing_links is not None else found.links:
+            if classify(url) == "post" and self._on_blog_link(url):
+                try:
+                    posts.append(canonicalize(url, self.blog_host, blog_scheme=self.blog_scheme))
+                except UrlError:
+                    continue
+        return self.traps.pager_new(chain, posts) > 0
+
+    def _count_pager_stop(self, source: str, links: list[str]) -> None:
+        """Count a pager chain stopped at a page that showed nothing new (once, if its next page is unasked)."""
+        for url in links:
+            try:
+                canonical = canonicalize(blog_feed_url(url, self.blog_host, self.blog_id), self.blog_host,
+                                         blog_scheme=self.blog_scheme)
+            except UrlError:
+                continue
+            if canonical not in self.requested:
+                stats: Any = self.crawler.stats
+                stats.inc_value("archiver/traps/pager_no_new_posts")
+                logger.info("Pager stopped at %s: it shows no post its earlier pages did not show", source)
+                return
+
+    def _follows_next(self, source: str, source_kind: str, found: discover.Discovered) -> bool:
+        """Page through our own feed chains and per-post comment feeds, not through every feed variant.
+
+        Paging stops at a page without entries, or when the next page would start past the feed's
+        ``openSearch:totalResults`` (counted in ``archiver/traps/feed_empty_page``/``feed_past_total``).
+        """
+        next_page = found.next_page or ""
         if source_kind == "comment_feed" and "/feeds/comments/" not in source:
-            return True  # a per-post comment feed: all its comments
-        return _param(next_page, "max-results") == str(self.feed_page_size)
+            pass  # a per-post comment feed: all its comments
+        elif _param(next_page, "max-results") != str(self.feed_page_size):
+            return False
+        next_start = _param(next_page, "start-index")
+        stop = TrapBounds.feed_stop(found.url_count, found.total_results, found.start_index,
+                                    int(next_start) if next_start and next_start.isdigit() else None)
+        if stop is not None:
+            stats: Any = self.crawler.stats
+            stats.inc_value(f"archiver/traps/{stop}")
+            logger.info("Feed paging stopped at %s (%s: %d entries, totalResults %s)", source, stop,
+                        found.url_count, found.total_results)
+            return False
+        return True
 
-    def _probe_sitemap(self, source: str, found: discover.Discovered) -> Iterator[Request]:
-        """Blogger's index may list fewer pages than exist: after a full last page, try the next one."""
+    def _probe_sitemap(self, source: str, found: discover.Discovered, depth: int = 0) -> Iterator[Request]:
+        """Blogger's index may list fewer pages than exist: after a full last page, try the next one.
+
+        A page is full when it adds at least half a page of URLs no earlier sitemap page listed; a page that
+        looks full but adds less ends the probing (``archiver/traps/sitemap_no_new``).
+        """
+        new = self.traps.sitemap_new(found.links)
         page = _param(source, "page")
         if page is None or not page.isdigit():
             return
         number = int(page)
         self.sitemap_pages.add(number)
-        if found.url_count >= discover.SITEMAP_PAGE_SIZE and number + 1 not in self.sitemap_pages:
-            base = source.split("?", 1)[0]
-            yield from self.follow(f"{base}?page={number + 1}", via=source, hop=HOP_SPECIAL)
+        if found.url_count < discover.SITEMAP_PAGE_SIZE or number + 1 in self.sitemap_pages:
+            return
+        if new < SITEMAP_NEW_FOR_PROBE:
+            stats: Any = self.crawler.stats
+            stats.inc_value("archiver/traps/sitemap_no_new")
+            logger.info("Sitemap probing stopped at %s: %d of its %d URLs are new", source, new, found.url_count)
+            return
+        base = source.split("?", 1)[0]
+        yield from self.follow(f"{base}?page={number + 1}", via=source, hop=HOP_SPECIAL, depth=depth)
 
-    def follow(self, url: str, *, via: str | None, hop: str, source_kind: str | None = None) -> list[Request]:
+    def follow(self, url: str, *, via: str | None, hop: str, source_kind: str | None = None,
+               depth: int = 0) -> list[Request]:
         """Requests for a URL found somewhere and what it implies (archives of a post, an image's original).
 
-        Empty when the URL is out of scope, a Blogger trap, or already asked for.
+        Empty when the URL is out of scope, a Blogger trap, already asked for, an archive page outside the
+        blog's known date range (held until the range reaches it), or past a last-resort bound (a per-kind
+        cap, or ``depth`` hops from the seed past the depth limit).
         """
         if url in self._settled:
             return []
@@ -310,18 +508,27 @@ class BlogspotSpider(Spider):
                 self._settled.add(raw)
             return []
         self._settled.add(raw)
-        requests = [self._request(canonical, kind, via=via, hop=hop)]
+        if on_blog and kind in _ARCHIVE_KINDS and not self.traps.in_range(canonical):
+            if canonical not in self.requested:
+                self.traps.hold(canonical, (kind, via, hop, depth))
+                stats.set_value("archiver/traps/archive_out_of_range", len(self.traps.held))
+                logger.debug("Held %s: outside the blog's dates known so far (%s)", canonical,
+                             self.traps.range_label())
+            return []
+        requests = [self._request(canonical, kind, via=via, hop=hop, depth=depth)]
         if kind == "post":
             self._note_post(canonical)
-            requests.extend(self._request(archive, classify(archive), via=canonical, hop=HOP_SPECIAL)
+            if on_blog and self.traps.learn_month(post_month(canonical)):
+                requests.extend(self._release_archives())
+            requests.extend(self._request(archive, classify(archive), via=canonical, hop=HOP_SPECIAL, depth=depth)
                             for archive in archive_urls(canonical))
         if kind == "image" and self.image_original:
             original = original_image_url(canonical, self.image_original)
             if original and original != canonical:
-                requests.append(self._request(original, "image", via=via, hop=HOP_EMBED))
+                requests.append(self._request(original, "image", via=via, hop=HOP_EMBED, depth=depth))
         if self.mobile and kind in ("home", "post", "page"):
             mobile = canonical + ("&" if "?" in canonical else "?") + "m=1"
-            requests.append(self._request(mobile, kind, via=via, hop=HOP_SPECIAL))
+            requests.append(self._request(mobile, kind, via=via, hop=HOP_SPECIAL, depth=depth))
         return [request for request in requests if request is not None]
 
     def _allowed_on_blog(self, url: str, kind: str, source_kind: str | None) -> bool:
@@ -348,65 +555,164 @@ class BlogspotSpider(Spider):
             stats: Any = self.crawler.stats
             stats.set_value("archiver/posts/found", len(self.posts_found))
 
-    def _request(self, url: str, kind: str, *, via: str | None, hop: str) -> Request | None:
+    def _refuse(self, url: str, bound: str, reason: str, message: str) -> None:
+        """Count a URL a last-resort bound left out: a trap warning and a give-up (exit status 3), once per URL.
+
+        The first :data:`_REFUSALS_LOGGED` of each bound are logged with their URL; the rest are only counted.
+        """
+        if not self.traps.refuse_once(url):
+            return
+        stats: Any = self.crawler.stats
+        stats.inc_value(f"archiver/traps/{bound}")
+        count = int(stats.get_value(f"archiver/traps/{bound}") or 0)
+        if count <= _REFUSALS_LOGGED:
+            count_give_up(stats, reason, url, message)
+        else:
+            stats.inc_value(STATS_PREFIX + reason)
+        if count == _REFUSALS_LOGGED:
+            logger.warning("Further URLs left out by %s are counted in archiver/gave_up/%s, not logged", bound, reason)
+
+    def _request(self, url: str, kind: str, *, via: str | None, hop: str, depth: int = 0) -> Request | None:
         if url in self.requested:
+            return None
+        if self.traps.too_deep(depth):
+            self._refuse(url, "depth_limit", "trap_depth_limit",
+                         f"{depth} hops from the seed, past ARCHIVER_TRAPS_MAX_DEPTH ({self.traps.max_depth})")
+            return None
+        if not self.traps.admit(kind):
+            self._refuse(url, f"cap_{kind}", f"trap_cap_{kind}", f"more than {self.traps.max_per_kind[kind]} "
+                         f"requests of kind {kind} (ARCHIVER_TRAPS_MAX_PER_KIND)")
             return None
         self.requested.add(url)
         stats: Any = self.crawler.stats
         stats.inc_value(f"archiver/discovered/{kind}")
         callback = self.parse if kind in PAGE_KINDS or kind in ("feed", "comment_feed", "sitemap", "robots",
                                                                    "css", "other") else None
-        return Request(url, callback=callback or self.parse_requisite, errback=self.on_error,
-                       priority=PRIORITY.get(kind, 0),
-                       meta={"archiver_kind": kind, "archiver_via": via, "archiver_hop": hop})
+        request = Request(url, callback=callback or self.parse_requisite, errback=self.on_error,
+                          priority=PRIORITY.get(kind, 0),
+                          meta={"archiver_kind": kind, "archiver_via": via, "archiver_hop": hop, URL_KEY: url})
+        if self.captured and request.url in self.captured:
+            return None  # archived by an earlier run of this crawl
+        return request
 
     def parse_requisite(self, response: Response) -> None:
         """Images, scripts and icons link to nothing: fetched (and archived), nothing to follow."""
         return None
 
-    # -- resuming -------------------------------------------------------------------------------------
+    # -- resuming ---------------------------------------------------------------------------------------
 
-    def _resume_state(self) -> bool:
-        """Take back what an interrupted run of this crawl knew; True when there was such a run.
+    def _load_earlier_captures(self) -> bool:
+        """Read what the crawl folder's WARC files hold; False (and the crawl closes) when it must not go on.
 
-        Scrapy's SpiderState extension loads ``self.state`` from JOBDIR before the crawl starts and saves it
-        when the spider closes (Ctrl-C and SIGTERM included, not a hard kill). Without the blog's hosts a
-        custom-domain blog would be out of its own scope after a resume, and without the URLs already asked
-        for the summary would count only the second run's posts.
+        A folder with captures is continued only when resuming was asked for (``ARCHIVER_RESUME``): a plain
+        rerun into it would otherwise be a silent second crawl mixed into the first.
         """
-        state = getattr(self, "state", None)
-        if not isinstance(state, dict):
-            return False  # no JOBDIR
-        saved = state.get(STATE_KEY)
-        resumed = isinstance(saved, dict) and bool(saved.get("requested"))
-        if resumed:
-            assert isinstance(saved, dict)
-            if saved["start_url"] != self.start_url:
-                logger.warning("Resuming the crawl of %s (not %s, the URL given)", saved["start_url"], self.start_url)
-            self.start_url = saved["start_url"]
-            self.blog_host, self.blog_scheme, self.blog_id = saved["blog_host"], saved["blog_scheme"], saved["blog_id"]
-            self.blog_hosts.update(saved["blog_hosts"])
-            self.requested.update(saved["requested"])
-            self.posts_found.update(saved["posts_found"])
-            self.sitemap_pages.update(saved["sitemap_pages"])
-            self._seeded = True
-            stats: Any = self.crawler.stats
-            stats.set_value("archiver/posts/found", len(self.posts_found))
-            stats.set_value("archiver/resumed", 1)  # the report then adds up the runs
-            logger.info("Resuming the crawl of %s: %d URLs asked for and %d posts found by earlier runs",
-                        self.blog_host, len(self.requested), len(self.posts_found))
-        self._save_state()
-        return resumed
+        warc_dir = self.settings.get("ARCHIVER_WARC_DIR")
+        if not warc_dir:
+            return True
+        from pathlib import Path as _Path
 
-    def _save_state(self) -> None:
-        """Keep ``self.state`` pointing at the live sets; the blog's host and id are copied when they change."""
-        state = getattr(self, "state", None)
-        if isinstance(state, dict):
-            state[STATE_KEY] = {
-                "start_url": self.start_url, "blog_host": self.blog_host, "blog_scheme": self.blog_scheme,
-                "blog_id": self.blog_id, "blog_hosts": self.blog_hosts, "requested": self.requested,
-                "posts_found": self.posts_found, "sitemap_pages": self.sitemap_pages,
-            }
+        try:
+            self._earlier = list(iter_captures(_Path(warc_dir)))
+        except WarcError as exc:
+            logger.error("Cannot read the WARC files of the crawl to resume: %s", exc)
+            self._close("warc_read_error")
+            return False
+        if not self._earlier:
+            return True
+        if not self.resume:
+            logger.error("%s already holds %d captures of an earlier run: continue it with archiver crawl --resume "
+                         "(setting ARCHIVER_RESUME), or crawl into another folder", warc_dir, len(self._earlier))
+            self._earlier = []
+            self._close("crawl_folder_not_empty")
+            return False
+        self.captured = {capture.url for capture in self._earlier}
+        self.requested.update(self.captured)
+        stats: Any = self.crawler.stats
+        stats.set_value("archiver/resumed", 1)  # the report then adds up the runs
+        stats.set_value("archiver/resume/earlier_captures", len(self._earlier))
+        logger.info("Resuming the crawl of %s: %d captures archived by earlier runs are not fetched again",
+                    self.start_url, len(self._earlier))
+        return True
+
+    def _archived_home(self) -> Response | None:
+        """The archived home page, reached from the seed through its archived redirects; None if not archived."""
+        by_url = {capture.url: capture for capture in self._earlier}
+        url = Request(self.seed_url).url
+        for _ in range(_MAX_SEED_HOPS):
+            capture = by_url.get(url)
+            if capture is None:
+                return None
+            self._seed_chain.add(url)
+            location = capture.header("Location")
+            if 300 <= capture.status < 400 and location:
+                url = Request(urljoin(url, location.strip())).url
+                continue
+            if not 200 <= capture.status < 300:
+                return None  # the earlier run's home page failed: fetch it again
+            return self._stored_response(capture, meta={"archiver_seed": True, "archiver_kind": "home"})
+        return None
+
+    def _stored_response(self, capture: StoredCapture, meta: dict[str, Any]) -> Response | None:
+        """A Scrapy response made from an archived capture, its body decoded as the download was."""
+        codings = header_codings([value.encode("latin-1") for key, value in capture.headers
+                                  if key.lower() == "content-encoding"])
+        try:
+            body = decode_content(capture.body, codings)
+        except DecodeError as exc:
+            stats: Any = self.crawler.stats
+            stats.inc_value("archiver/resume/unreadable")
+            logger.warning("Cannot read the archived %s again to resume from it: %s", capture.url, exc)
+            return None
+        headers = Headers([(k, v) for k, v in capture.headers if k.lower() not in ("content-encoding",
+                                                                                   "content-length")])
+        cls = responsetypes.from_args(headers=headers, url=capture.url, body=body)
+        request = Request(capture.url, meta=dict(meta, **{URL_KEY: capture.url}))
+        return cls(url=capture.url, status=capture.status, headers=headers, body=body, request=request)
+
+    def _replay_earlier(self) -> Iterator[Request]:
+        """Run every earlier capture's links through discovery again; yields what is still to be fetched."""
+        earlier, self._earlier = self._earlier, []
+        replayed = 0
+        for capture in earlier:
+            if capture.url in self._seed_chain:
+                continue
+            location = capture.header("Location")
+            if 300 <= capture.status < 400 and location:
+                yield from self.follow(urljoin(capture.url, location.strip()), via=capture.url, hop="R")
+                continue
+            if not 200 <= capture.status < 300 or not capture.body_read:
+                continue
+            kind = classify(capture.url)
+            if urlsplit(capture.url).path == "/robots.txt":
+                found = discover.robots_sitemaps(capture.url, capture.body.decode("utf-8", "replace"))
+                yield from self._robots_requests(capture.url, found.sitemaps)
+                continue
+            if kind in REQUISITE_KINDS and kind != "css":
+                continue
+            response = self._stored_response(capture, meta={"archiver_kind": kind})
+            if response is None:
+                continue
+            replayed += 1
+            yield from self.parse(response)
+        stats: Any = self.crawler.stats
+        stats.set_value("archiver/resume/replayed", replayed)
+        logger.info("Resume: the links of %d archived pages, feeds and sitemaps were read again", replayed)
+
+    def _seed_failed(self, request: Request, failure: Failure) -> None:
+        """The seed (or its redirect chain) failed or was refused: the crawl ends, naming why."""
+        value = failure.value
+        response = getattr(value, "response", None)
+        if isinstance(value, GaveUp):
+            reason, why = "seed_refused", f"{value.reason}: {value.message}"
+        elif response is not None:
+            reason, why = "seed_failed", f"HTTP {response.status}"
+        else:
+            reason, why = "seed_failed", f"{type(value).__name__}: {value}"
+        stats: Any = self.crawler.stats
+        stats.set_value("archiver/seed/failure", why)
+        logger.error("The home page %s could not be archived (%s): the crawl ends", request.url, why)
+        self._close(reason)
 
     def _close(self, reason: str) -> None:
         if self.crawler.engine is not None:

@@ -43,7 +43,7 @@ from lxml import etree
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from archiver.blogger.urls import classify
+from archiver.blogger.urls import classify, safe_name
 from archiver.errors import ArchiverError
 from archiver.httputil import DecodeError, decode_content
 from archiver.warc.cdxj import index_warc
@@ -499,8 +499,8 @@ def write_wacz(
 
 
 def wacz_name(host: str, crawl_id: str) -> str:
-    """The package's file name for a crawl: ``HOST-CRAWLID.wacz``."""
-    return f"{host}-{crawl_id}{WACZ_SUFFIX}"
+    """The package's file name for a crawl: ``HOST-CRAWLID.wacz``, the host in its safe form (UrlError if invalid)."""
+    return f"{safe_name(host)}-{crawl_id}{WACZ_SUFFIX}"
 
 
 def crawl_warcs(crawl_dir: Path, warc_dir: Path | None = None) -> list[Path]:

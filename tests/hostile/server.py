@@ -78,6 +78,9 @@ def _load_behaviours() -> None:
 class HostileServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog is 5: a crawl opening 32 connections at once has its SYNs dropped and retried by
+    # TCP after 1, 3, 7, 15 s, which stalled crawls for half a minute
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], behaviours: list[str], posts: int, log: Path | None,
                  options: dict[str, str]) -> None:
@@ -245,4 +248,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the module's importable copy: the behaviours register with tests.hostile.server, not __main__
+    from tests.hostile import server as _server
+
+    sys.exit(_server.main())

@@ -99,6 +99,60 @@ def test_feed_links() -> None:
     assert found.blog_id == "6708796347548417155"
 
 
+PAGED_FEED = b"""<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom'
+ xmlns:openSearch='http://a9.com/-/spec/opensearchrss/1.0/'>
+<updated>2016-06-24T15:03:00.798-04:00</updated>
+<link rel='next' type='application/atom+xml' href='https://name.blogspot.com/feeds/posts/default?start-index=3'/>
+<openSearch:totalResults>40</openSearch:totalResults><openSearch:startIndex>1</openSearch:startIndex>
+<openSearch:itemsPerPage>2</openSearch:itemsPerPage>
+<entry><published>2016-06-22T20:40:00.001-04:00</published><updated>2016-07-01T10:00:00.000-04:00</updated></entry>
+<entry><published>2011-03-01T09:00:00.000-05:00</published></entry>
+</feed>"""
+
+
+def test_feed_paging_and_dates() -> None:
+    found = feed_links("https://name.blogspot.com/feeds/posts/default", PAGED_FEED)
+    assert (found.url_count, found.total_results, found.start_index) == (2, 40, 1)
+    # the feed's <updated> and each entry's <published>, never an entry's <updated> (an edit is not a date of
+    # the archive)
+    assert found.dates == ("2016-06-24T15:03:00.798-04:00", "2016-06-22T20:40:00.001-04:00",
+                           "2011-03-01T09:00:00.000-05:00")
+    empty = feed_links("https://name.blogspot.com/feeds/posts/default?start-index=1700001",
+                       b"<feed xmlns='http://www.w3.org/2005/Atom'><link rel='next' href='/x'/>"
+                       b"<openSearch:totalResults xmlns:openSearch='http://a9.com/-/spec/opensearch/1.1/'>"
+                       b"many</openSearch:totalResults></feed>")
+    assert (empty.url_count, empty.total_results, empty.start_index, empty.dates) == (0, None, None, ())
+    assert feed_links("https://name.blogspot.com/feeds/posts/default", FEED).total_results is None
+
+
+def test_archive_widget_links() -> None:
+    page = b"""<html><body><a href='/2013/09/post.html'>post</a>
+    <div class='widget BlogArchive' id='BlogArchive1'><ul class='hierarchy'><li class='archivedate'>
+      <a class='toggle' href='javascript:void(0)'>v</a><a class='post-count-link' href='/2013/'>2013</a>
+      <ul><li><a class='post-count-link' href='https://name.blogspot.com/2013/09/'>September</a>
+      <ul class='posts'><li><a href='/2013/09/post.html'>post</a></li></ul></li></ul></li></ul>
+      <select><option value=''>Archive</option><option value='https://name.blogspot.com/2012/05/'>May</option>
+      </select></div>
+    <div class='widget BlogArchiveX'><a href='/1900/01/'>not the widget</a></div>
+    <a href='/2099/01/'>calendar</a></body></html>"""
+    found = html_links(BASE, page)
+    assert found.archive_links == ("https://name.blogspot.com/2013/", "https://name.blogspot.com/2013/09/",
+                                   "https://name.blogspot.com/2013/09/post.html",
+                                   "https://name.blogspot.com/2012/05/")
+    assert "https://name.blogspot.com/2099/01/" in found.links  # still a link, but not the widget's
+    assert found.listing_links is None  # no Blog widget: no main column to tell apart
+
+
+def test_listing_links_are_the_blog_widgets() -> None:
+    page = b"""<html><body><div class='main section'><div class='widget Blog' id='Blog1'>
+    <h3 class='post-title'><a href='/2013/09/shown.html'>shown</a></h3>
+    <a class='blog-pager-older-link' href='/search?updated-max=2013-09-01T00:00:00-04:00'>older</a></div></div>
+    <div class='widget BlogArchive'><a href='/2013/09/sidebar.html'>sidebar</a></div></body></html>"""
+    found = html_links(BASE, page)
+    assert found.listing_links == ("https://name.blogspot.com/2013/09/shown.html",
+                                   "https://name.blogspot.com/search?updated-max=2013-09-01T00:00:00-04:00")
+
+
 def test_rss_items() -> None:
     rss = b"<rss><channel><link>https://name.blogspot.com/</link><item><link>https://name.blogspot.com/2016/06/a.html</link></item></channel></rss>"
     assert feed_links("https://name.blogspot.com/feeds/posts/default?alt=rss", rss).links == (

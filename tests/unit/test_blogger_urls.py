@@ -14,6 +14,8 @@ from archiver.blogger.urls import (
     image_size,
     in_scope,
     original_image_url,
+    safe_name,
+    split_url,
     trap_reason,
     with_image_size,
 )
@@ -38,6 +40,9 @@ BLOG_HOSTS = {HOST}
         POST.replace(f"{HOST}/", f"{HOST}/ncr/"),
         POST.replace(HOST, HOST.upper()),
         POST.replace(HOST, HOST + ":443"),
+        POST.replace(HOST, HOST + "."),
+        POST + "?x=1",
+        POST + "?x=1&x=1&x=1&x=1&x=1",  # a post linking to itself with a growing query string
     ],
 )
 def test_one_post_has_one_canonical_url(url: str) -> None:
@@ -239,3 +244,82 @@ def test_blog_home_names_the_bad_url(url: str, message: str) -> None:
     with pytest.raises(UrlError, match=message) as info:
         blog_home(url)
     assert url in str(info.value)
+
+
+def test_static_pages_drop_their_query_string_too() -> None:
+    assert canonicalize(f"https://{HOST}/p/about.html?a=1&m=1", HOST) == f"https://{HOST}/p/about.html"
+    # other blog URLs keep what identifies them
+    assert canonicalize(f"https://{HOST}/search/label/x?max-results=20", HOST).endswith("?max-results=20")
+
+
+@pytest.mark.parametrize(
+    ("url", "what"),
+    [
+        ("https://../", "empty"),
+        ("http://.../", "empty label"),
+        ("https://./", "empty host name"),
+        ("https://a..b.blogspot.com/", "empty label"),
+        ("https://user:pw@x.blogspot.com/", "user name or password"),
+        ("https://user@x.blogspot.com/", "user name or password"),
+        ("http://a%2eb.bp.blogspot.com/x.jpg", "percent-encoded"),
+        ("http://a%2Eb.bp.blogspot.com/x.jpg", "percent-encoded"),
+        ("https://-x.blogspot.com/", "letters, digits and inner hyphens"),
+        ("https://x-.blogspot.com/", "letters, digits and inner hyphens"),
+        ("https://x_y.blogspot.com/", "letters, digits and inner hyphens"),
+        ("https://x y.blogspot.com/", "letters, digits and inner hyphens"),
+        (f"https://{'a' * 64}.blogspot.com/", "longer than 63"),
+        (f"https://{'.'.join(['a' * 60] * 5)}/", "longer than 253"),
+        ("https://x.blogspot.com:0/", "bad port"),
+        ("https://x.blogspot.com:65536/", "bad port"),
+        ("https://x.blogspot.com:8o/", "bad port"),
+        ("https://x.blogspot.com:1:2/", "more than one ':'"),
+        ("http://[::1/", "IPv6"),
+        ("http://[zz::1]/", "IPv6"),
+    ],
+)
+def test_hosts_are_validated_strictly(url: str, what: str) -> None:
+    for check in (split_url, canonicalize, blog_home):
+        with pytest.raises(UrlError, match=what) as info:
+            check(url)
+        assert repr(url) in str(info.value)  # names the URL
+    assert not in_scope(url, BLOG_HOSTS)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x.blogspot.com/", "data:text/html,hi", "//x.org/"])
+def test_only_http_and_https(url: str) -> None:
+    with pytest.raises(UrlError, match="not an absolute http"):
+        split_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("HTTPS://X.BlogSpot.COM/", "x.blogspot.com"),
+        ("https://x.blogspot.com.:443/", "x.blogspot.com"),
+        ("http://127.0.0.1:8080/", "127.0.0.1:8080"),
+        ("http://[0:0::1]:8080/", "[::1]:8080"),
+        ("http://bücher.example/", "xn--bcher-kva.example"),  # IDNA A-labels: one name per host
+        ("http://x.org:/", "x.org"),  # an empty port is the default port
+    ],
+)
+def test_valid_hosts_in_one_form(url: str, host: str) -> None:
+    assert split_url(url)[1] == host
+
+
+@pytest.mark.parametrize(
+    ("host", "name"),
+    [
+        (HOST, HOST),
+        ("127.0.0.1:8080", "127.0.0.1-8080"),
+        ("[::1]:8080", "1-8080"),
+        ("Blog.Example.ORG", "blog.example.org"),
+    ],
+)
+def test_safe_name(host: str, name: str) -> None:
+    assert safe_name(host) == name
+
+
+@pytest.mark.parametrize("host", ["..", ".", "", "../etc", "a/b", "user:pw@x", "a%2eb", "x:99999"])
+def test_safe_name_refuses_what_is_not_a_host(host: str) -> None:
+    with pytest.raises(UrlError):
+        safe_name(host)

@@ -62,3 +62,29 @@ def test_resume_needs_an_existing_folder(tmp_path, capsys: pytest.CaptureFixture
     missing = tmp_path / "nope"
     assert main(["crawl", "--resume", str(missing)]) == 1
     assert f"--resume {missing}: no such crawl folder" in capsys.readouterr().err
+
+
+def test_a_plain_rerun_into_a_crawl_folder_that_holds_captures_is_refused(  # type: ignore[no-untyped-def]
+        tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    crawl_dir = tmp_path / "crawl"
+    (crawl_dir / "warc").mkdir(parents=True)
+    kept = crawl_dir / "warc" / "blog-20260101000000000-00000-host.warc.gz"
+    kept.write_bytes(b"earlier capture")
+    assert main(["crawl", "https://gongminziyoulianmeng.blogspot.com/", "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}"]) == 1
+    err = capsys.readouterr().err
+    assert f"{crawl_dir} already holds a crawl: continue it with --resume {crawl_dir}" in err
+    assert kept.read_bytes() == b"earlier capture"  # nothing written over
+
+
+def test_resume_continues_the_blog_named_in_crawl_json(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    crawl_dir = tmp_path / "out" / "gongminziyoulianmeng.blogspot.com" / "20260101T000000Z"
+    crawl_dir.mkdir(parents=True)
+    (crawl_dir / "crawl.json").write_text('{"url": "https://gongminziyoulianmeng.blogspot.com/"}', encoding="utf-8")
+    assert main(["crawl", "--resume", str(crawl_dir), "https://other.blogspot.com/"]) == 1
+    err = capsys.readouterr().err
+    assert "is a crawl of https://gongminziyoulianmeng.blogspot.com/, not of https://other.blogspot.com/" in err
+
+
+def test_resume_without_crawl_json_needs_the_url(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert main(["crawl", "--resume", str(tmp_path)]) == 1
+    assert "no crawl.json names the blog of this crawl folder; give its URL as well" in capsys.readouterr().err

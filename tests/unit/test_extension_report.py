@@ -58,3 +58,28 @@ def test_post_records_are_reported_only_when_written() -> None:
                        "archiver/posts/corpus": 31})
     assert "records     30 posts in posts.jsonl, 3 pages in pages.jsonl; corpus holds 31 posts" in summary_text(written)
     assert "records " not in summary_text(summary())
+
+
+def test_trap_bounds_hit_are_warnings_in_the_summary() -> None:
+    result = summary({**STATS, "archiver/traps/feed_empty_page": 1, "archiver/traps/archive_out_of_range": 2,
+                      "archiver/traps/cap_archive_month": 3, "archiver/traps/pager_no_new_posts": 0,
+                      "archiver/gave_up/trap_cap_archive_month": 3})
+    assert result["traps"] == {"archive_out_of_range": 2, "cap_archive_month": 3, "feed_empty_page": 1}
+    assert result["warnings"] == [
+        "trap archive_out_of_range: 2 archive page(s) outside the blog's dates (from its posts, archive widget "
+        "and feeds) not followed",
+        "trap cap_archive_month: 3 archive_month URL(s) past the per-kind cap (ARCHIVER_TRAPS_MAX_PER_KIND) "
+        "left out (given up)",
+        "trap feed_empty_page: 1 feed page(s) without entries still linked a next page: paging stopped there",
+    ]
+    lines = summary_text(result).splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("  warnings    trap archive_out_of_range: 2"))
+    assert lines[first + 1].startswith("              trap cap_archive_month: 3")
+    assert lines[first + 2].startswith("              trap feed_empty_page: 1")
+    assert "gave up on: 5 URLs (503 2, trap_cap_archive_month 3)" in summary_text(result)
+
+
+def test_no_trap_hit_no_warnings() -> None:
+    result = summary()
+    assert result["traps"] == {} and result["warnings"] == []
+    assert "warnings" not in summary_text(result)

@@ -123,10 +123,10 @@ def test_an_undecodable_capture_is_counted_and_logged_with_its_url(tmp_path: Pat
     writer = WarcFileWriter(tmp_path, "T", "h", clock=lambda: START)
     with writer:
         writer.write_capture(Capture(CapturedRequest("GET", SEED), CapturedResponse(
-            200, None, "HTTP/1.1", [(b"Content-Type", b"text/html"), (b"Content-Encoding", b"br")], b"\x8b\x00",
-            "127.0.0.1"), START))
+            200, None, "HTTP/1.1", [(b"Content-Type", b"text/html"), (b"Content-Encoding", b"compress")],
+            b"\x1f\x9d\x90", "127.0.0.1"), START))
     result, stats = extract_warcs([tmp_path])
     assert (stats.errors, stats.error_urls, result.posts) == (1, [SEED], [])
-    assert "unsupported content coding 'br'" in caplog.text
+    assert "unsupported content coding 'compress'" in caplog.text
     assert SEED in caplog.text
     assert main(["extract", str(tmp_path), "-o", str(tmp_path / "p.jsonl")]) == 1

@@ -14,7 +14,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 import archiver.settings
-from archiver.spiders.blogspot import STATE_KEY, BlogspotSpider
+from archiver.spiders.blogspot import BlogspotSpider
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,14 +24,12 @@ HOME = f"https://{HOST}/"
 POST = f"{HOME}2013/09/post.html"
 
 
-def make_spider(tmp_path: Path, url: str = HOME, state: dict[str, Any] | None = None) -> BlogspotSpider:
+def make_spider(tmp_path: Path, url: str = HOME) -> BlogspotSpider:
     values = {name: getattr(archiver.settings, name) for name in dir(archiver.settings) if name.isupper()}
     values["ARCHIVER_CRAWL_DIR"] = str(tmp_path)
     crawler = get_crawler(BlogspotSpider, values)
     spider = BlogspotSpider.from_crawler(crawler, url=url)
     crawler.spider = spider
-    if state is not None:
-        spider.state = state  # what Scrapy's SpiderState extension does on spider_opened, with a JOBDIR
     return spider
 
 
@@ -73,33 +71,6 @@ def test_a_pager_link_refused_from_one_page_is_followed_from_its_own_chain(tmp_p
     pager = f"{HOME}search/label/Rally?updated-max=2013-09-01T00:00:00Z&max-results=20"
     assert spider.follow(pager, via=POST, hop="L", source_kind="post") == []
     assert [r.url for r in spider.follow(pager, via=HOME, hop="L", source_kind="label")] == [pager]
-
-
-def test_state_is_saved_and_a_resumed_crawl_takes_it_back(tmp_path: Path) -> None:
-    state: dict[str, Any] = {}
-    first = make_spider(tmp_path, state=state)
-    assert [r.url for r in start(first)] == [HOME]
-    first.blog_hosts.add("blog.example.org")  # as parse_home does for a custom domain
-    first.blog_host, first.blog_id = "blog.example.org", "123456789"
-    first._save_state()
-    first.follow("https://blog.example.org/2013/09/post.html", via=None, hop="L")
-
-    second = make_spider(tmp_path, state=state)  # pickled and loaded by SpiderState in a real crawl
-    assert start(second) == []  # what is left is in Scrapy's queue; the home page was fetched already
-    assert second.blog_hosts == {HOST, "blog.example.org"}
-    assert (second.blog_host, second.blog_id) == ("blog.example.org", "123456789")
-    assert second.posts_found == {"https://blog.example.org/2013/09/post.html"}
-    stats: Any = second.crawler.stats
-    assert stats.get_value("archiver/posts/found") == 1
-    assert stats.get_value("archiver/resumed") == 1
-    assert second.follow("https://blog.example.org/2013/09/post.html", via=None, hop="L") == []
-    assert state[STATE_KEY]["requested"] is second.requested  # saved again when the spider closes
-
-
-def test_no_jobdir_no_state(tmp_path: Path) -> None:
-    spider = make_spider(tmp_path)
-    assert not hasattr(spider, "state")
-    assert [r.url for r in start(spider)] == [HOME]
 
 
 def test_failures_that_lose_a_url_are_counted_by_kind(tmp_path: Path) -> None:
