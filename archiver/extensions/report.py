@@ -64,6 +64,8 @@ def summarise(stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: f
         "duration_s": round(duration_s, 3),
         "posts_found": int(stats.get("archiver/posts/found", 0)),
         "posts_archived": fetched.get("post", 0),
+        # a resumed crawl: captures earlier runs archived (by kind), read from the WARCs, not fetched again
+        "earlier_captures": _by_prefix(stats, "archiver/resume/earlier/"),
         "pages": sum(fetched.get(kind, 0) for kind in _PAGE_KINDS),
         "requisites": sum(fetched.get(kind, 0) for kind in _REQUISITE_KINDS),
         "structure": sum(fetched.get(kind, 0) for kind in _STRUCTURE_KINDS),
@@ -137,6 +139,7 @@ def add_earlier_runs(summary: dict[str, Any], previous: dict[str, Any]) -> None:
 def summary_text(summary: dict[str, Any]) -> str:
     """The summary as lines a person reads at the end of a crawl."""
     fetched = summary["fetched_by_kind"]
+    earlier = summary.get("earlier_captures") or {}
     failed = summary["failed_fetches"]
     errors = ", ".join(f"{name} {count}" for name, count in failed.items()) or "none"
     http = ", ".join(f"{status}: {count}" for status, count in summary["http_errors"].items()) or "none"
@@ -146,7 +149,11 @@ def summary_text(summary: dict[str, Any]) -> str:
     reasons = ", ".join(f"{reason} {n}" for reason, n in (summary.get("retry_reasons") or {}).items())
     lines = [
         f"Crawl of {summary['seed']}: {summary['finish_reason']} in {summary['duration_s']:.1f} s",
-        f"  posts       {summary['posts_found']} found, {summary['posts_archived']} archived",
+        f"  posts       {summary['posts_found']} found, {summary['posts_archived']} archived"
+        + (f" by this run, {summary['posts_archived'] + earlier.get('post', 0)} in all" if earlier else ""),
+        *([f"  resumed     {sum(earlier.values())} captures of earlier runs not fetched again "
+           f"({_counts(earlier, (*_PAGE_KINDS, *_STRUCTURE_KINDS, *_REQUISITE_KINDS))}); "
+           "the lines below are this run's"] if earlier else []),
         *([f"  all runs    {summary['all_runs']['runs']} runs of this crawl (resumed): "
              f"{summary['all_runs']['posts_archived']} posts archived, {summary['all_runs']['responses']} responses, "
              f"{len(summary['all_runs']['warc_files'])} WARC files; the other lines are this run's"]

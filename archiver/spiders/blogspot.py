@@ -56,6 +56,7 @@ from archiver.blogger.urls import (
     classify,
     in_scope,
     original_image_url,
+    safe_name,
     trap_reason,
 )
 from archiver import signals as archiver_signals
@@ -181,7 +182,7 @@ class BlogspotSpider(Spider):
         settings.set("ARCHIVER_CRAWL_ID", crawl_id, priority="spider")
         crawl_dir = settings.get("ARCHIVER_CRAWL_DIR")
         if not crawl_dir:
-            crawl_dir = str(Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output") / self.blog_host / crawl_id)
+            crawl_dir = str(Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output") / safe_name(self.blog_host) / crawl_id)
             settings.set("ARCHIVER_CRAWL_DIR", crawl_dir, priority="spider")
         if not settings.get("ARCHIVER_WARC_DIR"):
             settings.set("ARCHIVER_WARC_DIR", str(Path(crawl_dir) / "warc"), priority="spider")
@@ -631,6 +632,9 @@ class BlogspotSpider(Spider):
         stats: Any = self.crawler.stats
         stats.set_value("archiver/resumed", 1)  # the report then adds up the runs
         stats.set_value("archiver/resume/earlier_captures", len(self._earlier))
+        for capture in self._earlier:  # what earlier runs archived, by kind, for the summary's crawl-wide figures
+            if 200 <= capture.status < 300:
+                stats.inc_value(f"archiver/resume/earlier/{classify(capture.url)}")
         logger.info("Resuming the crawl of %s: %d captures archived by earlier runs are not fetched again",
                     self.start_url, len(self._earlier))
         return True

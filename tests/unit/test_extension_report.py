@@ -83,3 +83,12 @@ def test_no_trap_hit_no_warnings() -> None:
     result = summary()
     assert result["traps"] == {} and result["warnings"] == []
     assert "warnings" not in summary_text(result)
+
+
+def test_a_resumed_crawl_counts_what_its_warcs_already_held() -> None:
+    # after a hard kill no stats.json of the earlier run exists: the figures come from its WARC files
+    result = summary({"archiver/fetched/post": 41, "archiver/resume/earlier/post": 259,
+                      "archiver/resume/earlier/image": 500, "archiver/resume/earlier/feed": 3})
+    text = summary_text(result)
+    assert "posts       0 found, 41 archived by this run, 300 in all" in text
+    assert "resumed     762 captures of earlier runs not fetched again (post 259, feed 3, image 500)" in text
