@@ -338,7 +338,7 @@ def _write_manifest(crawl_dir: Path, url: str, settings: Settings) -> None:
                 "profile": settings.get("ARCHIVER_PROFILE"), "archiver_version": __version__}
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def _crawl(args: argparse.Namespace) -> int:

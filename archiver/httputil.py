@@ -24,8 +24,10 @@ import importlib.util
 import logging
 import sys
 import zlib
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ class DecodeLimitExceeded(DecodeError):
 def _streaming_brotli() -> Any | None:
     """Google's Brotli module with a streaming Decompressor, or None (see the module docstring)."""
     try:
-        import brotli  # type: ignore[import-not-found, unused-ignore]
+        import brotli  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         brotli = None
     if brotli is not None and hasattr(brotli.Decompressor, "process"):
@@ -69,8 +71,10 @@ def _streaming_brotli() -> Any | None:
 
 
 def _google_brotli_extension() -> Any | None:
-    """Google's ``_brotli`` extension found on sys.path, bypassing ``sys.modules``, where brotlipy's cffi
-    module registers itself under the same name; None when it is not installed or not streaming."""
+    """Google's ``_brotli`` extension found on sys.path; None when it is not installed or not streaming.
+
+    It is looked up bypassing ``sys.modules``, where brotlipy's cffi module registers itself under the same name.
+    """
     spec = importlib.machinery.PathFinder.find_spec("_brotli")
     if spec is None or spec.loader is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
         return None

@@ -18,6 +18,8 @@ from urllib.parse import urldefrag, urljoin
 from lxml import etree
 from lxml import html as lxml_html
 
+from archiver import xmlsafe
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -204,17 +206,14 @@ def html_links(url: str, body: bytes, encoding: str | None = None) -> Discovered
                       listing_links=listing)
 
 
-def _xml_root(body: bytes) -> etree._Element | None:
-    try:
-        root = etree.fromstring(body, parser=_XML_PARSER)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
+def _xml_root(url: str, body: bytes) -> etree._Element | None:
+    root: etree._Element | None = xmlsafe.parse(url, body, _XML_PARSER)  # no entity expanded, even in attributes
     return root
 
 
 def feed_links(url: str, body: bytes) -> Discovered:
     """Entry pages, the next page and per-post comment feeds (with comments) of an Atom or RSS feed."""
-    root = _xml_root(body)
+    root = _xml_root(url, body)
     if root is None:
         return Discovered()
     collector = _Collector(url)
@@ -273,7 +272,7 @@ def _count(text: str | None) -> int | None:
 
 def sitemap_links(url: str, body: bytes) -> Discovered:
     """The pages of a ``<urlset>`` or the child sitemaps of a ``<sitemapindex>``."""
-    root = _xml_root(body)
+    root = _xml_root(url, body)
     if root is None:
         return Discovered()
     collector = _Collector(url)

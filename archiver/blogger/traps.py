@@ -130,8 +130,11 @@ def pager_chain(url: str) -> str | None:
 
 @dataclass
 class TrapBounds:
-    """What the crawl knows that bounds it: the blog's date range, the sitemap URLs and pager posts seen, and
-    how many requests of each kind were let through. Every method is a decision of the spider's."""
+    """What the crawl knows that bounds it, and the spider's decisions from it.
+
+    It holds the blog's date range, the sitemap URLs and pager posts seen, and how many requests of each kind
+    were let through. Every method is a decision of the spider's.
+    """
 
     max_per_kind: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_PER_KIND))
     max_depth: int = DEFAULT_MAX_DEPTH  # 0: no limit

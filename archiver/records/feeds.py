@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from archiver import xmlsafe
 from archiver.blogger.urls import UrlError, canonicalize
 from archiver.records import dates
 from archiver.records.html import parse_html
@@ -33,16 +34,16 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True,
                           remove_comments=True)
 
 
-def _root(body: bytes) -> Any | None:
-    try:
-        return etree.fromstring(body, parser=_PARSER)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
+def _root(url: str, body: bytes) -> Any | None:
+    return xmlsafe.parse(url, body, _PARSER)  # the DOCTYPE cut out: no entity is expanded, not even in attributes
 
 
 def _html(markup: str) -> tuple[Any | None, bool]:
-    """An lxml element holding an HTML fragment (a feed's escaped ``content``), None when it is empty; and
-    whether all of it was read (``html.parse_html``: huge_tree, BeautifulSoup past lxml's depth limit)."""
+    """An lxml element holding an HTML fragment (a feed's escaped ``content``), and whether all of it was read.
+
+    The element is None when the fragment is empty; ``html.parse_html`` reads it (huge_tree, then BeautifulSoup
+    past lxml's depth limit).
+    """
     if not markup.strip():
         return None, True
     # parsed as a document and read from its body: a stray </div> in the markup cannot cut it short
@@ -116,7 +117,7 @@ def _total(entry: Any) -> int | None:
 
 def fragments(url: str, body: bytes, *, fetched_at: str, source: WarcPointer) -> list[Fragment]:
     """Fragments of the Blogger entries of an Atom feed document; [] for anything else."""
-    root = _root(body)
+    root = _root(url, body)
     if root is None:
         return []
     if root.tag == f"{ATOM}feed":

@@ -103,7 +103,8 @@ def _soup_tree(text: str) -> Any | None:
 
     The conversion is iterative, so that no nesting depth hits Python's recursion limit.
     """
-    from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction, Tag
+    from bs4 import BeautifulSoup
+    from bs4.element import Comment, Doctype, NavigableString, ProcessingInstruction, Tag
 
     soup = BeautifulSoup(text, "html.parser", multi_valued_attributes=None)
     builder = etree.TreeBuilder()

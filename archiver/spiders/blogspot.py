@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.http import Headers
-from scrapy.responsetypes import responsetypes
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Headers
 from scrapy.http.request import NO_CALLBACK
+from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import deferred_from_coro
 
+from archiver import signals as archiver_signals
 from archiver.blogger import discover
 from archiver.blogger.traps import (
     DEFAULT_MAX_DEPTH,
@@ -59,7 +60,6 @@ from archiver.blogger.urls import (
     safe_name,
     trap_reason,
 )
-from archiver import signals as archiver_signals
 from archiver.giveup import STATS_PREFIX, GaveUp, count_give_up
 from archiver.httputil import DecodeError, decode_content, header_codings
 from archiver.middlewares.warc import DISCOVERED_KEY
@@ -182,7 +182,8 @@ class BlogspotSpider(Spider):
         settings.set("ARCHIVER_CRAWL_ID", crawl_id, priority="spider")
         crawl_dir = settings.get("ARCHIVER_CRAWL_DIR")
         if not crawl_dir:
-            crawl_dir = str(Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output") / safe_name(self.blog_host) / crawl_id)
+            output = Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output")
+            crawl_dir = str(output / safe_name(self.blog_host) / crawl_id)
             settings.set("ARCHIVER_CRAWL_DIR", crawl_dir, priority="spider")
         if not settings.get("ARCHIVER_WARC_DIR"):
             settings.set("ARCHIVER_WARC_DIR", str(Path(crawl_dir) / "warc"), priority="spider")

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import functools
 import zlib
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from tests.hostile.server import Handler, behaviour
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 GiB = 1024 * 1024 * 1024
 BOMB_PAGES = [f"/2099/01/bomb-{n}.html" for n in (1, 2, 3)]

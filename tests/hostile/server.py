@@ -40,16 +40,19 @@ import pkgutil
 import ssl
 import sys
 import threading
-from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from archiver.replica.app import ReplicaApp, Request
-from archiver.replica.tls import server_context
 from archiver.replica.content import Blog
-from archiver.replica.site import Page
+from archiver.replica.tls import server_context
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from archiver.replica.site import Page
 
 BLOG_NAME = "hostile"
 BLOG_HOST = f"{BLOG_NAME}.blogspot.com"
@@ -152,8 +155,10 @@ class Handler(BaseHTTPRequestHandler):
     def respond(self, status: int, body: bytes | Iterable[bytes] = b"", *, reason: str | None = None,
                 content_type: str | None = "text/html; charset=UTF-8",
                 headers: Iterable[tuple[str, str]] = (), length: bool = True) -> None:
-        """Send a response: bytes with a Content-Length, or an iterable of chunks streamed until the connection
-        closes (no length) or, with ``length=True`` and bytes, a normal keep-alive response."""
+        """Send a response: bytes with a Content-Length (keep-alive), or chunks streamed until the connection closes.
+
+        Bytes with ``length=False`` are also sent without a length, the connection closing after them.
+        """
         head = [f"HTTP/1.1 {status} {reason if reason is not None else self.responses.get(status, ('OK',))[0]}"]
         if content_type:
             head.append(f"Content-Type: {content_type}")

@@ -142,4 +142,5 @@ def test_five_hard_kills_then_resume_give_exactly_a_clean_crawl(replica_factory:
     assert sorted(post["post_id"] for post in posts) == truth_ids  # every post, each exactly once
     summary = json.loads((crawl_dir / "stats.json").read_text(encoding="utf-8"))["summary"]
     assert summary["finish_reason"] == "finished"
-    assert list(crawl_dir.glob("*.wacz")) and not list(crawl_dir.glob("*.wacz.open"))
+    assert list(crawl_dir.glob("*.wacz"))
+    assert not list(crawl_dir.glob("*.wacz.open"))

@@ -60,7 +60,8 @@ def test_a_home_page_redirecting_to_an_internal_service_reaches_nothing_of_it(
     assert SECRET not in all_bytes(tmp_path)
     log = (crawl_dir / "crawl.log").read_text(encoding="utf-8")
     (refused,) = [line for line in log.splitlines() if f"127.0.0.1:{internal.port}" in line]
-    assert refused.split()[1] == "-5000" and "gave_up:refused_address" in refused
+    assert refused.split()[1] == "-5000"
+    assert "gave_up:refused_address" in refused
 
 
 def test_a_home_page_redirecting_to_a_file_url_ends_the_crawl_named(
@@ -69,7 +70,8 @@ def test_a_home_page_redirecting_to_a_file_url_ends_the_crawl_named(
     server = hostile_factory("home_redirect", options={"target": "file:///etc/passwd"})
     result, crawl_dir = crawl(server, tmp_path)
     assert result.returncode == 1, result.stderr[-3000:]
-    assert "refused_scheme" in result.stderr and "file:///etc/passwd" in result.stderr
+    assert "refused_scheme" in result.stderr
+    assert "file:///etc/passwd" in result.stderr
     assert b"root:" not in all_bytes(tmp_path)
     # nothing discovered from the robots.txt of a site whose home page never passed the Blogger check
     assert not [e for e in server.requests() if "sitemap" in e["path"] or "/feeds/" in e["path"]]
@@ -91,7 +93,8 @@ def test_a_bad_seed_is_refused_before_anything_is_written(tmp_path: Path, seed: 
     out = tmp_path / "out"
     result = run_archiver("crawl", seed, "--profile", "local", "-o", str(out), timeout=60)
     assert result.returncode == 1, result.stderr[-3000:]
-    assert "UrlError" in result.stderr and repr(seed) in result.stderr
+    assert "UrlError" in result.stderr
+    assert repr(seed) in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists() or not any(out.iterdir())
 
@@ -121,7 +124,8 @@ def test_the_status_line_and_headers_are_stored_as_received(
                 if record.rec_type == "response" and record.rec_headers.get_header("WARC-Target-URI") == HOSTILE_URL:
                     home = record.http_headers
     assert home is not None
-    assert home.protocol == "HTTP/1.1" and home.statusline == "200 Fine By Me"
+    assert home.protocol == "HTTP/1.1"
+    assert home.statusline == "200 Fine By Me"
     assert home.headers[: len(FINE_HEADERS)] == FINE_HEADERS  # names, case, order and repeats as sent
     for warc in warcs:
         check = subprocess.run([str(BIN / "warcio"), "check", str(warc)], capture_output=True, text=True, check=False)

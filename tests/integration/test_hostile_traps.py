@@ -64,7 +64,8 @@ def test_a_trap_ends_on_its_own_and_is_named(hostile_factory: Callable[..., Host
     assert any(entry["answered_by"] == behaviour for entry in requests)
     assert len(requests) <= most_requests, len(requests)
     traps = summary["traps"]
-    assert isinstance(traps, dict) and traps.get(bound), traps
+    assert isinstance(traps, dict), traps
+    assert traps.get(bound), traps
     assert f"trap {bound}: " in text
     assert status == 0  # a natural stop loses nothing known: no give-up
     assert not summary["gave_up"]
@@ -91,7 +92,8 @@ def test_a_cap_is_a_give_up(hostile_factory: Callable[..., Hostile], tmp_path: P
     assert elapsed < SECONDS
     assert status == 3  # something known was left out
     gave_up = summary["gave_up"]
-    assert isinstance(gave_up, dict) and gave_up.get("trap_cap_archive_month")
+    assert isinstance(gave_up, dict)
+    assert gave_up.get("trap_cap_archive_month")
     assert "trap cap_archive_month: " in text
     assert "trap_cap_archive_month" in text
 

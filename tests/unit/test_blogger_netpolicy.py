@@ -110,7 +110,8 @@ def test_resolved_addresses(address: str, refused: bool) -> None:
     message = address_refusal("blog.example.org", address, NONE)
     assert (message is not None) is refused
     if refused:
-        assert "blog.example.org" in message and address in message
+        assert "blog.example.org" in message
+        assert address in message
 
 
 def test_resolved_addresses_allowed_by_network_or_name() -> None:

@@ -51,7 +51,8 @@ def test_an_unknown_range_holds_archive_pages_and_releases_them_when_it_grows() 
     assert list(traps.held) == [f"{B}/2011/01/"]
     assert not traps.learn_month(month(2013, 9))  # did not grow
     assert traps.learn_archive(f"{B}/2011/")  # the widget lists 2011: its page is in range, not its months
-    assert traps.in_range(f"{B}/2011/") and not traps.in_range(f"{B}/2011/01/")
+    assert traps.in_range(f"{B}/2011/")
+    assert not traps.in_range(f"{B}/2011/01/")
     assert traps.release() == []
     assert traps.learn_archive(f"{B}/2011/01/")  # ...which the widget lists one by one
     assert traps.release() == [(f"{B}/2011/01/", "b")]
@@ -62,11 +63,13 @@ def test_the_endless_calendar_stays_inside_the_blogs_dates() -> None:
     traps = TrapBounds()
     for url in (f"{B}/2012/05/", f"{B}/2013/09/"):  # what the widget lists
         traps.learn_archive(url)
-    assert traps.in_range(f"{B}/2012/05/") and traps.in_range(f"{B}/2013/01/")  # a gap month inside: real
+    assert traps.in_range(f"{B}/2012/05/")
+    assert traps.in_range(f"{B}/2013/01/")
     assert traps.in_range(f"{B}/2012/")  # a year that overlaps the range
     assert not traps.in_range(f"{B}/2012/04/")
     assert not traps.in_range(f"{B}/2013/10/")
-    assert not traps.in_range(f"{B}/1900/01/") and not traps.in_range(f"{B}/9999/12/")
+    assert not traps.in_range(f"{B}/1900/01/")
+    assert not traps.in_range(f"{B}/9999/12/")
     assert not traps.in_range(f"{B}/2011/")
     assert not traps.in_range(f"{B}/2013/00/")
     assert traps.in_range(f"{B}/2013/09/post.html")  # not an archive page: not this bound's business
@@ -124,13 +127,16 @@ def test_pager_chains_count_their_own_posts() -> None:
 
 def test_caps_and_depth_are_last_resorts() -> None:
     traps = TrapBounds(max_per_kind={"archive_month": 2, "post": 0}, max_depth=3)
-    assert traps.admit("archive_month") and traps.admit("archive_month")
+    assert traps.admit("archive_month")
+    assert traps.admit("archive_month")
     assert not traps.admit("archive_month")
     assert all(traps.admit("post") for _ in range(1000))  # 0: no cap
     assert all(traps.admit("image") for _ in range(1000))  # kinds not named are not capped
-    assert not traps.too_deep(3) and traps.too_deep(4)
+    assert not traps.too_deep(3)
+    assert traps.too_deep(4)
     assert not TrapBounds(max_depth=0).too_deep(10**9)
-    assert traps.refuse_once("u") and not traps.refuse_once("u")
+    assert traps.refuse_once("u")
+    assert not traps.refuse_once("u")
 
 
 def test_the_default_caps_are_the_settings_defaults_and_let_a_big_blog_through() -> None:

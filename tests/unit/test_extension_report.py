@@ -81,7 +81,8 @@ def test_trap_bounds_hit_are_warnings_in_the_summary() -> None:
 
 def test_no_trap_hit_no_warnings() -> None:
     result = summary()
-    assert result["traps"] == {} and result["warnings"] == []
+    assert result["traps"] == {}
+    assert result["warnings"] == []
     assert "warnings" not in summary_text(result)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS
@@ -21,6 +21,9 @@ from archiver.httputil import (
 )
 from archiver.middlewares.limits import ACCEPT_ENCODING
 from tests.hostile.behaviours_codings import encode, zstd
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 HTML = "<html><head><title>公民自由联盟 rally</title></head><body>".encode() + b"<p>post</p>" * 2000
 

@@ -57,8 +57,10 @@ def encoded(url: str, body: bytes, codings: list[str], content_type: bytes = b"t
 
 def test_documents_and_files_get_their_own_limits() -> None:
     page, image, robots = prepared(POST, "post"), prepared(IMAGE, "image"), prepared(f"{BLOG}/robots.txt")
-    assert page.meta["download_maxsize"] == 32 * MiB and page.meta["download_warnsize"] == 4 * MiB
-    assert image.meta["download_maxsize"] == 64 * MiB and image.meta["download_warnsize"] == 32 * MiB
+    assert page.meta["download_maxsize"] == 32 * MiB
+    assert page.meta["download_warnsize"] == 4 * MiB
+    assert image.meta["download_maxsize"] == 64 * MiB
+    assert image.meta["download_warnsize"] == 32 * MiB
     assert robots.meta["download_maxsize"] == 32 * MiB  # no archiver_kind: classified by its URL
     assert page.meta[DECODE_LIMIT_KEY] == 64 * MiB
 

@@ -101,4 +101,5 @@ def test_too_many_redirects_is_a_give_up_naming_the_limit() -> None:
 def test_http_redirects_still_follow() -> None:
     followed = redirect().process_response(Request("http://x.blogspot.com/"), moved("http://x.blogspot.com/",
                                                                                    b"https://x.blogspot.com/"))
-    assert isinstance(followed, Request) and followed.url == "https://x.blogspot.com/"
+    assert isinstance(followed, Request)
+    assert followed.url == "https://x.blogspot.com/"

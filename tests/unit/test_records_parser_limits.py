@@ -15,7 +15,8 @@ _BODY_OPEN = re.compile(rb"<div[^>]*id=.post-body-[0-9]+[^>]*>")
 
 def _page() -> bytes:
     page = serve(URL)
-    assert page.status == 200 and not any(n.lower() == "content-encoding" for n, _ in page.headers)
+    assert page.status == 200
+    assert not any(n.lower() == "content-encoding" for n, _ in page.headers)
     return page.body
 
 
@@ -46,16 +47,19 @@ def test_a_body_past_lxmls_limits_is_read_whole(insert: bytes, first: str) -> No
     plain = _fragment(_page())
     hostile = _fragment(_with_inside_body(insert))
     assert _texts(hostile) == [first, *_texts(plain)]
-    assert hostile.body.complete and hostile.parser_limit is None
+    assert hostile.body.complete
+    assert hostile.parser_limit is None
     assert hostile.published == plain.published is not None
     assert hostile.title == plain.title
-    assert hostile.comments == plain.comments and hostile.comments
+    assert hostile.comments == plain.comments
+    assert hostile.comments
 
 
 def test_lxml_says_when_it_gave_up_and_the_fallback_is_used() -> None:
     parsed = html.parse_html(_with_inside_body(DEEP), "utf-8")
     assert parsed.parser == "html.parser"
-    assert parsed.limit is not None and "depth" in parsed.limit
+    assert parsed.limit is not None
+    assert "depth" in parsed.limit
     assert parsed.complete
     assert html.parse_html(_page(), "utf-8").parser == "lxml"
 
@@ -71,7 +75,8 @@ def test_when_no_parser_can_read_it_the_record_says_body_complete_false(monkeypa
 
     monkeypatch.setattr(html, "_soup_tree", fails)
     fragment = _fragment(_with_inside_body(DEEP))
-    assert fragment.parser_limit is not None and "depth" in fragment.parser_limit
+    assert fragment.parser_limit is not None
+    assert "depth" in fragment.parser_limit
     assert not fragment.body.complete
     (record,) = merge([fragment], archived={URL}).posts
     assert record["body_complete"] is False
