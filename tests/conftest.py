@@ -20,21 +20,19 @@ BLOG_URL = f"https://{BLOG_HOST}/"
 
 
 @dataclass
-class Replica:
-    """A running ``archiver replica serve``: its address, its access log, and how to stop it."""
+class LocalServer:
+    """A test server subprocess on 127.0.0.1 that is both a web server (direct mode) and a forward proxy."""
 
     process: subprocess.Popen[str]
     url: str  # "http://127.0.0.1:PORT/" (direct mode)
     port: int
-    access_log: Path
-    ca_cert: Path
-    args: list[str] = field(default_factory=list)
 
     @property
     def proxy(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def proxy_env(self) -> dict[str, str]:
+        """The environment of a crawl through this server as its proxy (real host names in the URLs)."""
         env = dict(os.environ)
         for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
             env[name] = self.proxy
@@ -42,14 +40,8 @@ class Replica:
             env.pop(name, None)
         return env
 
-    def requests_logged(self) -> list[dict[str, object]]:
-        import json
-
-        if not self.access_log.exists():
-            return []
-        return [json.loads(line) for line in self.access_log.read_text(encoding="utf-8").splitlines() if line]
-
     def stop(self) -> str:
+        """Terminate it (kill if it lingers) and return what it printed."""
         if self.process.poll() is None:
             self.process.terminate()
         try:
@@ -58,6 +50,26 @@ class Replica:
             self.process.kill()
             out, _ = self.process.communicate()
         return out or ""
+
+
+@dataclass
+class Replica(LocalServer):
+    """A running ``archiver replica serve``: its address, its access log, and how to stop it."""
+
+    access_log: Path = field(default_factory=lambda: _unset_path("access_log"))
+    ca_cert: Path = field(default_factory=lambda: _unset_path("ca_cert"))
+    args: list[str] = field(default_factory=list)
+
+    def requests_logged(self) -> list[dict[str, object]]:
+        import json
+
+        if not self.access_log.exists():
+            return []
+        return [json.loads(line) for line in self.access_log.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _unset_path(name: str) -> Path:
+    raise TypeError(f"{name} is required")
 
 
 def start_replica(tmp: Path, *args: str) -> Replica:
@@ -108,26 +120,10 @@ HOSTILE_URL = f"https://{HOSTILE_HOST}/"
 
 
 @dataclass
-class Hostile:
+class Hostile(LocalServer):
     """A running ``python -m tests.hostile.server``: its address, its request log, and how to stop it."""
 
-    process: subprocess.Popen[str]
-    url: str  # "http://127.0.0.1:PORT/" (direct mode)
-    port: int
-    log: Path
-
-    @property
-    def proxy(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def proxy_env(self) -> dict[str, str]:
-        """The environment of a crawl through this server as a proxy (``https://hostile.blogspot.com/``)."""
-        env = dict(os.environ)
-        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-            env[name] = self.proxy
-        for name in ("no_proxy", "NO_PROXY"):
-            env.pop(name, None)
-        return env
+    log: Path = field(default_factory=lambda: _unset_path("log"))
 
     def requests(self) -> list[dict[str, str]]:
         import json
@@ -135,15 +131,6 @@ class Hostile:
         if not self.log.exists():
             return []
         return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines() if line]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            self.process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.communicate()
 
 
 def start_hostile(tmp: Path, *behaviours: str, posts: int = 5, options: dict[str, str] | None = None) -> Hostile:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -10,34 +9,14 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-import archiver.settings
-from archiver.spiders.blogspot import BlogspotSpider
+from tests.spider_support import HOME, HOST, make_spider, start
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-HOST = "gongminziyoulianmeng.blogspot.com"
-HOME = f"https://{HOST}/"
 POST = f"{HOME}2013/09/post.html"
-
-
-def make_spider(tmp_path: Path, url: str = HOME) -> BlogspotSpider:
-    values = {name: getattr(archiver.settings, name) for name in dir(archiver.settings) if name.isupper()}
-    values["ARCHIVER_CRAWL_DIR"] = str(tmp_path)
-    crawler = get_crawler(BlogspotSpider, values)
-    spider = BlogspotSpider.from_crawler(crawler, url=url)
-    crawler.spider = spider
-    return spider
-
-
-def start(spider: BlogspotSpider) -> list[Request]:
-    async def collect() -> list[Request]:
-        return [request async for request in spider.start()]
-
-    return asyncio.run(collect())
 
 
 @pytest.mark.parametrize(("given", "seed"), [

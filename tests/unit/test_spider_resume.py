@@ -6,25 +6,22 @@ written with the project's writer, as a crawl killed at that point would have le
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
-from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-import archiver.settings
 from archiver.giveup import GaveUp
-from archiver.spiders.blogspot import BlogspotSpider
 from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcFileWriter
+from tests.spider_support import HOME, HOST, make_spider, start
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-HOST = "gongminziyoulianmeng.blogspot.com"
-HOME = f"https://{HOST}/"
+    from archiver.spiders.blogspot import BlogspotSpider
+
 POST_A = f"{HOME}2013/09/rally-a.html"
 POST_B = f"{HOME}2013/09/rally-b.html"
 BLOGGER = (b"<meta content='blogger' name='generator'/>"
@@ -48,20 +45,8 @@ def write_captures(warc_dir: Path, *captures: tuple[str, int, list[tuple[bytes, 
 HTML = [(b"Content-Type", b"text/html; charset=UTF-8")]
 
 
-def make_spider(tmp_path: Path, *, resume: bool, url: str = HOME) -> BlogspotSpider:
-    values = {name: getattr(archiver.settings, name) for name in dir(archiver.settings) if name.isupper()}
-    values.update(ARCHIVER_CRAWL_DIR=str(tmp_path), ARCHIVER_WARC_DIR=str(tmp_path / "warc"), ARCHIVER_RESUME=resume)
-    crawler = get_crawler(BlogspotSpider, values)
-    spider = BlogspotSpider.from_crawler(crawler, url=url)
-    crawler.spider = spider
-    return spider
-
-
-def start(spider: BlogspotSpider) -> list[Request]:
-    async def collect() -> list[Request]:
-        return [request async for request in spider.start()]
-
-    return asyncio.run(collect())
+def resuming_spider(tmp_path: Path, *, resume: bool, url: str = HOME) -> BlogspotSpider:
+    return make_spider(tmp_path, url, ARCHIVER_WARC_DIR=str(tmp_path / "warc"), ARCHIVER_RESUME=resume)
 
 
 def test_a_resumed_crawl_fetches_what_the_archived_pages_link_to_and_nothing_archived(tmp_path: Path) -> None:
@@ -69,7 +54,7 @@ def test_a_resumed_crawl_fetches_what_the_archived_pages_link_to_and_nothing_arc
     write_captures(tmp_path / "warc",
                    (HOME, 200, [*HTML, (b"Content-Encoding", b"gzip")], gzip.compress(page(POST_A))),
                    (POST_A, 200, HTML, page(POST_B, HOME)))
-    spider = make_spider(tmp_path, resume=True)
+    spider = resuming_spider(tmp_path, resume=True)
     urls = [request.url for request in start(spider)]
     assert POST_B in urls  # found only on an archived page: the frontier is rebuilt from the WARC
     assert HOME not in urls
@@ -86,7 +71,7 @@ def test_a_redirected_seed_is_followed_through_its_archived_hops(tmp_path: Path)
     write_captures(tmp_path / "warc",
                    (http_home, 301, [*HTML, (b"Location", HOME.encode())], b"moved"),
                    (HOME, 200, HTML, page(POST_A)))
-    urls = [request.url for request in start(make_spider(tmp_path, resume=True, url=http_home))]
+    urls = [request.url for request in start(resuming_spider(tmp_path, resume=True, url=http_home))]
     assert POST_A in urls
     assert http_home not in urls
     assert HOME not in urls
@@ -94,7 +79,7 @@ def test_a_redirected_seed_is_followed_through_its_archived_hops(tmp_path: Path)
 
 def test_without_an_archived_home_page_the_seed_is_fetched_and_the_rest_replayed_after_it(tmp_path: Path) -> None:
     write_captures(tmp_path / "warc", (HOME, 503, HTML, b"busy"), (POST_A, 200, HTML, page(POST_B)))
-    spider = make_spider(tmp_path, resume=True)
+    spider = resuming_spider(tmp_path, resume=True)
     (seed,) = start(spider)
     assert seed.url == HOME
     assert seed.meta["archiver_seed"]
@@ -109,7 +94,7 @@ def test_without_an_archived_home_page_the_seed_is_fetched_and_the_rest_replayed
 
 def test_a_plain_rerun_into_a_folder_that_holds_captures_does_not_crawl(tmp_path: Path) -> None:
     write_captures(tmp_path / "warc", (HOME, 200, HTML, page(POST_A)))
-    spider = make_spider(tmp_path, resume=False)
+    spider = resuming_spider(tmp_path, resume=False)
     closed: list[str] = []
     spider._close = closed.append  # type: ignore[method-assign]
     assert start(spider) == []
@@ -118,7 +103,7 @@ def test_a_plain_rerun_into_a_folder_that_holds_captures_does_not_crawl(tmp_path
 
 
 def test_robots_sitemaps_wait_for_the_blogger_check(tmp_path: Path) -> None:
-    spider = make_spider(tmp_path, resume=False)
+    spider = resuming_spider(tmp_path, resume=False)
     closed: list[str] = []
     spider._close = closed.append  # type: ignore[method-assign]
     start(spider)
@@ -132,7 +117,7 @@ def test_robots_sitemaps_wait_for_the_blogger_check(tmp_path: Path) -> None:
 
 
 def test_a_refused_seed_ends_the_crawl_with_a_named_reason(tmp_path: Path) -> None:
-    spider = make_spider(tmp_path, resume=False)
+    spider = resuming_spider(tmp_path, resume=False)
     (seed,) = start(spider)
     closed: list[str] = []
     spider._close = closed.append  # type: ignore[method-assign]
@@ -145,7 +130,7 @@ def test_a_refused_seed_ends_the_crawl_with_a_named_reason(tmp_path: Path) -> No
 
 
 def test_urls_asked_for_but_never_fetched_make_the_crawl_incomplete(tmp_path: Path) -> None:
-    spider = make_spider(tmp_path, resume=False)
+    spider = resuming_spider(tmp_path, resume=False)
     (seed,) = start(spider)
     spider.follow(POST_A, via=HOME, hop="L")
     spider.capture_written(request=seed)

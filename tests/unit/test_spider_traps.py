@@ -6,27 +6,16 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 
-import archiver.settings
 from archiver.blogger.discover import Discovered
-from archiver.spiders.blogspot import BlogspotSpider
+from tests.spider_support import HOME, make_spider
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-HOST = "gongminziyoulianmeng.blogspot.com"
-HOME = f"https://{HOST}/"
+    from archiver.spiders.blogspot import BlogspotSpider
+
 FEED = f"{HOME}feeds/posts/default?max-results=150"
-
-
-def make_spider(tmp_path: Path, **settings: Any) -> BlogspotSpider:
-    values = {name: getattr(archiver.settings, name) for name in dir(archiver.settings) if name.isupper()}
-    values.update(ARCHIVER_CRAWL_DIR=str(tmp_path), **settings)
-    crawler = get_crawler(BlogspotSpider, values)
-    spider = BlogspotSpider.from_crawler(crawler, url=HOME)
-    crawler.spider = spider
-    return spider
 
 
 def respond(spider: BlogspotSpider, url: str, found: Discovered, depth: int = 0) -> list[str]:
