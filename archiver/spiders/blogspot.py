@@ -496,8 +496,11 @@ class BlogspotSpider(Spider):
         url = blog_feed_url(url, self.blog_host, self.blog_id)
         try:
             canonical = canonicalize(url, self.blog_host, blog_scheme=self.blog_scheme)
-        except UrlError:
+        except UrlError as exc:
             self._settled.add(raw)
+            if urlsplit(raw).scheme.lower() in ("http", "https", ""):  # mailto:, javascript: are not links to fetch
+                stats.inc_value("archiver/links/invalid")  # once per distinct link
+                logger.debug("Not followed: %s", exc)
             return []
         if not in_scope(canonical, self.blog_hosts, self.asset_hosts):
             self._settled.add(raw)

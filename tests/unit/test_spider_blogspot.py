@@ -65,3 +65,12 @@ def test_failures_that_lose_a_url_are_counted_by_kind(tmp_path: Path) -> None:
     gave_up = {k: v for k, v in stats.get_stats().items() if k.startswith("archiver/gave_up/")}
     assert gave_up == {"archiver/gave_up/503": 1, "archiver/gave_up/429": 1, "archiver/gave_up/TimeoutError": 1}
     assert stats.get_value("archiver/http_errors/404") == 1
+
+
+def test_a_malformed_link_is_refused_once_and_counted(tmp_path: Path) -> None:
+    spider = make_spider(tmp_path)
+    for _ in range(2):
+        assert spider.follow("http://a%2eb.bp.blogspot.com/x.jpg", via=HOME, hop="E") == []
+    assert spider.follow("mailto:office@example.org", via=HOME, hop="L") == []  # not a link to fetch: not counted
+    stats: Any = spider.crawler.stats
+    assert stats.get_value("archiver/links/invalid") == 1
