@@ -154,11 +154,7 @@ def parse_html(body: bytes, charset: str | None) -> Parsed:
     page is then read with BeautifulSoup's ``html.parser``, which has no such limit. Only if that fails too is
     the result marked incomplete.
     """
-    encoding = charset or _meta_charset(body) or "utf-8"
-    try:
-        text = body.decode(encoding, errors="replace")
-    except LookupError:
-        text = body.decode("utf-8", errors="replace")
+    text = decode_html(body, charset)
     try:
         doc = etree.fromstring(text.encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
@@ -181,6 +177,39 @@ def parse_document(body: bytes, charset: str | None) -> Any | None:
 def _meta_charset(body: bytes) -> str | None:
     match = _META_CHARSET.search(body[:4096])
     return match.group(1).decode("ascii") if match else None
+
+
+#: the Chinese labels that name another decoder in the WHATWG Encoding Standard, which browsers follow: a page
+#: labelled ``gb2312`` is read as GBK (whose decoder is GB18030's), one labelled ``big5`` as Big5-HKSCS, so the
+#: GBK-only characters of a page declared ``gb2312`` (``镕``, common on such sites) are read, not replaced
+_WHATWG_DECODERS = dict.fromkeys(
+    ("gb2312", "gb_2312", "gb_2312-80", "chinese", "csgb2312", "csiso58gb231280", "iso-ir-58", "gbk", "x-gbk",
+     "gb18030"), "gb18030") | dict.fromkeys(("big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"), "big5hkscs")
+
+
+def decode_html(body: bytes, charset: str | None) -> str:
+    """The text of an HTML page: in ``charset`` (the Content-Type's), else its ``<meta>`` charset, else sniffed.
+
+    A declared label is read as browsers read it (``_WHATWG_DECODERS``); an unknown one as UTF-8. A page that
+    declares nothing is UTF-8 when it decodes as UTF-8; otherwise its encoding is detected by
+    charset-normalizer (a Scrapy dependency). BeautifulSoup's ``UnicodeDammit`` is not used for this: it
+    prefers chardet when chardet is installed, and chardet reads a GBK page as ISO-8859-15, so the records
+    would depend on what else is installed. Undecodable bytes become U+FFFD, never an error.
+    """
+    declared = charset or _meta_charset(body)
+    if declared is None:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(body).best()
+            declared = best.encoding if best is not None else "windows-1252"
+    encoding = _WHATWG_DECODERS.get(declared.strip().lower(), declared)
+    try:
+        return body.decode(encoding, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
 
 
 def _text(element: Any) -> str:
