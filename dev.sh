@@ -35,19 +35,20 @@ ensure_system() {
 
 ensure_venv() {
     local stamp="$VENV/.installed" want
-    want=$(cat pyproject.toml | sha1sum | cut -d' ' -f1)
+    want=$(cat pyproject.toml replica/pyproject.toml | sha1sum | cut -d' ' -f1)
     if [ -x "$PY" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
     log "creating the virtualenv in $VENV"
     python3 -m venv "$VENV"
     "$PY" -m pip install --quiet --upgrade pip
-    "$PY" -m pip install --quiet -e ".[test]"
+    # the archiver, and the offline replica that the demo, tests and benchmarks run (its own distribution)
+    "$PY" -m pip install --quiet -e ".[test]" -e ./replica
     echo "$want" > "$stamp"
 }
 
 case "${1:-}" in
     demo)
         shift; ensure_system; ensure_venv
-        exec "$PY" -m archiver demo "$@"
+        exec "$PY" -m blogger_replica demo "$@"
         ;;
     test)
         shift; ensure_system; ensure_venv

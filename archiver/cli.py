@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import re
-import subprocess
 import sys
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,53 +17,14 @@ from archiver.errors import ArchiverError, ConfigError
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
+    from archiver.layout import CrawlLayout
+
 logger = logging.getLogger("archiver")
 
 DEFAULT_BLOG_URL = "https://gongminziyoulianmeng.blogspot.com/"
 #: `archiver crawl` exit status when a crawl finished but gave up on some URLs (5xx or failed after retries)
 EXIT_INCOMPLETE = 3
 _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {value}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
-
-
-def _add_blog_args(parser: argparse.ArgumentParser) -> None:
-    from archiver.replica.content import DEFAULT_BLOG_NAME, MAX_STATE
-
-    parser.add_argument("--posts", type=_positive_int, default=200, metavar="N",
-                        help="number of posts in the blog's first state, the 3 real seed posts included (default 200)")
-    parser.add_argument("--state", type=int, choices=range(MAX_STATE + 1), default=0, metavar="K",
-                        help="later visit to simulate: 0 first crawl, 1 and 2 with posts edited, deleted and added")
-    parser.add_argument("--blog", default=DEFAULT_BLOG_NAME, metavar="NAME",
-                        help=f"blogspot name of the blog (default {DEFAULT_BLOG_NAME})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,36 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    replica = commands.add_parser("replica", help="the offline Blogger replica used by tests, the demo and benchmarks")
-    replica_commands = replica.add_subparsers(dest="replica_command", required=True, metavar="SUBCOMMAND")
-    serve = replica_commands.add_parser(
-        "serve", help="serve the replica on 127.0.0.1 as a web server and as an HTTP(S) forward proxy")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; loopback only)")
-    serve.add_argument("--port", type=_port, default=0, help="port to bind (default 0: any free port, printed)")
-    _add_blog_args(serve)
-    serve.add_argument("--theme", choices=("classic", "contempo"), default="classic",
-                       help="layout family: classic (2011-2016 layouts) or contempo (2017+ themes)")
-    serve.add_argument("--latency-ms", type=_non_negative_float, default=0.0, metavar="MS",
-                       help="delay before every response, in milliseconds")
-    serve.add_argument("--faults", default="none", metavar="PROFILE",
-                       help="fault profile (none, flaky, harsh, 5xx, 429, reset, truncate, drip) or "
-                            "KIND=RATE,...[,repeat=N]; a chosen URL fails on its first N attempts (default 1)")
-    serve.add_argument("--domain", default=None, metavar="HOST",
-                       help="serve the blog on a custom domain (the blogspot address then redirects to it)")
-    serve.add_argument("--access-log", type=Path, default=None, metavar="FILE",
-                       help="append one JSON line per request to FILE")
-    serve.add_argument("--ca-cert", type=Path, default=None, metavar="FILE",
-                       help="write the replica's CA certificate (PEM) to FILE, for clients that verify TLS")
-    serve.set_defaults(func=_replica_serve)
-
-    truth = replica_commands.add_parser("truth", help="print the replica's true posts as JSON Lines")
-    _add_blog_args(truth)
-    truth.add_argument("--base", default=None, metavar="URL",
-                       help="origin of the URLs in the output (default https://NAME.blogspot.com)")
-    truth.set_defaults(func=_replica_truth)
-
     _add_crawl_parser(commands)
-    _add_demo_parser(commands)
     _add_package_parser(commands)
     _add_extract_parser(commands)
     return parser
@@ -141,16 +70,6 @@ def _add_crawl_parser(commands: Any) -> None:
     crawl.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                        help="set any Scrapy or ARCHIVER_* setting, as `scrapy crawl -s` does (repeatable)")
     crawl.set_defaults(func=_crawl, scrapy_logging=True)
-
-
-def _add_demo_parser(commands: Any) -> None:
-    demo = commands.add_parser("demo", help="crawl the offline replica of the blog into output/ and print a summary")
-    demo.add_argument("--posts", type=_positive_int, default=200, metavar="N",
-                      help="posts in the replica (default 200)")
-    demo.add_argument("--theme", choices=("classic", "contempo"), default="classic", help="replica theme")
-    demo.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
-                      help="root output folder (default output/)")
-    demo.set_defaults(func=_demo)
 
 
 def _add_package_parser(commands: Any) -> None:
@@ -222,31 +141,6 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _replica_serve(args: argparse.Namespace) -> int:
-    from archiver.replica.faults import FaultPlan
-    from archiver.replica.server import ReplicaConfig, run
-
-    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.host.startswith("127."):
-        raise ConfigError(f"--host {args.host}: the replica binds to loopback addresses only")
-    config = ReplicaConfig(host=args.host, port=args.port, posts=args.posts, state=args.state, theme=args.theme,
-                           latency_ms=args.latency_ms, faults=FaultPlan.parse(args.faults), blog_name=args.blog,
-                           domain=args.domain, access_log=args.access_log, ca_cert=args.ca_cert)
-    try:
-        asyncio.run(run(config, sys.stdout))
-    except OSError as exc:
-        raise ArchiverError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
-    return 0
-
-
-def _replica_truth(args: argparse.Namespace) -> int:
-    from archiver.replica.content import Blog
-    from archiver.replica.truth import write_truth
-
-    blog = Blog(args.posts, args.state, args.blog)
-    write_truth(blog, sys.stdout, base=args.base)
-    return 0
-
-
 def parse_setting(item: str) -> tuple[str, str]:
     """Split a ``-s NAME=VALUE`` argument; raises ConfigError naming the bad item."""
     name, sep, value = item.partition("=")
@@ -285,23 +179,26 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
 CRAWL_MANIFEST = "crawl.json"
 
 
-def _crawl_dir(settings: Settings, home: str, resume: Path | None) -> Path:
-    """The crawl's folder: the resumed one, ARCHIVER_CRAWL_DIR, or OUTPUT/<host>/<crawl id>."""
-    from archiver.blogger.urls import safe_name
+def _crawl_layout(settings: Settings, home: str, resume: Path | None, now: datetime) -> CrawlLayout:
+    """The crawl's paths and identity (archiver.layout), in the resumed folder when ``resume`` is given."""
+    from urllib.parse import urlsplit
 
+    from archiver.layout import LAYOUT_SETTINGS, crawl_layout
+
+    values = {name: settings.get(name) for name in LAYOUT_SETTINGS}
     if resume is not None:
-        if not resume.is_dir():
-            raise ConfigError(f"--resume {resume}: no such crawl folder")
-        return resume
-    if settings.get("ARCHIVER_CRAWL_DIR"):
-        return Path(settings.get("ARCHIVER_CRAWL_DIR"))
-    host = safe_name(home.split("/")[2])  # the one safe form of every name made from a URL
-    crawl_id = settings.get("ARCHIVER_CRAWL_ID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output") / host / crawl_id
+        values["ARCHIVER_CRAWL_DIR"] = str(resume)
+    layout = crawl_layout(values, urlsplit(home).netloc, now=now)
+    if layout.crawl_dir is None:  # only without a blog host, which a home page always has
+        raise ConfigError(f"no crawl folder for {home}")
+    return layout
 
 
-def _has_captures(crawl_dir: Path) -> bool:
-    warc_dir = crawl_dir / "warc"
+def _has_captures(layout: CrawlLayout) -> bool:
+    """Whether the crawl's WARC folder already holds WARC files (finished or left ``.open``)."""
+    if not layout.warc_dir:
+        return False
+    warc_dir = Path(layout.warc_dir)
     return warc_dir.is_dir() and any(p.name.endswith((".warc.gz", ".warc.gz.open")) for p in warc_dir.iterdir())
 
 
@@ -326,7 +223,7 @@ def _resume_args(args: argparse.Namespace) -> list[str]:
     return [seed]
 
 
-def _write_manifest(crawl_dir: Path, url: str, settings: Settings) -> None:
+def _write_manifest(crawl_dir: Path, layout: CrawlLayout, url: str, settings: Settings, now: datetime) -> None:
     """CRAWL_DIR/crawl.json: what a later --resume needs to know before any WARC is read."""
     import json
 
@@ -334,7 +231,7 @@ def _write_manifest(crawl_dir: Path, url: str, settings: Settings) -> None:
     if path.exists():
         return
     crawl_dir.mkdir(parents=True, exist_ok=True)
-    document = {"url": url, "crawl_id": crawl_dir.name, "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    document = {"url": url, "crawl_id": layout.crawl_id, "started": now.isoformat(timespec="seconds"),
                 "profile": settings.get("ARCHIVER_PROFILE"), "archiver_version": __version__}
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -357,10 +254,12 @@ def _crawl(args: argparse.Namespace) -> int:
     urls = list(args.urls or [DEFAULT_BLOG_URL])
     homes = [blog_home(url) for url in urls]
     settings = crawl_settings(args)
-    crawl_dirs = [_crawl_dir(settings, home, args.resume) for home in homes]
+    now = datetime.now(UTC)
+    layouts = [_crawl_layout(settings, home, args.resume, now) for home in homes]
+    crawl_dirs = [Path(str(layout.crawl_dir)) for layout in layouts]
     if args.resume is None:
-        for crawl_dir in crawl_dirs:
-            if _has_captures(crawl_dir):
+        for layout, crawl_dir in zip(layouts, crawl_dirs, strict=True):
+            if _has_captures(layout):
                 raise ConfigError(f"{crawl_dir} already holds a crawl: continue it with --resume {crawl_dir}, "
                                   "or crawl into another folder")
     if len(set(crawl_dirs)) != len(crawl_dirs):
@@ -368,16 +267,24 @@ def _crawl(args: argparse.Namespace) -> int:
                           "several URLs")
     process = AsyncCrawlerProcess(settings)  # installs the reactor: only once the arguments are known good
     crawlers = []
-    for url, crawl_dir in zip(urls, crawl_dirs, strict=True):
-        _write_manifest(crawl_dir, url, settings)
+    tasks = []
+    for url, layout, crawl_dir in zip(urls, layouts, crawl_dirs, strict=True):
+        _write_manifest(crawl_dir, layout, url, settings, now)
         crawler = process.create_crawler("blogspot")
-        crawler.settings.set("ARCHIVER_CRAWL_DIR", str(crawl_dir), priority="cmdline")
-        crawler.settings.set("ARCHIVER_CRAWL_ID", crawl_dir.name, priority="cmdline")
+        # the layout as computed here; the CrawlLayoutAddon recomputes the same from these values
+        crawler.settings.setdict(layout.settings(), priority="cmdline")
         if args.resume is not None:
             crawler.settings.set("ARCHIVER_RESUME", True, priority="cmdline")
-        process.crawl(crawler, url=url)
+        tasks.append(process.crawl(crawler, url=url))
         crawlers.append((crawler, crawl_dir))
     process.start()
+    # A crawl that could not start: a component refused its settings (ConfigError) while Scrapy built it.
+    # AsyncCrawlerProcess leaves that exception in the crawl's task (asyncio would print it as unretrieved);
+    # `scrapy crawl` shows it as a traceback and exits 1, `archiver crawl` as one line.
+    for task in tasks:
+        error = task.exception() if task.done() and not task.cancelled() else None
+        if isinstance(error, ArchiverError):
+            raise error
     status = 0
     for crawler, crawl_dir in crawlers:
         summary = crawl_dir / "summary.txt"
@@ -395,44 +302,6 @@ def _crawl(args: argparse.Namespace) -> int:
                   f"every attempt is in {crawl_dir / 'crawl.log'}", file=sys.stderr)
             status = status or EXIT_INCOMPLETE
     return status
-
-
-def _drain(stream: Any) -> None:
-    for _ in stream:
-        pass
-
-
-def _demo(args: argparse.Namespace) -> int:
-    cmd = [sys.executable, "-u", "-m", "archiver", "replica", "serve", "--port", "0", "--posts", str(args.posts),
-           "--theme", args.theme]
-    replica = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert replica.stdout is not None
-        proxy = None
-        for line in replica.stdout:
-            match = re.search(r"replica listening on http://(127\.0\.0\.1:\d+)/", line)
-            if match:
-                proxy = f"http://{match.group(1)}"
-                break
-        if proxy is None:
-            raise ArchiverError("the replica did not start: " + " ".join(cmd))
-        threading.Thread(target=_drain, args=(replica.stdout,), daemon=True).start()
-        print(f"archiver demo: replica of {DEFAULT_BLOG_URL} ({args.posts} posts) at {proxy}", flush=True)
-        env = dict(os.environ)
-        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-            env[name] = proxy
-        for name in ("no_proxy", "NO_PROXY"):
-            env[name] = ""
-        crawl = [sys.executable, "-m", "archiver", "crawl", DEFAULT_BLOG_URL, "--profile", "local",
-                 "--output", str(args.output)]
-        return subprocess.call(crawl, env=env)
-    finally:
-        replica.terminate()
-        try:
-            replica.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            replica.kill()
-            replica.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

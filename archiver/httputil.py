@@ -1,4 +1,4 @@
-"""HTTP helpers without Scrapy: undo a ``Content-Encoding`` to read a body (never to store it).
+"""HTTP helpers without Scrapy: undo a ``Content-Encoding`` to read a body (never to store it), and read its charset.
 
 Every content coding Scrapy's HttpCompressionMiddleware asks for (``gzip``, ``deflate``, ``br``, ``zstd``, and
 ``x-gzip``) is undone here, with the libraries Scrapy itself uses (Brotli, and ``compression.zstd`` or its
@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
-import logging
 import sys
 import zlib
 from typing import TYPE_CHECKING, Any
 
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
+
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from types import ModuleType
 
-logger = logging.getLogger(__name__)
 
 #: decoded bytes produced per decompression step
 CHUNK_SIZE = 64 * 1024
@@ -225,9 +226,51 @@ def decode_content(body: bytes, codings: list[str], limit: int = DEFAULT_DECODE_
     return data
 
 
-def header_codings(values: list[bytes]) -> list[str]:
-    """The content codings named by ``Content-Encoding`` header values (``b"gzip, br"`` → gzip, br)."""
+def header_codings(values: Iterable[bytes | str]) -> list[str]:
+    """The content codings named by ``Content-Encoding`` header values (``b"gzip, br"`` → gzip, br).
+
+    The one reading of the header, for every reader of a body: values as bytes (Scrapy) or text (warcio).
+    """
     codings: list[str] = []
     for value in values:
-        codings.extend(part.strip() for part in value.decode("latin-1").split(",") if part.strip())
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        codings.extend(part.strip() for part in text.split(",") if part.strip())
     return codings
+
+
+# -- charsets -------------------------------------------------------------------------------------------
+
+
+def content_type_charset(content_type: str | bytes | None) -> str | None:
+    """The Python codec for the charset a ``Content-Type`` declares, read as browsers read it; else None.
+
+    The one reading of the header's charset, for every reader of a body (discovery, post records, WACZ
+    titles). It is w3lib's (a Scrapy dependency, which Scrapy's own responses use): labels are mapped as the
+    WHATWG Encoding Standard maps them, so ``gb2312`` and ``gbk`` read as GB18030 (a Chinese blog's pages
+    labelled ``gb2312`` use GBK-only characters such as 镕), ``big5`` as Big5-HKSCS and ``iso-8859-1`` as
+    windows-1252; a label no browser knows, and ``utf-7``, give None, as if nothing were declared.
+    """
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    return http_content_type_encoding(content_type)
+
+
+def decode_html(body: bytes, charset: str | None) -> str:
+    """The text of an HTML page: in ``charset`` (the Content-Type's), else its ``<meta>`` charset, else sniffed.
+
+    Labels are read as browsers read them (:func:`content_type_charset`). A page that declares nothing
+    usable is UTF-8 when it decodes as UTF-8; otherwise its encoding is detected by charset-normalizer (a
+    Scrapy dependency). BeautifulSoup's ``UnicodeDammit`` is not used for this: it prefers chardet when
+    chardet is installed, and chardet reads a GBK page as ISO-8859-15, so the records would depend on what
+    else is installed. Undecodable bytes become U+FFFD, never an error.
+    """
+    encoding = (resolve_encoding(charset) if charset else None) or html_body_declared_encoding(body)
+    if encoding is None:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(body).best()
+            encoding = resolve_encoding(best.encoding) if best is not None else None
+    return body.decode(encoding or "cp1252", errors="replace")

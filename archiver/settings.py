@@ -14,7 +14,7 @@ BOT_NAME = "blogspot-archiver"
 SPIDER_MODULES = ["archiver.spiders"]
 NEWSPIDER_MODULE = "archiver.spiders"
 
-# The tool and its version; the spider appends "(+CONTACT)" from ARCHIVER_CONTACT when that is set.
+# The tool and its version; the crawl's layout appends "(+CONTACT)" from ARCHIVER_CONTACT when that is set.
 USER_AGENT = f"blogspot-archiver/{__version__} (web archiving crawler)"
 
 # --- politeness (the "polite" profile) ----------------------------------------------------------------
@@ -81,6 +81,11 @@ DOWNLOADER_MIDDLEWARES = {
     # closest to the downloader: one crawl.log line per attempt, failures included
     "archiver.middlewares.crawllog.CrawlLogMiddleware": 960,
 }
+# The crawl's paths and identity (archiver.layout), filled in once the spider names the blog and before any
+# component is built; without it a crawl has no folder to write to.
+ADDONS = {
+    "archiver.addons.CrawlLayoutAddon": 0,
+}
 EXTENSIONS = {
     "archiver.extensions.progress.ProgressExtension": 500,
     "archiver.extensions.cdxj.CdxjIndexExtension": 510,
@@ -92,11 +97,13 @@ EXTENSIONS = {
 }
 
 # --- ARCHIVER: where a crawl goes -----------------------------------------------------------------------
+# The paths and identity below are filled in by archiver.layout (the CrawlLayoutAddon, and `archiver crawl`
+# itself) when they are unset (None); a value given is used as given, and an empty one is an error naming it.
 ARCHIVER_OUTPUT_DIR = "output"
-# One folder per crawl; empty means OUTPUT_DIR/<blog host>/<crawl id>, filled in by the spider.
-ARCHIVER_CRAWL_DIR = ""
-# Empty means the UTC start time, YYYYMMDDTHHMMSSZ.
-ARCHIVER_CRAWL_ID = ""
+# One folder per crawl; unset means OUTPUT_DIR/<blog host>/<crawl id>.
+ARCHIVER_CRAWL_DIR: str | None = None
+# Unset means the name of ARCHIVER_CRAWL_DIR when that is given, else the UTC start time, YYYYMMDDTHHMMSSZ.
+ARCHIVER_CRAWL_ID: str | None = None
 # How the operator can be reached (URL or e-mail); goes into the User-Agent and every warcinfo record.
 ARCHIVER_CONTACT = ""
 # Name of the settings profile in use (recorded in warcinfo): polite or local.
@@ -190,16 +197,18 @@ DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 
 # --- ARCHIVER_WARC: the WARC files ---------------------------------------------------------------------
 ARCHIVER_WARC_ENABLED = True
-# empty means CRAWL_DIR/warc (filled in by the spider); the middleware is off when it stays empty
-ARCHIVER_WARC_DIR = ""
+# unset means CRAWL_DIR/warc; the crawl does not start when it is empty or cannot be written (a core component)
+ARCHIVER_WARC_DIR: str | None = None
 # file name prefix; empty means the blog host
 ARCHIVER_WARC_PREFIX = ""
+# bytes per file before the next one is started; must be positive
 ARCHIVER_WARC_MAX_SIZE = 1_000_000_000
 ARCHIVER_WARC_FSYNC = False
 # repair *.warc.gz.open files a killed crawl left in ARCHIVER_WARC_DIR before writing new ones
 ARCHIVER_WARC_MEND_ON_START = True
 
 # --- ARCHIVER_CRAWLLOG: crawl.log, one line per fetch attempt (Heritrix-like) ------------------------------
+# A core component: switched on, it stops the crawl when CRAWL_DIR is missing or cannot be written.
 ARCHIVER_CRAWLLOG_ENABLED = True
 
 # --- ARCHIVER_CDXJ: index.cdxj of the crawl's WARCs -----------------------------------------------------
@@ -215,8 +224,8 @@ ARCHIVER_POSTS_FILE = "posts.jsonl"
 ARCHIVER_POSTS_PAGES_FILE = "pages.jsonl"
 # the blog's corpus: the latest record of every post any crawl saw (posts.jsonl and pages.jsonl there)
 ARCHIVER_POSTS_CORPUS_ENABLED = True
-# empty means OUTPUT_DIR/<blog host>/corpus
-ARCHIVER_POSTS_CORPUS_DIR = ""
+# unset means OUTPUT_DIR/<blog host>/corpus
+ARCHIVER_POSTS_CORPUS_DIR: str | None = None
 
 # --- ARCHIVER_REPORT: stats.json and summary.txt at the end ---------------------------------------------
 ARCHIVER_REPORT_ENABLED = True

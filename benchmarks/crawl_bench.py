@@ -5,7 +5,7 @@ Run from the repository root (it takes minutes: wget fetches one URL at a time):
     .venv/bin/python benchmarks/crawl_bench.py                      # 2,000 posts, 0 and 50 ms, with wget
     .venv/bin/python benchmarks/crawl_bench.py --posts 500 --latency 0 --skip-wget     # a quick look
 
-Every run gets a fresh ``archiver replica serve --posts N --latency-ms MS --access-log FILE`` on 127.0.0.1, and
+Every run gets a fresh ``blogger-replica serve --posts N --latency-ms MS --access-log FILE`` on 127.0.0.1, and
 the client goes through it in proxy mode, so it sees the real ``https://gongminziyoulianmeng.blogspot.com/``
 URLs, with images on ``N.bp.blogspot.com``:
 
@@ -27,7 +27,7 @@ Figures per run:
 - RSS: the client's peak resident set (``ru_maxrss`` from ``os.wait4``);
 - load: the machine's 1-minute load average when the client started (the replica and the client need about
   one core each: a load well above that means other work skewed the wall times, not the CPU seconds);
-- WARC: bytes of the WARC files written; posts: truth posts (``archiver replica truth --posts N``) with a 200
+- WARC: bytes of the WARC files written; posts: truth posts (``blogger-replica truth --posts N``) with a 200
   response record in the WARC, over the number of posts; dup: fetches of a URL the client had already fetched,
   from the replica's access log (should be 0); warcio: ``warcio check`` on every WARC file.
 
@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -52,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from blogger_replica.launch import launch
 from warcio.archiveiterator import ArchiveIterator
 
 BLOG_HOST = "gongminziyoulianmeng.blogspot.com"
@@ -111,26 +111,15 @@ def wait_measured(proc: subprocess.Popen[Any], timeout: float, started: float) -
 
 
 class Replica:
-    """A fresh ``archiver replica serve`` for one run."""
+    """A fresh ``blogger-replica serve`` for one run."""
 
     def __init__(self, posts: int, latency_ms: float, workdir: Path) -> None:
-        self.access_log = workdir / "access.jsonl"
-        cmd = [sys.executable, "-u", "-m", "archiver", "replica", "serve", "--port", "0", "--posts", str(posts),
-               "--latency-ms", str(latency_ms), "--access-log", str(self.access_log)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            match = re.search(r"listening on http://(127\.0\.0\.1:\d+)/", line)
-            if match:
-                self.proxy = f"http://{match.group(1)}"
-                return
-        raise RuntimeError(f"the replica did not start: {' '.join(cmd)}")
+        self.replica = launch(["--posts", str(posts), "--latency-ms", str(latency_ms)], workdir=workdir)
+        self.proc = self.replica.process
+        self.proxy = self.replica.proxy
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
-        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-            env[name] = self.proxy
-        return env
+        return self.replica.proxy_env()
 
     def stop(self) -> float:
         """Stop the replica; its CPU seconds over its whole life."""
@@ -143,16 +132,14 @@ class Replica:
     def fetches(self) -> tuple[int, int]:
         """Responses served (CONNECTs excluded) and fetches of a URL already fetched."""
         urls: Counter[str] = Counter()
-        if self.access_log.exists():
-            for line in self.access_log.read_text(encoding="utf-8").splitlines():
-                entry = json.loads(line)
-                if entry["method"] != "CONNECT":
-                    urls[entry["url"]] += 1
+        for entry in self.replica.requests_logged():
+            if entry["method"] != "CONNECT":
+                urls[entry["url"]] += 1
         return sum(urls.values()), sum(count - 1 for count in urls.values())
 
 
 def truth_posts(posts: int) -> set[str]:
-    out = subprocess.run([sys.executable, "-m", "archiver", "replica", "truth", "--posts", str(posts)],
+    out = subprocess.run([sys.executable, "-m", "blogger_replica", "truth", "--posts", str(posts)],
                          capture_output=True, text=True, check=True).stdout
     return {record["url"] for record in map(json.loads, out.splitlines()) if record["kind"] == "post"}
 

@@ -1,6 +1,6 @@
 """Benchmark: offline ``archiver extract`` speed, in posts per second, on a crawl of a 2,000-post replica.
 
-Without ``--crawl`` it starts ``archiver replica serve --posts N`` and crawls it through the replica's proxy
+Without ``--crawl`` it starts ``blogger-replica serve --posts N`` and crawls it through the replica's proxy
 (``archiver crawl --profile local``) into a temporary folder first; the crawl is not timed. Then it runs
 ``archiver extract CRAWL_DIR`` ``--repeat`` times in a fresh process each time and prints the WARC volume,
 the number of records, wall time and posts/s (best and median), and checks that the output equals the
@@ -12,8 +12,6 @@ crawl's own posts.jsonl byte for byte.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -22,25 +20,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from blogger_replica.launch import launch
+
 BLOG_URL = "https://gongminziyoulianmeng.blogspot.com/"
 
 
 def crawl(posts: int, out: Path) -> Path:
     """Crawl a fresh replica of ``posts`` posts into ``out``; return the crawl folder."""
-    replica = subprocess.Popen([sys.executable, "-u", "-m", "archiver", "replica", "serve", "--port", "0",
-                                "--posts", str(posts)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    replica = launch(["--posts", str(posts)])
     try:
-        assert replica.stdout is not None
-        port = None
-        for line in replica.stdout:
-            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
-            if match:
-                port = match.group(1)
-                break
-        if port is None:
-            raise RuntimeError("the replica did not start")
-        env = {**os.environ, "http_proxy": f"http://127.0.0.1:{port}", "https_proxy": f"http://127.0.0.1:{port}",
-               "no_proxy": "", "NO_PROXY": ""}
+        env = replica.proxy_env()
         crawl_dir = out / "crawl"
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "archiver", "crawl", BLOG_URL, "--profile", "local", "-o", str(out),
@@ -49,8 +38,7 @@ def crawl(posts: int, out: Path) -> Path:
         print(f"crawled {posts} posts in {time.monotonic() - started:.0f} s into {crawl_dir}", flush=True)
         return crawl_dir
     finally:
-        replica.terminate()
-        replica.wait(timeout=30)
+        replica.stop(timeout=30)
 
 
 def main() -> int:

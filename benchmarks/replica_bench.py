@@ -1,6 +1,6 @@
 """Benchmark: whether the replica serves a 20,000-post blog as fast as a 200-post one.
 
-Starts ``archiver replica serve`` for each size, fetches the same mix of URLs a crawler asks for (home,
+Starts ``blogger-replica serve`` for each size, fetches the same mix of URLs a crawler asks for (home,
 archives, post pages, deep feed pages, sitemap children, images) from several client threads over
 keep-alive connections in direct mode, and prints start-up time, requests/s and latency percentiles.
 
@@ -13,28 +13,23 @@ import argparse
 import http.client
 import json
 import random
-import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
 
+from blogger_replica.launch import launch
+
 
 def start(posts: int) -> tuple[subprocess.Popen[str], int, float]:
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "archiver", "replica", "serve", "--port", "0",
-                             "--posts", str(posts)], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        match = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
-        if match:
-            return proc, int(match.group(1)), time.monotonic() - started
-    raise RuntimeError("replica did not start")
+    replica = launch(["--posts", str(posts)], stderr=None)
+    return replica.process, replica.port, time.monotonic() - started
 
 
 def url_mix(posts: int, count: int, seed: int = 1) -> list[str]:
-    truth = subprocess.run([sys.executable, "-m", "archiver", "replica", "truth", "--posts", str(posts)],
+    truth = subprocess.run([sys.executable, "-m", "blogger_replica", "truth", "--posts", str(posts)],
                            capture_output=True, text=True, check=True).stdout.splitlines()
     records = [json.loads(line) for line in truth]
     rng = random.Random(seed)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pytest
+from blogger_replica.launch import Replica, Server, launch
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -19,77 +20,9 @@ BLOG_HOST = "gongminziyoulianmeng.blogspot.com"
 BLOG_URL = f"https://{BLOG_HOST}/"
 
 
-@dataclass
-class LocalServer:
-    """A test server subprocess on 127.0.0.1 that is both a web server (direct mode) and a forward proxy."""
-
-    process: subprocess.Popen[str]
-    url: str  # "http://127.0.0.1:PORT/" (direct mode)
-    port: int
-
-    @property
-    def proxy(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def proxy_env(self) -> dict[str, str]:
-        """The environment of a crawl through this server as its proxy (real host names in the URLs)."""
-        env = dict(os.environ)
-        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-            env[name] = self.proxy
-        for name in ("no_proxy", "NO_PROXY"):
-            env.pop(name, None)
-        return env
-
-    def stop(self) -> str:
-        """Terminate it (kill if it lingers) and return what it printed."""
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            out, _ = self.process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            out, _ = self.process.communicate()
-        return out or ""
-
-
-@dataclass
-class Replica(LocalServer):
-    """A running ``archiver replica serve``: its address, its access log, and how to stop it."""
-
-    access_log: Path = field(default_factory=lambda: _unset_path("access_log"))
-    ca_cert: Path = field(default_factory=lambda: _unset_path("ca_cert"))
-    args: list[str] = field(default_factory=list)
-
-    def requests_logged(self) -> list[dict[str, object]]:
-        import json
-
-        if not self.access_log.exists():
-            return []
-        return [json.loads(line) for line in self.access_log.read_text(encoding="utf-8").splitlines() if line]
-
-
-def _unset_path(name: str) -> Path:
-    raise TypeError(f"{name} is required")
-
-
 def start_replica(tmp: Path, *args: str) -> Replica:
-    """Start ``archiver replica serve --port 0 ARGS`` and wait for the address it prints."""
-    tmp.mkdir(parents=True, exist_ok=True)
-    access_log, ca_cert = tmp / "access.jsonl", tmp / "ca.pem"
-    cmd = [sys.executable, "-u", "-m", "archiver", "replica", "serve", "--port", "0",
-           "--access-log", str(access_log), "--ca-cert", str(ca_cert), *args]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert process.stdout is not None
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        match = re.search(r"listening on (http://127\.0\.0\.1:(\d+)/)", line)
-        if match:
-            return Replica(process, match.group(1), int(match.group(2)), access_log, ca_cert, list(args))
-        if len(lines) > 50:
-            break
-    process.kill()
-    raise RuntimeError("replica did not start:\n" + "".join(lines) + (process.stdout.read() or ""))
+    """Start ``python -m blogger_replica serve --port 0 ARGS``, its access log and CA certificate in ``tmp``."""
+    return launch(args, workdir=tmp)
 
 
 @pytest.fixture(scope="session")
@@ -119,8 +52,12 @@ HOSTILE_HOST = "hostile.blogspot.com"
 HOSTILE_URL = f"https://{HOSTILE_HOST}/"
 
 
+def _unset_path(name: str) -> Path:
+    raise TypeError(f"{name} is required")
+
+
 @dataclass
-class Hostile(LocalServer):
+class Hostile(Server):
     """A running ``python -m tests.hostile.server``: its address, its request log, and how to stop it."""
 
     log: Path = field(default_factory=lambda: _unset_path("log"))

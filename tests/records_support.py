@@ -6,13 +6,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from blogger_replica.app import ReplicaApp, Request
+from blogger_replica.content import Blog
+
 from archiver.records import WarcPointer, extract_records
-from archiver.replica.app import ReplicaApp, Request
-from archiver.replica.content import Blog
 
 if TYPE_CHECKING:
+    from blogger_replica.site import Page
+
     from archiver.records import Fragment
-    from archiver.replica.site import Page
 
 HOST = "gongminziyoulianmeng.blogspot.com"
 BASE = f"https://{HOST}"

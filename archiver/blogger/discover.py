@@ -19,6 +19,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from archiver import xmlsafe
+from archiver.httputil import content_type_charset, decode_html
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 ATOM = "{http://www.w3.org/2005/Atom}"
 THR = "{http://purl.org/syndication/thread/1.0}"
 SITEMAP_PAGE_SIZE = 150  # URLs on one Blogger sitemap page (sitemap.xml?page=N)
+
+_UTF8_HTML = lxml_html.HTMLParser(encoding="utf-8")
 
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<url>[^'")]*?)(?P=q)\s*\)""", re.I)
 _CSS_IMPORT = re.compile(r"""@import\s+(?P<q>['"])(?P<url>[^'"]+)(?P=q)""", re.I)
@@ -154,10 +157,9 @@ def blog_id(body: bytes) -> str | None:
 
 
 def html_links(url: str, body: bytes, encoding: str | None = None) -> Discovered:
-    """Links and page requisites of an HTML page."""
+    """Links and page requisites of an HTML page, its text read as the records read it (``decode_html``)."""
     try:
-        parser = lxml_html.HTMLParser(encoding=encoding) if encoding else None
-        doc = lxml_html.document_fromstring(body, parser=parser)
+        doc = lxml_html.document_fromstring(decode_html(body, encoding).encode("utf-8"), parser=_UTF8_HTML)
     except (etree.ParserError, ValueError, LookupError) as exc:
         logger.debug("Cannot parse HTML of %s: %s", url, exc)
         return Discovered(is_blogger=is_blogger(body))
@@ -292,15 +294,10 @@ def robots_sitemaps(url: str, text: str) -> Discovered:
     return Discovered(sitemaps=_unique(collector.links))
 
 
-def _charset(content_type: str) -> str | None:
-    match = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.I)
-    return match.group(1) if match else None
-
-
 def extract(url: str, content_type: str, body: bytes) -> Discovered:
     """Dispatch on the media type (and the URL for robots.txt and sitemaps) to the right extractor."""
     mime = content_type.split(";", 1)[0].strip().lower()
-    charset = _charset(content_type)
+    charset = content_type_charset(content_type)
     path = url.split("?", 1)[0].split("#", 1)[0]
     if path.endswith("/robots.txt"):
         return robots_sitemaps(url, body.decode(charset or "utf-8", errors="replace"))

@@ -34,7 +34,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
+
+from w3lib.url import url_query_parameter
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -115,7 +117,7 @@ def is_pager(url: str) -> bool:
     parts = urlsplit(url)
     if not (parts.path in ("/search", "/search/") or parts.path.startswith("/search/label/")):
         return False
-    return any(key == "updated-max" for key, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return url_query_parameter(url, "updated-max", keep_blank_values=True) is not None
 
 
 def pager_chain(url: str) -> str | None:

@@ -1,7 +1,7 @@
 """Blogger URL rules: canonical form, what kind of page a URL is, crawl scope, and image size variants.
 
-Pure functions over strings; no network, no Scrapy. The rules follow the design notes on Blogger
-(``design/BLOGGER.md`` sections 1, 3 and 5):
+Pure functions over strings; no network, no Scrapy. The rules follow ``docs/BLOGGER.md`` (``#hosts``,
+``#url-forms``, ``#canonical-urls``, ``#traps`` and ``#images``):
 
 - one post has one canonical URL: ``https://NAME.blogspot.com/YYYY/MM/slug.html`` without fragment or query
   string (``?m=``, ``?showComment=``, ``utm_*``, or a query a hostile post grows on every self-link), with
@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from archiver.errors import ArchiverError
 
 Kind = Literal[
+    # pages: the blog's HTML pages, what a reader navigates
     "home",
     "post",
     "page",
@@ -36,25 +37,38 @@ Kind = Literal[
     "archive_day",
     "label",
     "search",
+    # structure: how the blog lists itself to machines
+    "robots",
+    "sitemap",
     "feed",
     "comment_feed",
-    "sitemap",
-    "robots",
+    # requisites: what a page needs to display
     "image",
     "css",
     "js",
     "icon",
     "font",
     "asset",
+    # none of the above
     "other",
 ]
 
+#: every kind, in the order reports list them
+KINDS: tuple[Kind, ...] = get_args(Kind)
 #: kinds that are HTML pages of the blog (what a reader navigates)
 PAGE_KINDS: frozenset[str] = frozenset(
     {"home", "post", "page", "archive_year", "archive_month", "archive_day", "label", "search"}
 )
+#: kinds through which the blog lists itself: robots.txt, sitemaps, feeds
+STRUCTURE_KINDS: frozenset[str] = frozenset({"robots", "sitemap", "feed", "comment_feed"})
+#: the Atom/RSS feeds among them
+FEED_KINDS: frozenset[str] = frozenset({"feed", "comment_feed"})
 #: kinds that a page needs to display (page requisites)
 REQUISITE_KINDS: frozenset[str] = frozenset({"image", "css", "js", "icon", "font", "asset"})
+#: requisites that link to nothing (all but stylesheets): never parsed, so never decompressed either
+NEVER_PARSED_KINDS: frozenset[str] = REQUISITE_KINDS - {"css"}
+#: the kind of a URL that is none of the above (``KINDS`` is pages, structure, requisites and this)
+OTHER_KIND: Kind = "other"
 
 #: Blogger's asset hosts; ``*.`` matches any sub-domain
 DEFAULT_ASSET_HOSTS: tuple[str, ...] = (
@@ -69,7 +83,9 @@ BLOGSPOT_SUFFIX = ".blogspot.com"
 #: hosts whose files are all images (their paths carry no extension)
 IMAGE_HOST_PATTERNS: tuple[str, ...] = ("*.bp.blogspot.com", "blogger.googleusercontent.com", "*.ggpht.com")
 
-_CCTLD = re.compile(r"^(?P<name>[a-z0-9-]+)\.blogspot\.(?:[a-z]{2,3}|com?\.[a-z]{2})$")
+#: Blogger's country addresses of a blog: ``NAME.blogspot.XX``, ``NAME.blogspot.co.XX``, ``NAME.blogspot.com.XX``
+#: (``.de``, ``.co.uk``, ``.com.au``), where XX is a two-letter country code
+BLOGSPOT_CCTLD = re.compile(r"^(?P<name>[a-z0-9-]+)\.blogspot\.(?:com?\.)?[a-z]{2}$")
 _DROP_PARAMS = frozenset({"m", "showcomment", "fbclid", "gclid"})
 _ARCHIVE_NO_SLASH = re.compile(r"^/\d{4}(?:/\d{2})?$")
 _YEAR = re.compile(r"^/(\d{4})/$")
@@ -216,7 +232,7 @@ def safe_name(host: str) -> str:
 
 def blogspot_host(host: str) -> str:
     """Map ``NAME.blogspot.<ccTLD>`` (``.co.uk``, ``.de``, ``.com.au`` …) to ``NAME.blogspot.com``."""
-    match = _CCTLD.match(host)
+    match = BLOGSPOT_CCTLD.match(host)
     return f"{match.group('name')}{BLOGSPOT_SUFFIX}" if match else host
 
 

@@ -10,7 +10,10 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from archiver.blogger.urls import PAGE_KINDS
+
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
     from typing import Self
 
     from scrapy import Spider
@@ -28,6 +31,19 @@ def human_bytes(count: float) -> str:
     return f"{count:.1f} TiB"  # pragma: no cover - the loop always returns
 
 
+#: the stats prefix of the responses fetched, by kind (:data:`archiver.blogger.urls.KINDS`)
+FETCHED_PREFIX = "archiver/fetched/"
+
+
+def kind_total(stats: Mapping[str, Any], kinds: Collection[str]) -> int:
+    """How many responses of these kinds were fetched (``archiver/fetched/<kind>``).
+
+    The one count behind the progress line's and the summary's "pages" (``PAGE_KINDS``), and the summary's
+    structure, requisites and other.
+    """
+    return sum(int(stats.get(FETCHED_PREFIX + kind, 0)) for kind in kinds)
+
+
 def progress_line(stats: dict[str, Any], elapsed: float, queued: int | None = None) -> str:
     """``progress: 120 fetched (80 pages), 45 queued, 3.2 MiB, 0 errors, 25.1 fetches/s``.
 
@@ -35,7 +51,7 @@ def progress_line(stats: dict[str, Any], elapsed: float, queued: int | None = No
     crawl, whose queue was filled by the earlier run.
     """
     fetched = int(stats.get("response_received_count", 0))
-    pages = sum(int(v) for k, v in stats.items() if k in _PAGE_KEYS)
+    pages = kind_total(stats, PAGE_KINDS)
     if queued is None:
         queued = max(0, int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0)))
     size = int(stats.get("downloader/response_bytes", 0))
@@ -43,10 +59,6 @@ def progress_line(stats: dict[str, Any], elapsed: float, queued: int | None = No
     rate = fetched / elapsed if elapsed > 0 else 0.0
     return (f"progress: {fetched} fetched ({pages} pages, {int(stats.get('archiver/posts/found', 0))} posts found), "
             f"{queued} queued, {human_bytes(size)}, {errors} errors, {rate:.1f} fetches/s")
-
-
-_PAGE_KEYS = frozenset(f"archiver/fetched/{kind}" for kind in
-                       ("home", "post", "page", "archive_year", "archive_month", "archive_day", "label", "search"))
 
 
 class ProgressExtension:

@@ -13,9 +13,11 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archiver import signals as archiver_signals
-from archiver.extensions.progress import human_bytes
+from archiver.blogger.urls import KINDS, OTHER_KIND, PAGE_KINDS, REQUISITE_KINDS, STRUCTURE_KINDS
+from archiver.extensions.progress import FETCHED_PREFIX, human_bytes, kind_total
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from typing import Self
 
     from scrapy import Spider
@@ -28,9 +30,6 @@ logger = logging.getLogger(__name__)
 STATS_NAME = "stats.json"
 SUMMARY_NAME = "summary.txt"
 
-_PAGE_KINDS = ("home", "post", "page", "archive_year", "archive_month", "archive_day", "label", "search", "other")
-_REQUISITE_KINDS = ("image", "css", "js", "icon", "font", "asset")
-_STRUCTURE_KINDS = ("robots", "sitemap", "feed", "comment_feed")
 
 
 def _json_value(value: Any) -> Any:
@@ -45,15 +44,16 @@ def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
-def _counts(counts: dict[str, int], kinds: tuple[str, ...]) -> str:
-    parts = [f"{kind} {counts[kind]}" for kind in kinds if counts.get(kind)]
+def _counts(counts: dict[str, int], kinds: Collection[str]) -> str:
+    """``home 1, post 30`` for the kinds given, in the order of :data:`archiver.blogger.urls.KINDS`."""
+    parts = [f"{kind} {counts[kind]}" for kind in KINDS if kind in kinds and counts.get(kind)]
     return ", ".join(parts) or "none"
 
 
 def summarise(stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: float, files: list[str],
               mended: list[str]) -> dict[str, Any]:
     """The figures of a finished crawl, as a dict (the ``summary`` part of stats.json)."""
-    fetched = _by_prefix(stats, "archiver/fetched/")
+    fetched = _by_prefix(stats, FETCHED_PREFIX)
     failed = _by_prefix(stats, "archiver/failed/")
     http_errors = {status: count for status, count in _by_prefix(stats, "downloader/response_status_count/").items()
                    if int(status) >= 400}
@@ -66,9 +66,11 @@ def summarise(stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: f
         "posts_archived": fetched.get("post", 0),
         # a resumed crawl: captures earlier runs archived (by kind), read from the WARCs, not fetched again
         "earlier_captures": _by_prefix(stats, "archiver/resume/earlier/"),
-        "pages": sum(fetched.get(kind, 0) for kind in _PAGE_KINDS),
-        "requisites": sum(fetched.get(kind, 0) for kind in _REQUISITE_KINDS),
-        "structure": sum(fetched.get(kind, 0) for kind in _STRUCTURE_KINDS),
+        # by the kinds of archiver.blogger.urls, counted as the progress line counts them
+        "pages": kind_total(stats, PAGE_KINDS),
+        "requisites": kind_total(stats, REQUISITE_KINDS),
+        "structure": kind_total(stats, STRUCTURE_KINDS),
+        "other": kind_total(stats, {OTHER_KIND}),
         "fetched_by_kind": fetched,
         "responses": int(stats.get("response_received_count", 0)),
         "bytes_received": int(stats.get("downloader/response_bytes", 0)),
@@ -152,15 +154,16 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"  posts       {summary['posts_found']} found, {summary['posts_archived']} archived"
         + (f" by this run, {summary['posts_archived'] + earlier.get('post', 0)} in all" if earlier else ""),
         *([f"  resumed     {sum(earlier.values())} captures of earlier runs not fetched again "
-           f"({_counts(earlier, (*_PAGE_KINDS, *_STRUCTURE_KINDS, *_REQUISITE_KINDS))}); "
+           f"({_counts(earlier, KINDS)}); "
            "the lines below are this run's"] if earlier else []),
         *([f"  all runs    {summary['all_runs']['runs']} runs of this crawl (resumed): "
              f"{summary['all_runs']['posts_archived']} posts archived, {summary['all_runs']['responses']} responses, "
              f"{len(summary['all_runs']['warc_files'])} WARC files; the other lines are this run's"]
           if summary.get("all_runs") else []),
-        f"  pages       {summary['pages']} ({_counts(fetched, _PAGE_KINDS)})",
-        f"  structure   {summary['structure']} ({_counts(fetched, _STRUCTURE_KINDS)})",
-        f"  requisites  {summary['requisites']} ({_counts(fetched, _REQUISITE_KINDS)})",
+        f"  pages       {summary['pages']} ({_counts(fetched, PAGE_KINDS)})",
+        f"  structure   {summary['structure']} ({_counts(fetched, STRUCTURE_KINDS)})",
+        f"  requisites  {summary['requisites']} ({_counts(fetched, REQUISITE_KINDS)})",
+        *([f"  other       {summary['other']} (URLs of no known kind)"] if summary.get("other") else []),
         f"  received    {summary['responses']} responses, {human_bytes(summary['bytes_received'])}",
         f"  errors      gave up on: {lost}; HTTP errors: {http}; "
         f"robots.txt precluded: {summary['robots_precluded']}",

@@ -31,9 +31,9 @@ class WaczPackageExtension:
     """Write the crawl's WACZ package once the engine has stopped and every WARC file has its final name.
 
     Reads ARCHIVER_WACZ_ENABLED, ARCHIVER_WARC_ENABLED, ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID and
-    ARCHIVER_WARC_DIR. The package holds the WARCs, the index (CRAWL_DIR/index.cdxj when it covers them), the
-    page lists and crawl.log. An interrupted crawl (Ctrl-C, SIGTERM) is not packaged: ``archiver package
-    CRAWL_DIR`` does it on demand.
+    ARCHIVER_WARC_DIR (as :mod:`archiver.layout` filled them in). The package holds the WARCs, the index
+    (CRAWL_DIR/index.cdxj when it covers them), the page lists and crawl.log. An interrupted crawl (Ctrl-C,
+    SIGTERM) is not packaged: ``archiver package CRAWL_DIR`` does it on demand.
     Sets the stats ``archiver/wacz/file``, ``archiver/wacz/bytes``, ``archiver/wacz/pages`` (read by the crawl
     report, which runs after this extension) or ``archiver/wacz/errors``.
     """
@@ -45,14 +45,15 @@ class WaczPackageExtension:
             raise NotConfigured("ARCHIVER_WACZ_ENABLED is false")
         if not settings.getbool("ARCHIVER_WARC_ENABLED"):
             raise NotConfigured("ARCHIVER_WARC_ENABLED is false: no WARC files to package")
-        crawl_dir = settings.get("ARCHIVER_CRAWL_DIR")
-        if not crawl_dir:
-            raise NotConfigured("ARCHIVER_CRAWL_DIR is not set")
+        crawl_dir, warc_dir = settings.get("ARCHIVER_CRAWL_DIR"), settings.get("ARCHIVER_WARC_DIR")
+        crawl_id = settings.get("ARCHIVER_CRAWL_ID")
+        if not crawl_dir or not warc_dir or not crawl_id:
+            raise NotConfigured("ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID or ARCHIVER_WARC_DIR is not set "
+                                "(no crawl laid out)")
         self.crawler = crawler
         self.crawl_dir = Path(crawl_dir)
-        self.crawl_id = settings.get("ARCHIVER_CRAWL_ID") or self.crawl_dir.name
-        warc_dir = settings.get("ARCHIVER_WARC_DIR")
-        self.warc_dir = Path(warc_dir) if warc_dir else self.crawl_dir / "warc"
+        self.crawl_id = str(crawl_id)
+        self.warc_dir = Path(warc_dir)
         self.reason: str | None = None
         self.host: str | None = None
 

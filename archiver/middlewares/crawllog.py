@@ -25,7 +25,9 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from archiver.blogger.urls import classify
+from archiver.errors import ConfigError
 from archiver.giveup import GaveUp
+from archiver.layout import check_folder
 from archiver.middlewares.timing import fetch_timing, stamp_headers_received
 
 if TYPE_CHECKING:
@@ -111,17 +113,21 @@ class CrawlLogMiddleware:
     """Append a line to CRAWL_DIR/crawl.log for every response and every failed attempt.
 
     Reads ARCHIVER_CRAWLLOG_ENABLED and ARCHIVER_CRAWL_DIR. Counts ``archiver/fetched/<kind>`` for 2xx
-    responses and ``archiver/failed/<ExceptionName>`` for failures.
+    responses and ``archiver/failed/<ExceptionName>`` for failures. A core component: switched off it answers
+    ``NotConfigured``; switched on without a crawl folder it can write to it raises ConfigError naming
+    ARCHIVER_CRAWL_DIR, and the crawl does not start.
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        """Read the settings once; the file opens with the spider."""
+        """Read the settings once; the file opens with the spider. Raises ConfigError naming a bad setting."""
         settings = crawler.settings
         if not settings.getbool("ARCHIVER_CRAWLLOG_ENABLED"):
             raise NotConfigured("ARCHIVER_CRAWLLOG_ENABLED is false")
         crawl_dir = settings.get("ARCHIVER_CRAWL_DIR")
-        if not crawl_dir:
-            raise NotConfigured("ARCHIVER_CRAWL_DIR is not set")
+        if crawl_dir is None or not str(crawl_dir).strip():
+            raise ConfigError("ARCHIVER_CRAWL_DIR is not set: crawl.log has no folder (archiver.layout fills it "
+                              "in for a crawl of a blog; ARCHIVER_CRAWLLOG_ENABLED=False crawls without it)")
+        check_folder(Path(crawl_dir), "ARCHIVER_CRAWL_DIR")
         self.crawler = crawler
         self.path = Path(crawl_dir) / CRAWL_LOG_NAME
         self._file: IO[str] | None = None

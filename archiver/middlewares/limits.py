@@ -35,7 +35,7 @@ from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import TextResponse
 from scrapy.responsetypes import responsetypes
 
-from archiver.blogger.urls import REQUISITE_KINDS, classify
+from archiver.blogger.urls import NEVER_PARSED_KINDS, PAGE_KINDS, STRUCTURE_KINDS, classify
 from archiver.giveup import GaveUp
 from archiver.httputil import SUPPORTED_CODINGS, DecodeError, DecodeLimitExceeded, decode_content, header_codings
 
@@ -49,13 +49,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DECODE_LIMIT_KEY = "archiver_decode_limit"
-#: requisites that nothing reads: never decompressed, and downloaded under the file size limit
-NEVER_PARSED_KINDS: frozenset[str] = REQUISITE_KINDS - {"css"}
-#: kinds read as documents (HTML, feeds, sitemaps, robots.txt, CSS): the document size limit
-DOCUMENT_KINDS: frozenset[str] = frozenset(
-    {"home", "post", "page", "archive_year", "archive_month", "archive_day", "label", "search", "feed",
-     "comment_feed", "sitemap", "robots", "css"}
-)
+#: kinds read as documents (HTML pages, feeds, sitemaps, robots.txt, CSS): the document size limit; requisites
+#: that are never parsed (:data:`archiver.blogger.urls.NEVER_PARSED_KINDS`) are not decompressed at all
+DOCUMENT_KINDS: frozenset[str] = PAGE_KINDS | STRUCTURE_KINDS | {"css"}
 #: what Accept-Encoding asks for: Scrapy's list, less any coding our decoder cannot undo
 ACCEPT_ENCODING: bytes = b", ".join(c for c in ACCEPTED_ENCODINGS if c.decode() in SUPPORTED_CODINGS)
 

@@ -14,10 +14,12 @@ from scrapy.utils.defer import deferred_from_coro
 from archiver import __version__
 from archiver import signals as archiver_signals
 from archiver.blogger.discover import Discovered, extract
-from archiver.blogger.urls import classify, safe_name
+from archiver.blogger.urls import NEVER_PARSED_KINDS, classify
 from archiver.downloader import HEADERS_KEY, REASON_KEY
+from archiver.errors import ConfigError
 from archiver.httputil import DEFAULT_DECODE_LIMIT, DecodeError, decode_content, header_codings
-from archiver.middlewares.limits import DECODE_LIMIT_KEY, NEVER_PARSED_KINDS
+from archiver.layout import check_folder
+from archiver.middlewares.limits import DECODE_LIMIT_KEY
 from archiver.middlewares.timing import fetch_timing, stamp_headers_received
 from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcError, WarcFileWriter, mend_directory
 from archiver.warc.writer import new_record_id, utc_now
@@ -99,7 +101,11 @@ class WarcRecorderMiddleware:
 
     Reads ARCHIVER_WARC_ENABLED, ARCHIVER_WARC_DIR, ARCHIVER_WARC_PREFIX, ARCHIVER_WARC_MAX_SIZE,
     ARCHIVER_WARC_FSYNC, ARCHIVER_WARC_MEND_ON_START, and for warcinfo ARCHIVER_CONTACT, ARCHIVER_CRAWL_ID,
-    ARCHIVER_PROFILE, ROBOTSTXT_OBEY, USER_AGENT and the politeness settings. Placed at 950 it sees every
+    ARCHIVER_PROFILE, ROBOTSTXT_OBEY, USER_AGENT and the politeness settings (the folder, prefix, crawl id and
+    User-Agent as :mod:`archiver.layout` filled them in). A core component: switched off it answers
+    ``NotConfigured``; switched on with an empty or unwritable ARCHIVER_WARC_DIR or a non-positive
+    ARCHIVER_WARC_MAX_SIZE it raises ConfigError naming the setting, and the crawl does not start (Scrapy would
+    run on without any WARC after a ``NotConfigured``). Placed at 950 it sees every
     response before decompression, redirects and the HTTP cache; responses flagged ``cached`` and requests
     with ``archiver_dont_archive`` in meta are not recorded. Counts ``archiver/warc/records``,
     ``archiver/warc/bytes``, ``archiver/warc/files``.
@@ -112,22 +118,29 @@ class WarcRecorderMiddleware:
         clock: Callable[[], datetime] = utc_now,
         id_factory: Callable[[], str] = new_record_id,
     ) -> None:
-        """Read the settings once and prepare (not open) the writer."""
+        """Read the settings once and prepare (not open) the writer; raises ConfigError naming a bad setting."""
         settings = crawler.settings
         if not settings.getbool("ARCHIVER_WARC_ENABLED"):
             raise NotConfigured("ARCHIVER_WARC_ENABLED is false")
         directory = settings.get("ARCHIVER_WARC_DIR")
-        if not directory:
-            raise NotConfigured("ARCHIVER_WARC_DIR is not set")
-        max_size = settings.getint("ARCHIVER_WARC_MAX_SIZE")
+        if directory is None:
+            raise ConfigError("ARCHIVER_WARC_DIR is not set (archiver.layout fills it in for a crawl of a blog)")
+        if not str(directory).strip():
+            raise ConfigError("ARCHIVER_WARC_DIR is empty: leave it unset for CRAWL_DIR/warc, or name a folder "
+                              "(ARCHIVER_WARC_ENABLED=False crawls without WARC files)")
+        check_folder(Path(directory), "ARCHIVER_WARC_DIR")
+        try:
+            max_size = settings.getint("ARCHIVER_WARC_MAX_SIZE")
+        except ValueError:
+            raise ConfigError(f"ARCHIVER_WARC_MAX_SIZE {settings.get('ARCHIVER_WARC_MAX_SIZE')!r} is not a whole "
+                              "number of bytes") from None
         if max_size <= 0:
-            raise NotConfigured(f"ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes, got {max_size}")
+            raise ConfigError(f"ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes, got {max_size}")
         self.crawler = crawler
         self.directory = Path(directory)
         self.mend_on_start = settings.getbool("ARCHIVER_WARC_MEND_ON_START")
-        blog_host = getattr(crawler.spider, "blog_host", None)
-        # a file name: the operator's prefix, else the blog host in the one safe form of every derived name
-        prefix = settings.get("ARCHIVER_WARC_PREFIX") or (safe_name(blog_host) if blog_host else "archiver")
+        # a file name: the operator's prefix, else the blog's host folder (archiver.layout)
+        prefix = settings.get("ARCHIVER_WARC_PREFIX") or "archiver"
         self.writer = WarcFileWriter(self.directory, prefix, max_size=max_size,
                                      warcinfo=warcinfo_fields(settings, crawler.spider), clock=clock,
                                      id_factory=id_factory, fsync=settings.getbool("ARCHIVER_WARC_FSYNC"))

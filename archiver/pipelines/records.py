@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archiver import signals as archiver_signals
+from archiver.errors import ConfigError
 from archiver.giveup import count_give_up
 from archiver.records import ExtractError, WarcPointer, corpus, extract_records, jsonl, merge
 from archiver.records.warcread import ReadStats, WarcReadError, iter_fragments
@@ -43,8 +44,8 @@ class PostRecordsExtension:
     """Extract records from every written capture; write CRAWL_DIR/posts.jsonl, pages.jsonl and the corpus.
 
     Reads ARCHIVER_POSTS_ENABLED, ARCHIVER_POSTS_FILE, ARCHIVER_POSTS_PAGES_FILE, ARCHIVER_POSTS_CORPUS_ENABLED,
-    ARCHIVER_POSTS_CORPUS_DIR, ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID, ARCHIVER_WARC_ENABLED, ARCHIVER_WARC_DIR
-    and ARCHIVER_OUTPUT_DIR.
+    ARCHIVER_POSTS_CORPUS_DIR, ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID, ARCHIVER_WARC_ENABLED and ARCHIVER_WARC_DIR
+    (the folders and crawl id as :mod:`archiver.layout` filled them in).
     Counts ``archiver/records/fragments``, ``archiver/records/errors``, ``archiver/posts/written``,
     ``archiver/pages/written`` and ``archiver/posts/dropped/<reason>``.
     """
@@ -57,8 +58,9 @@ class PostRecordsExtension:
         if not settings.getbool("ARCHIVER_WARC_ENABLED"):
             raise NotConfigured("post records are read from the WARC files, and ARCHIVER_WARC_ENABLED is false")
         crawl_dir, warc_dir = settings.get("ARCHIVER_CRAWL_DIR"), settings.get("ARCHIVER_WARC_DIR")
-        if not crawl_dir or not warc_dir:
-            raise NotConfigured("ARCHIVER_CRAWL_DIR or ARCHIVER_WARC_DIR is not set")
+        crawl_id = settings.get("ARCHIVER_CRAWL_ID")
+        if not crawl_dir or not warc_dir or not crawl_id:
+            raise NotConfigured("ARCHIVER_CRAWL_DIR or ARCHIVER_WARC_DIR is not set (no crawl laid out)")
         posts_file, pages_file = settings.get("ARCHIVER_POSTS_FILE"), settings.get("ARCHIVER_POSTS_PAGES_FILE")
         if not posts_file or not pages_file:
             raise NotConfigured("ARCHIVER_POSTS_FILE or ARCHIVER_POSTS_PAGES_FILE is empty")
@@ -66,15 +68,14 @@ class PostRecordsExtension:
         self.posts_path = Path(crawl_dir) / posts_file
         self.pages_path = Path(crawl_dir) / pages_file
         self.warc_dir = Path(warc_dir)
-        self.crawl_id = settings.get("ARCHIVER_CRAWL_ID") or Path(crawl_dir).name
+        self.crawl_id = str(crawl_id)
         self.corpus_dir: Path | None = None
         if settings.getbool("ARCHIVER_POSTS_CORPUS_ENABLED"):
-            configured = settings.get("ARCHIVER_POSTS_CORPUS_DIR")
-            host = getattr(crawler.spider, "blog_host", None)
-            if configured:
-                self.corpus_dir = Path(configured)
-            elif host:
-                self.corpus_dir = Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output") / host / "corpus"
+            corpus_dir = settings.get("ARCHIVER_POSTS_CORPUS_DIR")  # unset only for a crawler without a blog
+            if corpus_dir is not None and not str(corpus_dir).strip():
+                raise ConfigError("ARCHIVER_POSTS_CORPUS_DIR is empty: leave it unset for OUTPUT/<blog host>/corpus, "
+                                  "or set ARCHIVER_POSTS_CORPUS_ENABLED=False")
+            self.corpus_dir = Path(corpus_dir) if corpus_dir else None
         self.fragments: list[Fragment] = []
         self.files: set[str] = set()
         self.archived: set[str] = set()  # URLs of this run's 200 responses, as ReadStats.archived offline

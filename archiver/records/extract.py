@@ -6,12 +6,11 @@ a WARC, with the same arguments, so both give the same fragments. It never fetch
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from archiver.blogger.urls import classify
+from archiver.blogger.urls import FEED_KINDS, PAGE_KINDS, classify
 from archiver.errors import ArchiverError
-from archiver.httputil import DecodeError, decode_content
+from archiver.httputil import DecodeError, content_type_charset, decode_content, header_codings
 from archiver.records import feeds, html
 
 if TYPE_CHECKING:
@@ -19,12 +18,8 @@ if TYPE_CHECKING:
 
     from archiver.records.model import Fragment, WarcPointer
 
-HTML_KINDS = frozenset({"home", "post", "page", "archive_year", "archive_month", "archive_day", "label", "search"})
-FEED_KINDS = frozenset({"feed", "comment_feed"})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset({"application/atom+xml", "application/xml", "text/xml"})
-
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
 class ExtractError(ArchiverError):
@@ -59,20 +54,18 @@ def extract_records(
     if not 200 <= source.status < 300 or not body:
         return []
     kind = classify(url)
-    if kind not in HTML_KINDS and kind not in FEED_KINDS:
+    if kind not in PAGE_KINDS and kind not in FEED_KINDS:
         return []
     headers = list(http_headers)
     content_type = next(iter(header_values(headers, "content-type")), "")
     mime = content_type.split(";", 1)[0].strip().lower()
     if mime not in HTML_TYPES and mime not in FEED_TYPES:
         return []
-    codings = [c.strip() for value in header_values(headers, "content-encoding") for c in value.split(",")]
     try:
-        decoded = decode_content(body, [c for c in codings if c])
+        decoded = decode_content(body, header_codings(header_values(headers, "content-encoding")))
     except DecodeError as exc:
         raise ExtractError(f"cannot decode the body of {url}: {exc}") from exc
     if mime in HTML_TYPES:
-        match = _CHARSET.search(content_type)
-        return html.fragments(url, decoded, match.group(1) if match else None, fetched_at=fetched_at,
+        return html.fragments(url, decoded, content_type_charset(content_type), fetched_at=fetched_at,
                               source=source)
     return feeds.fragments(url, decoded, fetched_at=fetched_at, source=source)

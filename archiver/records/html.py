@@ -1,6 +1,6 @@
 """Fragments from Blogger HTML pages: post and static pages (desktop and ``?m=1``) and listing pages.
 
-Both layout families are read by the classes Blogger's templates keep (BLOGGER.md §4), never by position:
+Both layout families are read by the classes Blogger's templates keep (docs/BLOGGER.md#templates), never by position:
 
 - a post is the element with ``id="post-body-POSTID"`` (or ``post-snippet-POSTID`` on Contempo listings,
   which show a snippet only: its ``.snippet-item`` is read) inside its nearest ``.post`` container; the
@@ -23,13 +23,15 @@ import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
+from w3lib.url import url_query_parameter
 
 from archiver.blogger.discover import blog_id as page_blog_id
 from archiver.blogger.discover import is_blogger
 from archiver.blogger.urls import UrlError, canonicalize, classify
+from archiver.httputil import decode_html
 from archiver.records import dates
 from archiver.records.model import Comment, Fragment, Origin, Person
 from archiver.records.text import clean, read_body, texts
@@ -70,7 +72,6 @@ _X_SNIPPET_ITEM = etree.XPath(f".//*[{_has('snippet-item')}]")
 #: limit from 256 to 2048; the input is already bounded by the decoded-size limit. HTML has no entities to
 #: expand beyond the predefined ones, so this opens no billion-laughs door.
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, no_network=True, huge_tree=True)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
 _END = object()
 #: libxml2 errors that mean the parser stopped reading before the end of the document
 _GAVE_UP_TYPES = frozenset({"ERR_RESOURCE_LIMIT", "ERR_NO_MEMORY"})
@@ -166,50 +167,6 @@ def parse_html(body: bytes, charset: str | None) -> Parsed:
         return Parsed(_soup_tree(text), "html.parser", limit)
     except (RecursionError, MemoryError, ValueError, ImportError):
         return Parsed(doc, "lxml", limit, complete=False)
-
-
-def parse_document(body: bytes, charset: str | None) -> Any | None:
-    """An lxml HTML document from bytes in ``charset`` (UTF-8 when unknown); None when there is nothing."""
-    return parse_html(body, charset).doc
-
-
-
-def _meta_charset(body: bytes) -> str | None:
-    match = _META_CHARSET.search(body[:4096])
-    return match.group(1).decode("ascii") if match else None
-
-
-#: the Chinese labels that name another decoder in the WHATWG Encoding Standard, which browsers follow: a page
-#: labelled ``gb2312`` is read as GBK (whose decoder is GB18030's), one labelled ``big5`` as Big5-HKSCS, so the
-#: GBK-only characters of a page declared ``gb2312`` (``镕``, common on such sites) are read, not replaced
-_WHATWG_DECODERS = dict.fromkeys(
-    ("gb2312", "gb_2312", "gb_2312-80", "chinese", "csgb2312", "csiso58gb231280", "iso-ir-58", "gbk", "x-gbk",
-     "gb18030"), "gb18030") | dict.fromkeys(("big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"), "big5hkscs")
-
-
-def decode_html(body: bytes, charset: str | None) -> str:
-    """The text of an HTML page: in ``charset`` (the Content-Type's), else its ``<meta>`` charset, else sniffed.
-
-    A declared label is read as browsers read it (``_WHATWG_DECODERS``); an unknown one as UTF-8. A page that
-    declares nothing is UTF-8 when it decodes as UTF-8; otherwise its encoding is detected by
-    charset-normalizer (a Scrapy dependency). BeautifulSoup's ``UnicodeDammit`` is not used for this: it
-    prefers chardet when chardet is installed, and chardet reads a GBK page as ISO-8859-15, so the records
-    would depend on what else is installed. Undecodable bytes become U+FFFD, never an error.
-    """
-    declared = charset or _meta_charset(body)
-    if declared is None:
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(body).best()
-            declared = best.encoding if best is not None else "windows-1252"
-    encoding = _WHATWG_DECODERS.get(declared.strip().lower(), declared)
-    try:
-        return body.decode(encoding, errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
 
 
 def _text(element: Any) -> str:
@@ -325,7 +282,7 @@ def _date_header(body: Any) -> str | None:
 def _show_comment(href: str | None) -> int | None:
     if not href:
         return None
-    value = next((v for k, v in parse_qsl(urlsplit(href).query) if k == "showComment"), None)
+    value = url_query_parameter(href, "showComment")
     return int(value) if value is not None and value.isdigit() else None
 
 
@@ -421,7 +378,7 @@ def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str,
     page_kind = classify(url)
     full_ids = {post_id for _, snippet, post_id in bodies if not snippet}
     item = page_kind in ("post", "page") and len(full_ids) == 1
-    mobile = ("m", "1") in parse_qsl(urlsplit(url).query)
+    mobile = url_query_parameter(url, "m") == "1"
     fallback_blog_id = page_blog_id(body)
     out = []
     for element, snippet, post_id in bodies:

@@ -20,10 +20,9 @@ WARC middleware. When that middleware has already read a response's links it lea
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import IgnoreRequest
@@ -31,6 +30,7 @@ from scrapy.http import Headers
 from scrapy.http.request import NO_CALLBACK
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import deferred_from_coro
+from w3lib.url import url_query_parameter
 
 from archiver import signals as archiver_signals
 from archiver.blogger import discover
@@ -46,8 +46,7 @@ from archiver.blogger.traps import (
 )
 from archiver.blogger.urls import (
     DEFAULT_ASSET_HOSTS,
-    PAGE_KINDS,
-    REQUISITE_KINDS,
+    NEVER_PARSED_KINDS,
     UrlError,
     archive_urls,
     blog_feed_url,
@@ -57,7 +56,6 @@ from archiver.blogger.urls import (
     classify,
     in_scope,
     original_image_url,
-    safe_name,
     trap_reason,
 )
 from archiver.giveup import STATS_PREFIX, GaveUp, count_give_up
@@ -97,16 +95,17 @@ _MAX_SEED_HOPS = 10
 
 
 def _param(url: str, name: str) -> str | None:
-    """The first value of a query parameter, or None."""
-    return next((v for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if k == name), None)
+    """The first value of a query parameter (``""`` when blank), or None."""
+    return url_query_parameter(url, name, keep_blank_values=True)
 
 
 class BlogspotSpider(Spider):
     """Crawl one Blogger blog (spider argument ``url``) and everything it needs to display.
 
     Reads ARCHIVER_DISCOVERY_* (feed page size, comment feeds, search pages, mobile variants, image
-    originals), ARCHIVER_SCOPE_ASSET_HOSTS, ROBOTSTXT_OBEY; fills in ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID,
-    ARCHIVER_WARC_DIR and the User-Agent's contact when they are left empty.
+    originals), ARCHIVER_SCOPE_ASSET_HOSTS, ROBOTSTXT_OBEY, ARCHIVER_TRAPS_*, ARCHIVER_RESUME and
+    ARCHIVER_WARC_DIR (the captures a resumed crawl already holds). It writes no setting: the crawl's folders
+    and identity are laid out from its ``blog_host`` by :mod:`archiver.layout` before any component is built.
     """
 
     name = "blogspot"
@@ -154,7 +153,7 @@ class BlogspotSpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        """Create the spider, read its settings, and fill in the output locations that depend on the blog."""
+        """Create the spider, read its settings and connect it to the crawl's signals."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.feed_page_size = settings.getint("ARCHIVER_DISCOVERY_FEED_PAGE_SIZE", 150)
@@ -168,32 +167,10 @@ class BlogspotSpider(Spider):
             max_per_kind={**DEFAULT_MAX_PER_KIND, **settings.getdict("ARCHIVER_TRAPS_MAX_PER_KIND")},
             max_depth=settings.getint("ARCHIVER_TRAPS_MAX_DEPTH", DEFAULT_MAX_DEPTH))
         spider.resume = settings.getbool("ARCHIVER_RESUME")
-        if not settings.frozen:
-            spider._fill_settings(crawler)
         crawler.signals.connect(spider.response_received, signal=signals.response_received)
         crawler.signals.connect(spider.capture_written, signal=archiver_signals.capture_written)
         crawler.signals.connect(spider.spider_closed, signal=signals.spider_closed)
         return spider
-
-    def _fill_settings(self, crawler: Crawler) -> None:
-        """Derive the crawl folder, crawl id, WARC folder and User-Agent contact when they are not set."""
-        settings = crawler.settings
-        crawl_id = settings.get("ARCHIVER_CRAWL_ID") or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        settings.set("ARCHIVER_CRAWL_ID", crawl_id, priority="spider")
-        crawl_dir = settings.get("ARCHIVER_CRAWL_DIR")
-        if not crawl_dir:
-            output = Path(settings.get("ARCHIVER_OUTPUT_DIR") or "output")
-            crawl_dir = str(output / safe_name(self.blog_host) / crawl_id)
-            settings.set("ARCHIVER_CRAWL_DIR", crawl_dir, priority="spider")
-        if not settings.get("ARCHIVER_WARC_DIR"):
-            settings.set("ARCHIVER_WARC_DIR", str(Path(crawl_dir) / "warc"), priority="spider")
-        contact = settings.get("ARCHIVER_CONTACT")
-        user_agent = settings.get("USER_AGENT") or ""
-        if contact and contact not in user_agent:
-            settings.set("USER_AGENT", f"{user_agent} (+{contact})", priority="spider")
-        elif not contact and settings.get("ARCHIVER_PROFILE") != "local":
-            logger.warning("No operator contact given (--contact or ARCHIVER_CONTACT): "
-                           "site owners cannot reach whoever runs this crawl")
 
     # -- seeds ------------------------------------------------------------------------------------------
 
@@ -591,9 +568,8 @@ class BlogspotSpider(Spider):
         self.requested.add(url)
         stats: Any = self.crawler.stats
         stats.inc_value(f"archiver/discovered/{kind}")
-        callback = self.parse if kind in PAGE_KINDS or kind in ("feed", "comment_feed", "sitemap", "robots",
-                                                                   "css", "other") else None
-        request = Request(url, callback=callback or self.parse_requisite, errback=self.on_error,
+        callback = self.parse_requisite if kind in NEVER_PARSED_KINDS else self.parse
+        request = Request(url, callback=callback, errback=self.on_error,
                           priority=PRIORITY.get(kind, 0),
                           meta={"archiver_kind": kind, "archiver_via": via, "archiver_hop": hop, URL_KEY: url})
         if self.captured and request.url in self.captured:
@@ -615,10 +591,8 @@ class BlogspotSpider(Spider):
         warc_dir = self.settings.get("ARCHIVER_WARC_DIR")
         if not warc_dir:
             return True
-        from pathlib import Path as _Path
-
         try:
-            self._earlier = list(iter_captures(_Path(warc_dir)))
+            self._earlier = list(iter_captures(Path(warc_dir)))
         except WarcError as exc:
             logger.error("Cannot read the WARC files of the crawl to resume: %s", exc)
             self._close("warc_read_error")
@@ -696,7 +670,7 @@ class BlogspotSpider(Spider):
                 found = discover.robots_sitemaps(capture.url, capture.body.decode("utf-8", "replace"))
                 yield from self._robots_requests(capture.url, found.sitemaps)
                 continue
-            if kind in REQUISITE_KINDS and kind != "css":
+            if kind in NEVER_PARSED_KINDS:
                 continue
             response = self._stored_response(capture, meta={"archiver_kind": kind})
             if response is None:

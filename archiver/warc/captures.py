@@ -15,7 +15,6 @@ the resumed crawl fetches nothing it links to that the first run did not also fi
 
 from __future__ import annotations
 
-import logging
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-logger = logging.getLogger(__name__)
 
 #: MIME types whose bodies are read back: the ones link discovery parses
 READ_TYPES = ("text/", "application/xml", "application/atom+xml", "application/rss+xml", "application/json",

@@ -7,12 +7,23 @@ pywb does. ``surt()`` reproduces the canonicalisation of the ``surt`` package th
 Internet Archive canonicalisers: lower-case host, path and query, ``www``/``wwwN`` dropped, default port
 dropped, fragment dropped, dot segments resolved, trailing slash dropped, session ids stripped, query
 arguments sorted) without its dependency on tldextract and without any DNS lookup.
+
+It is the same function as the package's wherever the package's answer does not depend on the network,
+which a property test checks on thousands of generated Blogger-like URLs (``tests/unit/test_warc_cdxj.py``).
+It differs on purpose in three classes of input, which that test names and excludes:
+
+- a numeric host (``2130706433``, ``127.1``, ``0177.0.0.1``): the package resolves it with
+  ``gethostbyname_ex``, a DNS query from an indexer; it is read here as the IPv4 address it spells;
+- no scheme and a port (``Name.blogspot.com:8080/x``): the package takes the host for a scheme and gives
+  back no SURT; here it is lower-cased (neither is a SURT; a WARC-Target-URI always has a scheme);
+- an upper-case scheme followed by extra slashes (``HTTPS:////host/``): the package repairs extra slashes
+  only after a lower-case ``http``; here the scheme is lower-cased first, as the package does with
+  ``http:////host/``.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 import socket
 from typing import TYPE_CHECKING, Any
@@ -29,7 +40,6 @@ if TYPE_CHECKING:
 
     from archiver.warc.writer import CaptureLocation
 
-logger = logging.getLogger(__name__)
 
 INDEXED_TYPES = frozenset({"response", "revisit", "resource"})
 
@@ -314,7 +324,3 @@ class CdxjCollector:
         line = location_to_cdxj(location)
         self.lines.append(line)
         return line
-
-    def write(self, path: Path) -> int:
-        """Write all collected lines, sorted, to ``path``; return how many."""
-        return write_cdxj(self.lines, path)

@@ -22,8 +22,7 @@ import logging
 import mmap
 import os
 import zlib
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from io import BytesIO
 from typing import TYPE_CHECKING
 
@@ -63,7 +62,6 @@ class MendResult:
     records_kept: int
     bytes_kept: int
     bytes_cut: int
-    kept_by_type: dict[str, int] = field(default_factory=dict)
     dropped_record_ids: tuple[str, ...] = ()
 
     @property
@@ -194,11 +192,10 @@ def mend_open_file(path: Path) -> MendResult:
     records, dropped = split_orphan_requests(scanned)
     end = records[-1].offset + records[-1].length if records else 0
 
-    kept_by_type = dict(Counter(r.record_type for r in records))
     if not records:
         path.unlink()
         logger.warning("Removed %s: it held no complete WARC record (%d bytes)", path, size)
-        return MendResult(path, None, 0, 0, size, kept_by_type, tuple(r.record_id for r in dropped))
+        return MendResult(path, None, 0, 0, size, tuple(r.record_id for r in dropped))
 
     with path.open("r+b") as handle:
         handle.truncate(end)
@@ -215,7 +212,7 @@ def mend_open_file(path: Path) -> MendResult:
         len(dropped),
     )
     dropped_ids = tuple(r.record_id for r in dropped)
-    return MendResult(path, final, len(records), end, size - end, kept_by_type, dropped_ids)
+    return MendResult(path, final, len(records), end, size - end, dropped_ids)
 
 
 def mend_directory(directory: Path) -> list[MendResult]:

@@ -31,12 +31,9 @@ A response that has no body by HTTP's rules (to a HEAD request, or a 1xx, 204 or
 from __future__ import annotations
 
 import http
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
-
-logger = logging.getLogger(__name__)
 
 Header = tuple[bytes, bytes]
 

@@ -31,7 +31,6 @@ import gzip
 import hashlib
 import json
 import logging
-import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,7 +44,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from archiver.blogger.urls import classify, safe_name
 from archiver.errors import ArchiverError
-from archiver.httputil import DecodeError, decode_content
+from archiver.httputil import DecodeError, content_type_charset, decode_content, decode_html, header_codings
 from archiver.warc.cdxj import index_warc
 from archiver.warc.writer import OPEN_SUFFIX, SOFTWARE, WARC_SUFFIX, WarcError
 
@@ -68,7 +67,6 @@ HTML_MIMES = frozenset({"text/html", "application/xhtml+xml"})
 
 _COPY_CHUNK = 1 << 20
 _TITLE_FEED = 1 << 14
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
 
 
 class WaczError(ArchiverError):
@@ -216,11 +214,6 @@ def iso_ts(warc_date: str) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
 
 
-def _charset(content_type: str | None) -> str | None:
-    match = _CHARSET.search(content_type or "")
-    return match.group(1) if match else None
-
-
 def _record_id(value: str | None) -> str:
     """A page id from a WARC-Record-ID: the bare UUID of ``<urn:uuid:…>``."""
     text = (value or "").strip("<>")
@@ -270,13 +263,15 @@ def _title_of(record: Any) -> str | None:
     body = record.raw_stream.read()
     if http is None:
         return page_title(body)
-    codings = [c.strip() for k, v in http.headers if k.lower() == "content-encoding" for c in v.split(",")]
+    codings = header_codings(v for k, v in http.headers if k.lower() == "content-encoding")
     try:
-        html = decode_content(body, [c for c in codings if c])
+        html = decode_content(body, codings)
     except DecodeError as exc:
         logger.warning("Cannot read the title of %s: %s", record.rec_headers.get_header("WARC-Target-URI"), exc)
         return None
-    return page_title(html, _charset(http.get_header("Content-Type")))
+    # the text as the records read it (one charset rule), handed to lxml as UTF-8, which it always knows
+    text = decode_html(html, content_type_charset(http.get_header("Content-Type")))
+    return page_title(text.encode("utf-8"), "utf-8")
 
 
 def _ordered(pages: Iterable[Page]) -> list[Page]:

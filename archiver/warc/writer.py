@@ -197,7 +197,6 @@ class WarcFileWriter:
         self.files_written: list[Path] = []
         self.records_written = 0
         self.bytes_written = 0
-        self.captures_written = 0
 
         self._serial = 0
         self._file: IO[bytes] | None = None
@@ -225,11 +224,6 @@ class WarcFileWriter:
     def current_path(self) -> Path | None:
         """The ``.open`` file being written, or None between files."""
         return self._open_path
-
-    @property
-    def current_size(self) -> int:
-        """Bytes in the file being written (0 when none is open)."""
-        return self._file.tell() if self._file is not None else 0
 
     def __enter__(self) -> Self:
         """Use the writer as a context manager; ``close()`` runs on exit."""
@@ -294,17 +288,6 @@ class WarcFileWriter:
         self._open_path.replace(self._final_path)
         logger.info("Closed WARC file %s", self._final_path)
         self.files_written.append(self._final_path)
-        self._file = None
-        self._open_path = None
-        self._final_path = None
-        self._warcinfo_id = None
-
-    def abandon(self) -> None:
-        """Close the current file without renaming it, leaving the ``.open`` file a crash would leave."""
-        if self._file is None:
-            return
-        self._file.close()
-        logger.warning("Abandoned WARC file %s without closing it", self._open_path)
         self._file = None
         self._open_path = None
         self._final_path = None
@@ -397,7 +380,7 @@ class WarcFileWriter:
     def _fields_member(
         self, record_type: str, uri: str, body: bytes, warc_headers: list[tuple[str, str | None]]
     ) -> _Member:
-        """Build a record without HTTP headers (metadata, resource): its block is ``body``."""
+        """Build a record without HTTP headers (metadata): its block is ``body``."""
         headers = self._warc_headers(warc_headers)
         record = RecordBuilder(warc_version=WARC_VERSION).create_warc_record(
             uri, record_type, payload=BytesIO(body), length=len(body), warc_headers=headers
@@ -470,7 +453,6 @@ class WarcFileWriter:
             ],
         )
         req_loc, resp_loc, meta_loc = self._write_members([request_member, response_member, metadata_member])
-        self.captures_written += 1
 
         content_type = next(
             (_decode_header_value(v).strip() for k, v in response.headers if k.lower() == b"content-type"),
@@ -490,40 +472,3 @@ class WarcFileWriter:
         )
         self._roll_if_full()
         return location
-
-    def write_resource(
-        self, url: str, body: bytes, content_type: str, date: datetime | None = None
-    ) -> tuple[str, RecordLocation]:
-        """Write a ``resource`` record (content not fetched over HTTP); return its file name and location."""
-        return self._write_standalone("resource", url, body, content_type, date)
-
-    def write_metadata(
-        self, url: str, fields: Mapping[str, str], date: datetime | None = None
-    ) -> tuple[str, RecordLocation]:
-        """Write a standalone ``metadata`` record of warc-fields about ``url``; return file and location."""
-        body = "".join(f"{key}: {_field_value(value)}\r\n" for key, value in fields.items()).encode("utf-8")
-        return self._write_standalone("metadata", url, body, "application/warc-fields", date)
-
-    def _write_standalone(
-        self, record_type: str, url: str, body: bytes, content_type: str, date: datetime | None
-    ) -> tuple[str, RecordLocation]:
-        """Write one record not tied to a fetch, then roll over if the file is full."""
-        self._ensure_open()
-        assert self._final_path is not None
-        filename = self._final_path.name
-        member = self._fields_member(
-            record_type,
-            url,
-            body,
-            [
-                ("WARC-Type", record_type),
-                ("WARC-Record-ID", self.id_factory()),
-                ("WARC-Date", warc_date(date or self.clock())),
-                ("WARC-Target-URI", url),
-                ("WARC-Warcinfo-ID", self._warcinfo_id),
-                ("Content-Type", content_type),
-            ],
-        )
-        (location,) = self._write_members([member])
-        self._roll_if_full()
-        return filename, location

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time
 
-from archiver.replica.content import Blog
+from blogger_replica.content import Blog
+
 from tests.hostile.server import BLOG_NAME, Handler, behaviour
 
 HOLD_SECONDS = 3600.0

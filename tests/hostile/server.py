@@ -10,7 +10,7 @@ It answers in two ways at once, like the replica:
   ``http_proxy=https_proxy=http://127.0.0.1:PORT`` sees real host names;
 - **direct mode**: ``http://127.0.0.1:PORT/`` is the blog, links pointing back at that address.
 
-The blog itself is the project's replica content (:class:`archiver.replica.app.ReplicaApp`, classic theme,
+The blog itself is the project's replica content (:class:`blogger_replica.app.ReplicaApp`, classic theme,
 ``--posts`` posts, default 5), served by host name exactly as the replica serves it (Blogger's asset hosts too).
 
 Behaviours live in ``tests/hostile/behaviours_*.py`` (every such module is imported) and register with
@@ -45,14 +45,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from archiver.replica.app import ReplicaApp, Request
-from archiver.replica.content import Blog
-from archiver.replica.tls import server_context
+from blogger_replica.app import ReplicaApp, Request
+from blogger_replica.content import Blog
+from blogger_replica.tls import server_context
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from archiver.replica.site import Page
+    from blogger_replica.site import Page
 
 BLOG_NAME = "hostile"
 BLOG_HOST = f"{BLOG_NAME}.blogspot.com"

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
+from blogger_replica.truth import truth_records
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.replica.content import DEFAULT_BLOG_NAME, Blog
-from archiver.replica.truth import truth_records
 from tests.conftest import BLOG_URL
 
 if TYPE_CHECKING:

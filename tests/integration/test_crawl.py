@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
+from blogger_replica.truth import truth_records
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.replica.content import DEFAULT_BLOG_NAME, Blog
-from archiver.replica.truth import truth_records
 from tests.conftest import BLOG_HOST, BLOG_URL, Replica
 
 if TYPE_CHECKING:
@@ -250,10 +250,21 @@ def test_stored_bytes_are_honest(classic: Crawl) -> None:
     assert gzipped > 10
 
 
-def test_redirect_is_recorded(classic: Crawl) -> None:
-    """The replica redirects http to https; a crawl asked only for https, so no 3xx was needed."""
+def test_canonical_links_need_no_redirect(classic: Crawl) -> None:
+    """Every link is fetched in its canonical form (https, ``.blogspot.com``): no redirect was ever needed.
+
+    The replica redirects http and country addresses as Blogger does, so every response archived being a 200
+    or a 404 shows that none was fetched in another form.
+    That a redirect the crawl does meet is archived as a capture of its own, with its ``Location`` and the
+    target captured too, is ``test_http_seed_records_the_redirect_to_https`` (test_crawl_faults.py) and
+    ``test_custom_domain_blog`` below.
+    """
     statuses = Counter(r.http.get_statuscode() for r in classic.records() if r.type == "response")
-    assert set(statuses) <= {"200", "301", "302", "404"}
+    assert statuses["200"] > 80
+    assert set(statuses) <= {"200", "404"}, statuses
+    fetched = [u for u in classic.fetched_urls() if urlsplit(u).hostname == BLOG_HOST]
+    assert fetched
+    assert not [u for u in fetched if not u.startswith("https://")]
 
 
 # -- index, logs, report -----------------------------------------------------------------------------------
@@ -310,6 +321,24 @@ def test_killed_crawl_is_mended_on_resume(replica_factory: Callable[..., Replica
                            capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout[-2000:]
     assert "mended" in (tmp_path / "crawl" / "summary.txt").read_text()
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("ARCHIVER_WARC_DIR=", "archiver: ConfigError: ARCHIVER_WARC_DIR is empty"),
+    ("ARCHIVER_WARC_MAX_SIZE=0", "archiver: ConfigError: ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes"),
+])
+def test_a_broken_warc_setting_stops_the_crawl_before_any_fetch(
+        replica_factory: Callable[..., Replica], tmp_path: Path, setting: str, message: str) -> None:
+    """The WARC recorder is a core component: misconfigured, nothing is fetched (never a crawl without WARCs)."""
+    replica = replica_factory("--posts", "5")
+    result = run_crawl(replica, tmp_path, "-s", setting, timeout=120)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert message in result.stderr
+    assert "Disabled archiver.middlewares.warc" not in result.stderr
+    assert replica.access_log is not None  # the replica logs every request it receives, CONNECTs included
+    assert replica.requests_logged() == []  # not even robots.txt
+    assert not (tmp_path / "crawl" / "crawl.log").exists()
+    assert not list(tmp_path.rglob("*.warc.gz*"))
 
 
 def test_scrapy_crawl_runs_the_same_spider(replica_factory: Callable[..., Replica], tmp_path: Path) -> None:

@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
+from blogger_replica.truth import truth_records
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.replica.content import DEFAULT_BLOG_NAME, Blog
-from archiver.replica.truth import truth_records
 from tests.conftest import BLOG_HOST, BLOG_URL, Replica
 
 if TYPE_CHECKING:

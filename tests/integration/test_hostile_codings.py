@@ -12,10 +12,10 @@ import zipfile
 from typing import TYPE_CHECKING
 
 import pytest
+from blogger_replica.app import ReplicaApp
+from blogger_replica.content import Blog
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.replica.app import ReplicaApp
-from archiver.replica.content import Blog
 from tests.conftest import HOSTILE_HOST, HOSTILE_URL, run_archiver
 
 if TYPE_CHECKING:

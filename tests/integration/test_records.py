@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import pytest
+from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
+from blogger_replica.truth import truth_records
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.replica.content import DEFAULT_BLOG_NAME, Blog
-from archiver.replica.truth import truth_records
 from archiver.schemas import load
 from tests.conftest import BLOG_HOST
 from tests.integration.test_crawl import FEED_PAGE, Crawl, run_crawl, start_crawl
@@ -141,10 +141,23 @@ def test_posts_missing_a_title_labels_author_uri_or_date_header_give_valid_recor
 
 
 def test_records_validate_against_the_schemas(crawl: Crawl) -> None:
+    truth = crawl.truth()
     for kind, name in (("post", "posts.jsonl"), ("page", "pages.jsonl")):
+        records = read(crawl.dir / name)
+        assert len(records) == sum(t["kind"] == kind for t in truth) > 0  # an empty file proves nothing
         validator = jsonschema.Draft202012Validator(load(kind))
-        for record in read(crawl.dir / name):
+        for record in records:
             validator.validate(record)
+        assert_schema_refuses_broken(validator, records[0])
+
+
+def assert_schema_refuses_broken(validator: jsonschema.Draft202012Validator, record: dict[str, Any]) -> None:
+    """The schema holds records to something: without an id, of the other kind, or with a stray field, refused."""
+    other = "page" if record["kind"] == "post" else "post"
+    assert not validator.is_valid({k: v for k, v in record.items() if k != "post_id"})
+    assert not validator.is_valid({**record, "kind": other})
+    assert not validator.is_valid({**record, "unexpected": 1})
+    assert not validator.is_valid({**record, "published_utc": 20130917})
 
 
 def test_warc_pointers_resolve_to_the_post_page_capture(crawl: Crawl) -> None:

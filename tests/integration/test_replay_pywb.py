@@ -1,9 +1,10 @@
 """Replay of the crawl's WARCs in the real pywb (``wb-manager`` + ``wayback``), strictly offline.
 
-A passing replay proves little on its own (design/WARC.md: pywb forgives wrong headers and digests), so each
-test compares what pywb serves with the bytes stored in the WARC record and with what the replica serves:
-a gzip body whose raw bytes pywb passes through and whose decoding it gets right, a feed that was sent chunked
-and comes back whole, an image byte for byte, and a post page whose text and requisites replay.
+A passing replay proves little on its own (pywb forgives wrong headers and digests:
+docs/WARC.md#replay-tools-forgive), so each test compares what pywb serves with the bytes stored in the WARC
+record and with what the replica serves: a gzip body whose raw bytes pywb passes through and whose decoding
+it gets right, a feed that was sent chunked and comes back whole, an image byte for byte, and a post page
+whose text and requisites replay.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from archiver.blogger.urls import (
     archive_urls,
     blog_feed_url,
     blog_home,
+    blogspot_host,
     canonicalize,
     classify,
     image_size,
@@ -228,6 +229,30 @@ def test_with_image_size_full_resolution() -> None:
 )
 def test_blog_home(url: str, home: str) -> None:
     assert blog_home(url) == home
+
+
+@pytest.mark.parametrize(
+    ("host", "mapped"),
+    [
+        # Blogger's country addresses: .XX, .co.XX and .com.XX, all one blog at .blogspot.com
+        ("name.blogspot.de", "name.blogspot.com"),
+        ("name.blogspot.in", "name.blogspot.com"),
+        ("name.blogspot.co.uk", "name.blogspot.com"),
+        ("name.blogspot.co.nz", "name.blogspot.com"),
+        ("name.blogspot.com.au", "name.blogspot.com"),
+        ("name.blogspot.com.br", "name.blogspot.com"),
+        ("name.blogspot.com", "name.blogspot.com"),
+        # not a country address: left as it is (then not a blogspot blog)
+        ("name.blogspot.net", "name.blogspot.net"),
+        ("name.blogspot.org.uk", "name.blogspot.org.uk"),
+        ("name.blogspot.com.evil", "name.blogspot.com.evil"),
+        ("name.blogspot.de.example.org", "name.blogspot.de.example.org"),
+        ("a.name.blogspot.de", "a.name.blogspot.de"),
+        ("blogspot.de", "blogspot.de"),
+    ],
+)
+def test_blogspot_country_addresses_map_to_dot_com(host: str, mapped: str) -> None:
+    assert blogspot_host(host) == mapped
 
 
 @pytest.mark.parametrize(

@@ -88,3 +88,29 @@ def test_resume_continues_the_blog_named_in_crawl_json(tmp_path, capsys: pytest.
 def test_resume_without_crawl_json_needs_the_url(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     assert main(["crawl", "--resume", str(tmp_path)]) == 1
     assert "no crawl.json names the blog of this crawl folder; give its URL as well" in capsys.readouterr().err
+
+
+def test_the_refusal_looks_where_the_layout_puts_the_warcs(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    """OUTPUT/<host>/<crawl id>/warc by default, ARCHIVER_WARC_DIR when given: the folders the crawl would use."""
+    crawl_dir = tmp_path / "gongminziyoulianmeng.blogspot.com" / "run-1"
+    (crawl_dir / "warc").mkdir(parents=True)
+    (crawl_dir / "warc" / "blog-20260101000000000-00000-host.warc.gz.open").write_bytes(b"killed crawl")
+    assert main(["crawl", "-o", str(tmp_path), "-s", "ARCHIVER_CRAWL_ID=run-1"]) == 1
+    assert f"{crawl_dir} already holds a crawl: continue it with --resume {crawl_dir}" in capsys.readouterr().err
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "blog-20260101000000000-00000-host.warc.gz").write_bytes(b"earlier capture")
+    assert main(["crawl", "-o", str(tmp_path), "-s", "ARCHIVER_CRAWL_ID=run-2",
+                 "-s", f"ARCHIVER_WARC_DIR={elsewhere}"]) == 1
+    assert "already holds a crawl" in capsys.readouterr().err
+    assert not (tmp_path / "gongminziyoulianmeng.blogspot.com" / "run-2").exists()  # no crawl.json written
+
+
+def test_a_broken_layout_setting_is_named_before_anything_is_written(  # type: ignore[no-untyped-def]
+        tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["crawl", "-o", str(tmp_path), "-s", "ARCHIVER_CRAWL_ID=../x"]) == 1
+    assert "archiver: ConfigError: ARCHIVER_CRAWL_ID '../x' is not a plain name" in capsys.readouterr().err
+    assert main(["crawl", "-o", str(tmp_path), "-s", "ARCHIVER_CRAWL_DIR="]) == 1
+    assert "archiver: ConfigError: ARCHIVER_CRAWL_DIR is empty" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

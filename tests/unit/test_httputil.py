@@ -1,4 +1,4 @@
-"""decode_content: every coding the crawler asks for, stacks of them, and bombs stopped at the limit."""
+"""decode_content: every coding the crawler asks for, stacks of them, and bombs stopped at the limit; charsets."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from archiver.httputil import (
     SUPPORTED_CODINGS,
     DecodeError,
     DecodeLimitExceeded,
+    content_type_charset,
     decode_content,
+    decode_html,
     header_codings,
 )
 from archiver.middlewares.limits import ACCEPT_ENCODING
@@ -50,6 +52,41 @@ def test_stacked_codings_are_undone_last_first(stack: list[str]) -> None:
 
 def test_header_codings_split_and_join_repeated_headers() -> None:
     assert header_codings([b"gzip, br", b" zstd "]) == ["gzip", "br", "zstd"]
+    assert header_codings(["gzip,,br", ""]) == ["gzip", "br"]  # warcio gives text; empty items are no coding
+
+
+@pytest.mark.parametrize(
+    ("content_type", "codec"),
+    [
+        ("text/html; charset=UTF-8", "utf-8"),
+        ('text/html; charset="utf-8"', "utf-8"),
+        (b"text/html;charset=gb2312", "gb18030"),  # as browsers read it: GBK-only characters are read too
+        ("text/html; charset=GBK", "gb18030"),
+        ("text/html; charset=big5", "big5hkscs"),
+        ("text/html; charset=iso-8859-1", "cp1252"),
+        ("text/html", None),
+        ("text/html; charset=no-such-charset", None),
+        ("text/html; charset=utf-7", None),  # a charset that turns ASCII into markup: never
+        (None, None),
+    ],
+)
+def test_content_type_charset_reads_labels_as_browsers_do(content_type: str | bytes | None, codec: str | None) -> None:
+    assert content_type_charset(content_type) == codec
+
+
+@pytest.mark.parametrize(
+    ("body", "charset", "text"),
+    [
+        ("镕".encode("gbk"), "gb2312", "镕"),
+        ('<meta charset="gbk"><p>镕'.encode("gbk"), None, '<meta charset="gbk"><p>镕'),
+        # a label no browser knows counts as none: the <meta> charset is read
+        ('<meta charset="gbk"><p>镕'.encode("gbk"), "no-such-charset", '<meta charset="gbk"><p>镕'),
+        ("<p>é".encode(), None, "<p>é"),  # undeclared UTF-8
+        (b"<p>\xff", "utf-8", "<p>\ufffd"),  # never an error
+    ],
+)
+def test_decode_html(body: bytes, charset: str | None, text: str) -> None:
+    assert decode_html(body, charset) == text
 
 
 def test_several_gzip_members_and_zstd_frames_are_all_decoded() -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from types import SimpleNamespace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -134,16 +138,51 @@ def test_negative_delays_are_refused() -> None:
         make(ARCHIVER_RETRY_DELAY=-1)
 
 
-def test_download_handler_does_not_resend_silently(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Scrapy's handler would install a reactor here: its __init__ is replaced by one that only makes a pool."""
-    from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+#: built in a child process with the project's settings: Scrapy's handler installs the reactor it is given
+_HANDLER_SCRIPT = """
+import json
+from scrapy.crawler import Crawler
+from scrapy.spiders import Spider
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.project import get_project_settings
+from scrapy.utils.reactor import install_reactor
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _LenientHTTP11ClientFactory
+from twisted.web.client import HTTPConnectionPool
+from archiver.downloader import VisibleRetryHTTP11DownloadHandler, _RecordingFactory
 
-    from archiver.downloader import VisibleRetryHTTP11DownloadHandler
+settings = get_project_settings()
+install_reactor(settings["TWISTED_REACTOR"])
+crawler = Crawler(Spider, settings)
+handler = build_from_crawler(VisibleRetryHTTP11DownloadHandler, crawler)
+# what download_request hands to the agent: Scrapy's own attributes, read from the real handler
+read = ["_contextFactory", "_bind_address", "_default_maxsize", "_default_warnsize", "_fail_on_dataloss",
+        "_crawler", "_tls_verbose_logging"]
+print(json.dumps({
+    "scrapy_handler": isinstance(handler, HTTP11DownloadHandler),
+    "pool": isinstance(handler._pool, HTTPConnectionPool),
+    "retries_automatically": handler._pool.retryAutomatically,
+    "recording_factory": handler._pool._factory is _RecordingFactory,
+    "lenient_parser": issubclass(_RecordingFactory, _LenientHTTP11ClientFactory),
+    "missing": [name for name in read if not hasattr(handler, name)],
+    "download_with": callable(getattr(handler, "_download_with", None)),
+}))
+"""
 
-    def scrapy_init(self: Any, crawler: Any) -> None:
-        self._pool = SimpleNamespace(retryAutomatically=True)  # Twisted's default
 
-    monkeypatch.setattr(HTTP11DownloadHandler, "__init__", scrapy_init)
-    handler = VisibleRetryHTTP11DownloadHandler(get_crawler(Spider, project_settings()))
-    assert handler._pool.retryAutomatically is False
+def test_download_handler_does_not_resend_silently() -> None:
+    """Scrapy's real handler, built as a crawl builds it: Twisted's silent resend off, the recording parser on.
+
+    In a child process, because Scrapy's handler installs the crawl's reactor. If a Scrapy release renames what
+    the handler relies on (its pool, the attributes its agent is built from), this fails.
+    """
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "archiver.settings"}
+    done = subprocess.run([sys.executable, "-c", _HANDLER_SCRIPT], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "scrapy_handler": True, "pool": True, "retries_automatically": False, "recording_factory": True,
+        "lenient_parser": True, "missing": [], "download_with": True,
+    }
     assert archiver.settings.DOWNLOAD_HANDLERS["https"] == "archiver.downloader.VisibleRetryHTTP11DownloadHandler"
+    assert archiver.settings.DOWNLOAD_HANDLERS["http"] == "archiver.downloader.VisibleRetryHTTP11DownloadHandler"

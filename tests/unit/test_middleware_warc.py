@@ -8,20 +8,23 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.spiders import Spider
 from scrapy.utils.misc import build_from_crawler
-from scrapy.utils.test import get_crawler
+from scrapy.utils.test import get_crawler, get_reactor_settings
 from warcio.archiveiterator import ArchiveIterator
 
 import archiver.settings
 from archiver.blogger.discover import Discovered
+from archiver.errors import ConfigError
 from archiver.extensions.cdxj import CdxjIndexExtension
 from archiver.extensions.report import CrawlReportExtension
 from archiver.middlewares.crawllog import CrawlLogMiddleware, failure_code
 from archiver.middlewares.scope import ScopeMiddleware
 from archiver.middlewares.warc import DISCOVERED_KEY, WarcRecorderMiddleware
+from tests.unit.test_warc_writer import kill
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,6 +41,17 @@ def project_settings(**overrides: Any) -> dict[str, Any]:
     values = {name: getattr(archiver.settings, name) for name in dir(archiver.settings) if name.isupper()}
     values.update(overrides)
     return values
+
+
+def laid_out_crawler(spidercls: type[Spider], settings: dict[str, Any], **spider_args: Any) -> Crawler:
+    """A crawler set up in Scrapy's own order (``Crawler.crawl``): the spider, then the add-ons, then the rest.
+
+    ``get_crawler`` applies the settings before any spider exists, so the layout add-on cannot see the blog.
+    """
+    crawler = Crawler(spidercls, {"REMOTE_CONTROL_ENABLED": False, **get_reactor_settings(), **settings})
+    crawler.spider = crawler._create_spider(**spider_args)
+    crawler._apply_settings()
+    return crawler
 
 
 def make_middleware(tmp_path: Path, **overrides: Any) -> WarcRecorderMiddleware:
@@ -63,17 +77,34 @@ def records(tmp_path: Path) -> list[tuple[Any, bytes, Any]]:
     return out
 
 
+def test_switched_off_the_recorder_is_not_configured(tmp_path: Path) -> None:
+    crawler = get_crawler(Spider, project_settings(ARCHIVER_WARC_ENABLED=False, ARCHIVER_WARC_DIR=str(tmp_path)))
+    with pytest.raises(NotConfigured, match="ARCHIVER_WARC_ENABLED is false"):
+        build_from_crawler(WarcRecorderMiddleware, crawler)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"ARCHIVER_WARC_ENABLED": False}, "ARCHIVER_WARC_ENABLED is false"),
-        ({"ARCHIVER_WARC_DIR": ""}, "ARCHIVER_WARC_DIR is not set"),
-        ({"ARCHIVER_WARC_MAX_SIZE": 0}, "ARCHIVER_WARC_MAX_SIZE must be a positive"),
+        ({"ARCHIVER_WARC_DIR": ""}, "ARCHIVER_WARC_DIR is empty"),
+        ({"ARCHIVER_WARC_DIR": "  "}, "ARCHIVER_WARC_DIR is empty"),
+        ({"ARCHIVER_WARC_DIR": None}, "ARCHIVER_WARC_DIR is not set"),
+        ({"ARCHIVER_WARC_MAX_SIZE": 0}, "ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes, got 0"),
+        ({"ARCHIVER_WARC_MAX_SIZE": -5}, "ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes, got -5"),
+        ({"ARCHIVER_WARC_MAX_SIZE": "1GB"}, "ARCHIVER_WARC_MAX_SIZE '1GB' is not a whole number of bytes"),
     ],
 )
-def test_not_configured(overrides: dict[str, Any], message: str) -> None:
-    crawler = get_crawler(Spider, project_settings(**{"ARCHIVER_WARC_DIR": "/tmp/unused", **overrides}))
-    with pytest.raises(NotConfigured, match=message):
+def test_a_misconfigured_recorder_stops_the_crawl(tmp_path: Path, overrides: dict[str, Any], message: str) -> None:
+    """Switched on but unusable: an error naming the setting, never NotConfigured (which Scrapy runs on after)."""
+    crawler = get_crawler(Spider, project_settings(**{"ARCHIVER_WARC_DIR": str(tmp_path / "warc"), **overrides}))
+    with pytest.raises(ConfigError, match=message):
+        build_from_crawler(WarcRecorderMiddleware, crawler)
+
+
+def test_an_unwritable_warc_folder_stops_the_crawl(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    crawler = get_crawler(Spider, project_settings(ARCHIVER_WARC_DIR=str(tmp_path / "a-file" / "warc")))
+    with pytest.raises(ConfigError, match=r"ARCHIVER_WARC_DIR .*a-file is not a folder"):
         build_from_crawler(WarcRecorderMiddleware, crawler)
 
 
@@ -159,7 +190,7 @@ def test_killed_crawl_is_mended_on_start(tmp_path: Path) -> None:
     first = make_middleware(tmp_path)
     request = Request(URL)
     first.process_response(request, make_response(request))
-    first.writer.abandon()  # what a kill leaves: an .open file
+    kill(first.writer)  # what a kill leaves: an .open file
     assert list((tmp_path / "warc").glob("*.open"))
     second = make_middleware(tmp_path)
     second.spider_opened(second.crawler.spider)
@@ -199,8 +230,18 @@ def test_crawl_log_lines(tmp_path: Path) -> None:
     assert crawler.stats.get_value("archiver/fetched/post") == 1
     assert crawler.stats.get_value("archiver/failed/TimeoutError") == 1
     assert crawler.stats.get_value("archiver/precluded/robots") == 1
-    with pytest.raises(NotConfigured, match="ARCHIVER_CRAWL_DIR"):
+
+
+def test_the_crawl_log_is_core_off_only_by_its_switch(tmp_path: Path) -> None:
+    with pytest.raises(NotConfigured, match="ARCHIVER_CRAWLLOG_ENABLED is false"):
+        build_from_crawler(CrawlLogMiddleware, get_crawler(Spider, project_settings(
+            ARCHIVER_CRAWLLOG_ENABLED=False, ARCHIVER_CRAWL_DIR=str(tmp_path))))
+    with pytest.raises(ConfigError, match="ARCHIVER_CRAWL_DIR is not set"):
         build_from_crawler(CrawlLogMiddleware, get_crawler(Spider, project_settings()))
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(ConfigError, match=r"ARCHIVER_CRAWL_DIR .*a-file is not a folder"):
+        build_from_crawler(CrawlLogMiddleware, get_crawler(Spider, project_settings(
+            ARCHIVER_CRAWL_DIR=str(tmp_path / "a-file"))))
 
 
 def test_failure_codes() -> None:

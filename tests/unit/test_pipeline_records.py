@@ -19,7 +19,7 @@ from archiver.pipelines.records import PostRecordsExtension
 from archiver.records import jsonl
 from archiver.records.warcread import extract_warcs
 from tests.records_support import BASE, HOST, app, serve
-from tests.unit.test_middleware_warc import project_settings
+from tests.unit.test_middleware_warc import laid_out_crawler, project_settings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,8 +39,7 @@ class BlogSpider(Spider):
 
 
 def components(tmp_path: Path, **overrides: Any) -> tuple[WarcRecorderMiddleware, PostRecordsExtension]:
-    crawler = get_crawler(BlogSpider, crawl_settings(tmp_path, **overrides))
-    crawler.spider = crawler._create_spider()
+    crawler = laid_out_crawler(BlogSpider, crawl_settings(tmp_path, **overrides))
     return build_from_crawler(WarcRecorderMiddleware, crawler), build_from_crawler(PostRecordsExtension, crawler)
 
 
@@ -74,7 +73,7 @@ def close(middleware: WarcRecorderMiddleware, extension: PostRecordsExtension, r
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"ARCHIVER_POSTS_ENABLED": False}, "ARCHIVER_POSTS_ENABLED is false"),
     ({"ARCHIVER_WARC_ENABLED": False}, "read from the WARC files, and ARCHIVER_WARC_ENABLED is false"),
-    ({"ARCHIVER_CRAWL_DIR": ""}, "ARCHIVER_CRAWL_DIR or ARCHIVER_WARC_DIR is not set"),
+    ({"ARCHIVER_CRAWL_DIR": None}, "ARCHIVER_CRAWL_DIR or ARCHIVER_WARC_DIR is not set"),
     ({"ARCHIVER_POSTS_FILE": ""}, "ARCHIVER_POSTS_FILE or ARCHIVER_POSTS_PAGES_FILE is empty"),
 ])
 def test_not_configured(tmp_path: Path, overrides: dict[str, Any], message: str) -> None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from blogger_replica.app import ReplicaApp
+from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
 
 from archiver.records import extract_records
-from archiver.replica.app import ReplicaApp
-from archiver.replica.content import DEFAULT_BLOG_NAME, Blog
 from tests.records_support import BASE, FETCHED_AT, pointer, serve
 
 APP = ReplicaApp(Blog(20, 0, DEFAULT_BLOG_NAME))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from blogger_replica.html.common import zh_datetime
 
 from archiver.records import dates
-from archiver.replica.html.common import zh_datetime
 
 
 def test_stated_keeps_the_spelling_and_rejects_non_times() -> None:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import gzip
 
+import jsonschema
 import pytest
+from blogger_replica import seeds
+from blogger_replica.content import iso_ms, iso_seconds
+from blogger_replica.feeds import _body_html as feed_body_html
+from blogger_replica.html.common import body_html
+from blogger_replica.truth import truth_record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from archiver.records import ExtractError, extract_records
+from archiver.records import ExtractError, extract_records, jsonl, merge
 from archiver.records.text import inner_html
-from archiver.replica import seeds
-from archiver.replica.content import iso_ms, iso_seconds
-from archiver.replica.feeds import _body_html as feed_body_html
-from archiver.replica.html.common import body_html
-from archiver.replica.truth import truth_record
+from archiver.schemas import load
 from tests.records_support import BASE, FETCHED_AT, app, extract, pointer, serve
 
 SEED = f"{BASE}/2013/09/free-nobel-laureate-liu-xiaobo-rally.html"
@@ -263,14 +265,28 @@ def _markup(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
+_VALIDATORS = {kind: jsonschema.Draft202012Validator(load(kind)) for kind in ("post", "page")}
+
+
 @settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(markup=_markup(), url=st.sampled_from([SEED, f"{BASE}/", f"{BASE}/2013/", SEED + "?m=1", f"{BASE}/p/a.html"]),
        charset=st.sampled_from(["", "; charset=UTF-8", "; charset=bogus-charset", "; charset=utf-16"]))
 def test_malformed_html_never_crashes(markup: str, url: str, charset: str) -> None:
+    """Whatever the markup, extraction returns fragments that are true to it, and they make valid records."""
     for body in (markup.encode("utf-8", errors="surrogatepass"), markup.encode("utf-8", errors="replace")[:50]):
         found = extract_records(url, [("Content-Type", "text/html" + charset)], body, fetched_at=FETCHED_AT,
                                 source=pointer())
-        assert isinstance(found, list)
+        text = body.decode("utf-8", errors="replace")
+        for fragment in found:
+            assert (fragment.url, fragment.fetched_at, fragment.source) == (url, FETCHED_AT, pointer())
+            # a fragment is only ever a post body the markup holds: no invented ids
+            assert fragment.post_id.isdigit(), fragment.post_id
+            assert f"post-body-{fragment.post_id}" in text or f"post-snippet-{fragment.post_id}" in text
+        result = merge(found, archived=[url])
+        for kind, records in (("post", result.posts), ("page", result.pages)):
+            for record in records:
+                _VALIDATORS[kind].validate(record)
+                assert jsonl.dumps(record)
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
@@ -332,7 +348,7 @@ REAL_CLASSIC = """<html><head><meta content='blogger' name='generator'/></head><
 
 
 def test_real_classic_markup_from_the_design_notes() -> None:
-    """Markup of a real Blogger page (BLOGGER.md §4a, tonetoatl): English locale, labels before the author."""
+    """Markup of a real Blogger page (docs/BLOGGER.md#templates, tonetoatl): English locale, labels first."""
     url = "https://x.blogspot.com/2018/03/grocery.html"
     (fragment,) = extract_records(url, [("Content-Type", "text/html; charset=UTF-8")], REAL_CLASSIC.encode(),
                                   fetched_at=FETCHED_AT, source=pointer())

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from blogger_replica import seeds
+from blogger_replica.content import Blog
+from blogger_replica.truth import attendee_pairs
 
 from archiver.records.model import Paragraph
 from archiver.records.sites import SITES, enrich
 from archiver.records.sites.gongminziyoulianmeng import attendee_lists, pair
 from archiver.records.text import language
-from archiver.replica import seeds
-from archiver.replica.content import Blog
-from archiver.replica.truth import attendee_pairs
 
 HOST = "gongminziyoulianmeng.blogspot.com"
 

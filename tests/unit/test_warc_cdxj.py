@@ -11,8 +11,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.warc import Capture, CapturedRequest, CapturedResponse, CdxjCollector, WarcError, WarcFileWriter
@@ -20,6 +23,8 @@ from archiver.warc.cdxj import index_warc, location_to_cdxj, surt, timestamp14, 
 from tests.unit.test_warc_writer import FixedIds
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from archiver.warc import CaptureLocation
 
 # Produced by `surt.surt(url)` (surt 0.3.1, the package pywb 2.10 uses) for each URL.
@@ -72,9 +77,122 @@ SURT_CASES = [
 ]
 
 
+def _no_lookup(host: str) -> None:
+    raise AssertionError(f"the surt package tried to resolve {host!r}")
+
+
+@pytest.fixture
+def surt_package(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], str]:
+    """The ``surt`` package's ``surt()``, never allowed to resolve a host (it would for numeric-looking ones)."""
+    from surt import GoogleURLCanonicalizer
+    from surt import surt as package_surt
+
+    monkeypatch.setattr(GoogleURLCanonicalizer.socket, "gethostbyname_ex", _no_lookup)
+    return package_surt  # type: ignore[no-any-return]
+
+
+def _numeric_host(url: str) -> bool:
+    """A host the surt package resolves through DNS (decimal or octal dotted numbers): never asked of it."""
+    host = (urlsplit(url if "//" in url else "http://" + url).hostname or "").rstrip(".")
+    return bool(re.fullmatch(r"[0-9]+(?:\.[0-9]+){0,3}", host))
+
+
 @pytest.mark.parametrize(("url", "key"), SURT_CASES)
-def test_surt_matches_the_surt_package(url: str, key: str) -> None:
+def test_surt_matches_the_surt_package(url: str, key: str, surt_package: Callable[[str], str]) -> None:
     assert surt(url) == key
+    if not _numeric_host(url):
+        assert surt_package(url) == key
+
+
+_LABEL = st.from_regex(r"[a-zA-Z][a-zA-Z0-9-]{0,8}[a-zA-Z0-9]", fullmatch=True)
+_HOSTS = st.one_of(
+    st.builds("{}.blogspot.com".format, _LABEL),
+    st.builds("{}.blogspot.{}".format, _LABEL, st.sampled_from(["de", "co.uk", "com.au", "com.br", "in", "jp"])),
+    st.builds("{}.bp.blogspot.com".format, st.integers(1, 4)),
+    st.sampled_from(["blogger.googleusercontent.com", "www.blogger.com", "resources.blogblog.com",
+                     "www.example.org", "WWW2.Example.Org", "blog.example.org", "xn--mnchen-3ya.de", "münchen.de"]),
+    st.builds(lambda a, b: f"{a}.{b}.org", _LABEL, _LABEL),
+)
+_ESCAPES = st.builds("%{:02X}".format, st.integers(0, 255)) | st.builds("%{:02x}".format, st.integers(0, 255))
+_PATH_PIECES = st.one_of(
+    _LABEL, st.sampled_from(["2013", "09", "p", "search", "label", "feeds", "posts", "default", "s1600", ".", "..",
+                             "index.html", "post.html", "a.b", "-x_y~", "a+b", "a,b", "a=b", "a;b", "", "中文",
+                             "集会", "café", "a b", "%", "%%", "%2F", "%252F"]), _ESCAPES)
+_QUERY_NAMES = st.sampled_from(["m", "a", "b", "A", "updated-max", "max-results", "start-index", "showComment",
+                                "label", "q", "zz", "jsessionid", "x"])
+_QUERY_VALUES = st.one_of(st.sampled_from(["", "1", "0", "2013-09-17T21:38:00-04:00", "中", "a b", "%20", "%2F",
+                                           "A%2fb", "x=y", "20"]), _ESCAPES)
+
+
+@st.composite
+def blogger_urls(draw: st.DrawFn) -> str:
+    """URLs like those a Blogger crawl archives, hosts with letters only (no numeric host)."""
+    scheme = draw(st.sampled_from(["http", "https", "HTTPS"]))
+    host = draw(_HOSTS)
+    port = draw(st.sampled_from(["", "", ":80", ":443", ":8080"]))
+    segments = draw(st.lists(st.lists(_PATH_PIECES, min_size=1, max_size=3).map("".join), max_size=5))
+    path = "/" + "/".join(segments) + draw(st.sampled_from(["", "/"]))
+    pairs = draw(st.lists(st.tuples(_QUERY_NAMES, st.sampled_from(["=", "=", ""]), _QUERY_VALUES), max_size=5))
+    query = "&".join(name + eq + (value if eq else "") for name, eq, value in pairs)
+    url = f"{scheme}://{host}{port}{path}"
+    if query or draw(st.booleans()):
+        url += "?" + query
+    if draw(st.booleans()):
+        url += "#" + draw(st.sampled_from(["", "more", "c123", "中"]))
+    return url
+
+
+#: forms of a URL the crawl may meet besides the plain one (WARC-Target-URI is what Scrapy asked for)
+_URL_FORMS = st.one_of(
+    blogger_urls(),
+    st.builds(lambda url, user: url.replace("://", f"://{user}@", 1), blogger_urls(),
+              st.sampled_from(["user", "u:p", "a%40b"])),
+    st.builds(lambda url: url + "\t\n", blogger_urls()),
+    st.builds(str.upper, blogger_urls()),
+    st.builds(lambda url: url.lower().replace("/", "//"), blogger_urls()),
+    st.builds(lambda url: url.split("://", 1)[1], blogger_urls()),
+)
+_SCHEMELESS_WITH_PORT = re.compile(r"^[^/?#:]*:[0-9]")
+_UPPER_SCHEME_EXTRA_SLASHES = re.compile(r"^[a-zA-Z]*[A-Z][a-zA-Z]*:///")
+
+
+def differs_on_purpose(url: str) -> str | None:
+    """The classes of input where ``surt()`` and the package differ on purpose (archiver.warc.cdxj docstring)."""
+    if _numeric_host(url):
+        return "numeric host"
+    if _SCHEMELESS_WITH_PORT.match(url):
+        return "no scheme, a port"
+    if _UPPER_SCHEME_EXTRA_SLASHES.match(url):
+        return "upper-case scheme, extra slashes"
+    return None
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(url=_URL_FORMS)
+def test_surt_equals_the_surt_package_on_blogger_urls(url: str) -> None:
+    """Property: outside the classes that differ on purpose, the key is the one pywb's ``surt`` package makes."""
+    from surt import GoogleURLCanonicalizer
+    from surt import surt as package_surt
+
+    assume(differs_on_purpose(url) is None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(GoogleURLCanonicalizer.socket, "gethostbyname_ex", _no_lookup)
+        assert surt(url) == package_surt(url), url
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://2130706433/", "numeric host"),
+    ("http://0177.0.0.1/x", "numeric host"),
+    ("Name.blogspot.com:8080/x", "no scheme, a port"),
+    ("HTTPS:////name.blogspot.com/x", "upper-case scheme, extra slashes"),
+])
+def test_the_classes_that_differ_on_purpose(url: str, reason: str, surt_package: Callable[[str], str]) -> None:
+    """Each excluded class is named, and the property above really excludes it."""
+    assert differs_on_purpose(url) == reason
+    if reason == "numeric host":  # the package would resolve it; ours reads the number
+        assert surt(url).startswith("1,0,0,127)")
+        return
+    assert surt(url) != surt_package(url)
 
 
 def test_surt_rejects_a_bad_port() -> None:
@@ -212,7 +330,7 @@ def test_sorted_output_and_collector(tmp_path: Path) -> None:
     for location in reversed(locations):
         collector.add(location)
     out = tmp_path / "index.cdxj"
-    assert collector.write(out) == len(locations)
+    assert write_cdxj(collector.lines, out) == len(locations)  # as the index extension writes them
     text = out.read_text(encoding="utf-8")
     assert text.endswith("\n")
     assert text.splitlines() == sorted(expected_lines(path))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from archiver.warc import WarcError, index_warc, location_to_cdxj, mend_directory, mend_open_file
-from tests.unit.test_warc_writer import make_capture, make_writer, members, read_records, warcio_check
+from tests.unit.test_warc_writer import kill, make_capture, make_writer, members, read_records, warcio_check
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,7 +24,7 @@ def crashed_file(directory: Path, captures: int = 3) -> tuple[bytes, list[tuple[
     writer = make_writer(directory)
     for i in range(captures):
         writer.write_capture(make_capture(f"https://foo.blogspot.com/{i}"))
-    writer.abandon()
+    kill(writer)
     path = directory / OPEN_NAME
     spans = []
     for offset, length, content in members(path):
@@ -165,7 +165,7 @@ def test_unclosed_writer_with_rollover_is_repaired_by_mend_directory(tmp_path: P
     locations: list[CaptureLocation] = [
         writer.write_capture(make_capture(f"https://foo.blogspot.com/{i}")) for i in range(7)
     ]
-    writer.abandon()
+    kill(writer)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert [n for n in names if n.endswith(".open")] == [names[-1]]
     assert len(names) >= 2

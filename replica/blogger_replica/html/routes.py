@@ -26,10 +26,10 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, quote_plus, unquote
 
-from archiver.replica.content import iso_seconds, localize
+from blogger_replica.content import iso_seconds, localize
 
 if TYPE_CHECKING:
-    from archiver.replica.content import Blog, Post
+    from blogger_replica.content import Blog, Post
 
 HOME_POSTS = 7  # the blog's "Show at most" setting
 LABEL_POSTS = 20  # Blogger's default page size on label and search-query pages

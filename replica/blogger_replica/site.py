@@ -9,7 +9,7 @@ from urllib.parse import quote
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from archiver.replica.content import Blog, Post
+    from blogger_replica.content import Blog, Post
 
 Theme = Literal["classic", "contempo"]
 THEMES: tuple[Theme, ...] = ("classic", "contempo")

@@ -11,10 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import lxml.etree as ET
 import lxml.html
 import pytest
-
-from archiver.replica import feeds
-from archiver.replica.content import Blog, iso_ms
-from archiver.replica.site import Page, Site
+from blogger_replica import feeds
+from blogger_replica.content import Blog, iso_ms
+from blogger_replica.site import Page, Site
 
 BASE = "https://gongminziyoulianmeng.blogspot.com"
 A = "{http://www.w3.org/2005/Atom}"

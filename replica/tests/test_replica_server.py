@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+from blogger_replica.content import DEFAULT_BLOG_NAME
 from lxml import etree, html
-
-from tests.conftest import BLOG_HOST, Replica
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from blogger_replica.launch import Replica
+
+BLOG_HOST = f"{DEFAULT_BLOG_NAME}.blogspot.com"
 ATOM = "{http://www.w3.org/2005/Atom}"
 ROBOTS = (
     "User-agent: Mediapartners-Google\nDisallow:\n\nUser-agent: *\nDisallow: /search\nAllow: /\n\n"
@@ -312,18 +314,18 @@ def test_truth_agrees_with_post_pages(replica: Replica) -> None:
 
 
 def test_bad_arguments_give_clear_errors() -> None:
-    run = subprocess.run([sys.executable, "-m", "archiver", "replica", "serve", "--faults", "bogus=0.1"],
+    run = subprocess.run([sys.executable, "-m", "blogger_replica", "serve", "--faults", "bogus=0.1"],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 1
     assert "unknown fault kind 'bogus'" in run.stderr
-    run = subprocess.run([sys.executable, "-m", "archiver", "replica", "serve", "--posts", "0"],
+    run = subprocess.run([sys.executable, "-m", "blogger_replica", "serve", "--posts", "0"],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
     assert "--posts: must be at least 1" in run.stderr
 
 
 def _truth(*args: str) -> list[dict]:
-    out = subprocess.run([sys.executable, "-m", "archiver", "replica", "truth", *args], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "blogger_replica", "truth", *args], capture_output=True,
                          text=True, check=True, timeout=120).stdout
     return [json.loads(line) for line in out.splitlines()]
 

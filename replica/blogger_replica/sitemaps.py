@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from archiver.replica.site import Page, Site
+from blogger_replica.site import Page, Site
 
 POSTS_PER_SITEMAP = 150
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

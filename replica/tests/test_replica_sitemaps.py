@@ -7,10 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import lxml.etree as ET
 import pytest
-
-from archiver.replica import sitemaps
-from archiver.replica.content import Blog
-from archiver.replica.site import Site
+from blogger_replica import sitemaps
+from blogger_replica.content import Blog
+from blogger_replica.site import Site
 
 BASE = "https://gongminziyoulianmeng.blogspot.com"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

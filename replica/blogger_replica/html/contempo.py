@@ -1,4 +1,4 @@
-"""The 2017+ responsive theme (Contempo) of a zh-CN Blogger blog (BLOGGER.md §4b).
+"""The 2017+ responsive theme (Contempo) of a zh-CN Blogger blog (docs/BLOGGER.md#templates).
 
 Listing pages (home, archives, labels, search) show snippets only (``div#post-snippet-ID``), a featured
 image and a jump link; the full body (``div#post-body-ID``) is on the post page alone. No date headers:
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archiver.replica import assets_urls
-from archiver.replica.html.common import (
+from blogger_replica import assets_urls
+from blogger_replica.html.common import (
     BLOGGER,
     CONTRIBUTORS,
     FREEDOM_TEXT,
@@ -40,12 +40,12 @@ from archiver.replica.html.common import (
     zh_datetime,
     zh_long_date,
 )
-from archiver.replica.html.routes import View, zh_month
-from archiver.replica.site import Page
+from blogger_replica.html.routes import View, zh_month
+from blogger_replica.site import Page
 
 if TYPE_CHECKING:
-    from archiver.replica.content import Post
-    from archiver.replica.site import Site
+    from blogger_replica.content import Post
+    from blogger_replica.site import Site
 
 _SKIN = f"""<style id='page-skin-1' type='text/css'><!--
 /*

@@ -13,16 +13,16 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from archiver.replica import seeds
-from archiver.replica.content import AUTHOR_EN, AUTHOR_MAIN, Author, Image, iso_seconds, site_images
-from archiver.replica.html.routes import View, zh_month
+from blogger_replica import seeds
+from blogger_replica.content import AUTHOR_EN, AUTHOR_MAIN, Author, Image, iso_seconds, site_images
+from blogger_replica.html.routes import View, zh_month
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from archiver.replica.content import Block, Blog, Body, Post
-    from archiver.replica.site import Site
+    from blogger_replica.content import Block, Blog, Body, Post
+    from blogger_replica.site import Site
 
 BLOGGER = "https://www.blogger.com"
 OLD_SITE = "http://www.cfcr2008.org/"  # the compromised former site: linked, never to be crawled

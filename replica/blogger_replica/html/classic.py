@@ -1,6 +1,6 @@
 """The classic "layouts" template (Simple, 2011-2016) of a zh-CN Blogger blog, desktop and mobile (?m=1).
 
-Markup follows rendered Blogger pages of that era (BLOGGER.md §4a): template markup in single quotes,
+Markup follows rendered Blogger pages of that era (docs/BLOGGER.md#templates): template markup in single quotes,
 the ``date-outer``/``date-posts`` wrappers written as raw text (``<div class="date-outer">``) as
 Blogger's ``isDateStart`` logic emits them, ``&`` left raw in template-built hrefs as Blogger leaves it.
 The blog's own text widgets ("Who We Are", "Freedom for …", the two photos) sit in the cross-column
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archiver.replica import assets_urls
-from archiver.replica.html.common import (
+from blogger_replica import assets_urls
+from blogger_replica.html.common import (
     BLOGGER,
     CONTRIBUTORS,
     FREEDOM_TEXT,
@@ -41,12 +41,12 @@ from archiver.replica.html.common import (
     zh_datetime,
     zh_time,
 )
-from archiver.replica.html.routes import View, zh_month
-from archiver.replica.site import Page
+from blogger_replica.html.routes import View, zh_month
+from blogger_replica.site import Page
 
 if TYPE_CHECKING:
-    from archiver.replica.content import Blog, Post
-    from archiver.replica.site import Site
+    from blogger_replica.content import Blog, Post
+    from blogger_replica.site import Site
 
 _CAP = "<div class='cap-left'></div>\n<div class='cap-right'></div>\n"
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archiver.replica.html import classic, contempo
-from archiver.replica.html.routes import View, not_found_view, resolve
+from blogger_replica.html import classic, contempo
+from blogger_replica.html.routes import View, not_found_view, resolve
 
 if TYPE_CHECKING:
-    from archiver.replica.site import Page, Site
+    from blogger_replica.site import Page, Site
 
 
 def render_view(site: Site, view: View) -> Page:

@@ -8,11 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import lxml.etree as ET
 import pytest
-
-from archiver.replica import feeds
-from archiver.replica.content import Blog, iso_ms
-from archiver.replica.site import Site
-from archiver.replica.truth import attendee_pairs, truth_records, write_truth
+from blogger_replica import feeds
+from blogger_replica.content import Blog, iso_ms
+from blogger_replica.site import Site
+from blogger_replica.truth import attendee_pairs, truth_records, write_truth
 
 A = "{http://www.w3.org/2005/Atom}"
 KEYS = {"kind", "post_id", "blog_id", "url", "path", "title", "published", "updated", "date_header", "labels",

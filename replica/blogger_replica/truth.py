@@ -11,7 +11,7 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from archiver.replica.content import Author, Blog, Body, Post, iso_ms
+from blogger_replica.content import Author, Blog, Body, Post, iso_ms
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -23,16 +23,17 @@ from email.utils import format_datetime, formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from typing import IO, TYPE_CHECKING
 
-from archiver.replica.app import ReplicaApp, Request
-from archiver.replica.content import DEFAULT_BLOG_NAME, Blog
-from archiver.replica.faults import FaultKind, FaultPlan
-from archiver.replica.site import Page
-from archiver.replica.tls import server_context
+from blogger_replica.app import ReplicaApp, Request
+from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
+from blogger_replica.faults import FaultKind, FaultPlan
+from blogger_replica.launch import ANNOUNCE
+from blogger_replica.site import Page
+from blogger_replica.tls import server_context
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from archiver.replica.site import Theme
+    from blogger_replica.site import Theme
 
 logger = logging.getLogger(__name__)
 
@@ -377,7 +378,7 @@ async def run(config: ReplicaConfig, announce: IO[str]) -> ReplicaServer:
     server = ReplicaServer(config)
     host, port = await server.start()
     blog = server.blog
-    announce.write(f"replica listening on http://{host}:{port}/\n")
+    announce.write(ANNOUNCE.format(host=host, port=port) + "\n")  # what blogger_replica.launch waits for
     announce.write(f"replica: {server.app.blog_host}: {len(blog.posts)} posts, {len(blog.pages)} pages, "
                    f"state {config.state}, theme {config.theme}; direct mode at http://{host}:{port}/, "
                    f"proxy mode with http_proxy=https_proxy=http://{host}:{port}\n")

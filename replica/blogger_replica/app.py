@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from archiver.replica import assets, feeds, html, sitemaps
-from archiver.replica.assets_urls import ASSET_HOSTS
-from archiver.replica.site import Page, Site, Theme
+from blogger_replica import assets, feeds, html, sitemaps
+from blogger_replica.assets_urls import ASSET_HOSTS
+from blogger_replica.site import Page, Site, Theme
 
 if TYPE_CHECKING:
-    from archiver.replica.content import Blog
+    from blogger_replica.content import Blog
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,10 @@ class Request:
         return f"{self.scheme}://{self.host}{self.path}{'?' + self.query if self.query else ''}"
 
 
-_CCTLD = re.compile(r"^(?P<name>[a-z0-9-]+)\.blogspot\.(?:[a-z]{2}|com?\.[a-z]{2})$")
+#: Blogger's country addresses of a blog: ``NAME.blogspot.XX``, ``NAME.blogspot.co.XX``, ``NAME.blogspot.com.XX``
+#: (``.de``, ``.co.uk``, ``.com.au``), where XX is a two-letter country code (the blogspot.* entries of the Public
+#: Suffix List); the same rule as ``archiver.blogger.urls.BLOGSPOT_CCTLD``, kept here as the replica's own copy
+BLOGSPOT_CCTLD = re.compile(r"^(?P<name>[a-z0-9-]+)\.blogspot\.(?:com?\.)?[a-z]{2}$")
 
 
 class ReplicaApp:
@@ -49,7 +52,7 @@ class ReplicaApp:
     def knows(self, host: str) -> bool:
         """Whether the replica answers for a host (other hosts get 502 from the proxy)."""
         return (host in (self.blog_host, self.blog.host) or host in ASSET_HOSTS or host.endswith(".blogspot.com")
-                or _CCTLD.match(host) is not None)
+                or BLOGSPOT_CCTLD.match(host) is not None)
 
     def handle(self, req: Request) -> Page | None:
         query = parse_qs(req.query, keep_blank_values=True)
@@ -72,7 +75,7 @@ class ReplicaApp:
         if host in ASSET_HOSTS or host.endswith(".bp.blogspot.com"):
             page = assets.render(self.blog, host, req.path, query)
             return page or _google_404(req.path)
-        cctld = _CCTLD.match(host)
+        cctld = BLOGSPOT_CCTLD.match(host)
         if cctld and not host.endswith(".blogspot.com"):
             return Page.redirect(f"https://{cctld.group('name')}.blogspot.com{suffix}")
         if host.endswith(".blogspot.com"):

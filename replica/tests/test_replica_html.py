@@ -10,11 +10,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import lxml.html
 import pytest
-
-from archiver.replica import seeds
-from archiver.replica.content import Blog, Post, iso_seconds
-from archiver.replica.html import not_found, render
-from archiver.replica.site import Site
+from blogger_replica import seeds
+from blogger_replica.content import Blog, Post, iso_seconds
+from blogger_replica.html import not_found, render
+from blogger_replica.site import Site
 
 BASE = "https://gongminziyoulianmeng.blogspot.com"
 THEMES = ("classic", "contempo")

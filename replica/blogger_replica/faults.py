@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
-from archiver.errors import ConfigError
+from blogger_replica.errors import ConfigError
 
 FaultKind = Literal["5xx", "429", "reset", "truncate", "drip"]
 KINDS: tuple[FaultKind, ...] = ("5xx", "429", "reset", "truncate", "drip")

@@ -36,9 +36,9 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
-from archiver.replica.assets_urls import AVATAR_BLANK, AVATAR_DEFAULT
-from archiver.replica.content import AUTHOR_MAIN, Author, Blog, Body, Comment, Image, Post, iso_ms
-from archiver.replica.site import Page, Site
+from blogger_replica.assets_urls import AVATAR_BLANK, AVATAR_DEFAULT
+from blogger_replica.content import AUTHOR_MAIN, Author, Blog, Body, Comment, Image, Post, iso_ms
+from blogger_replica.site import Page, Site
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

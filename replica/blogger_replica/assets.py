@@ -13,9 +13,9 @@ import zlib
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from archiver.replica import assets_urls as au
-from archiver.replica.content import Blog, Image, decode_image_ident
-from archiver.replica.site import Page
+from blogger_replica import assets_urls as au
+from blogger_replica.content import Blog, Image, decode_image_ident
+from blogger_replica.site import Page
 
 _ASSET_TIME = datetime(2015, 6, 1, tzinfo=UTC)  # Last-Modified of the static bundles
 _IMAGE_HEADERS = [("Cache-Control", "public, max-age=86400, no-transform"), ("Access-Control-Allow-Origin", "*"),

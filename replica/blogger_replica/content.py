@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from archiver.replica import seeds
+from blogger_replica import seeds
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
