@@ -43,5 +43,7 @@ class CrawlLayoutAddon:
         if blog_host is None:
             return  # not a crawl of a blog (a unit test's bare crawler): no operator to name
         if not layout.contact and settings.get("ARCHIVER_PROFILE") != "local":
-            logger.warning("No operator contact given (--contact or ARCHIVER_CONTACT): "
-                           "site owners cannot reach whoever runs this crawl")
+            logger.warning(
+                "No operator contact given (--contact or ARCHIVER_CONTACT): "
+                "site owners cannot reach whoever runs this crawl"
+            )

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
     from archiver.layout import CrawlLayout
 
-logger = logging.getLogger("archiver")
 
 DEFAULT_BLOG_URL = "https://gongminziyoulianmeng.blogspot.com/"
 #: `archiver crawl` exit status when a crawl finished but gave up on some URLs (5xx or failed after retries)
@@ -28,8 +27,9 @@ _SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="archiver",
-                                     description="Archive Blogger blogs into WARC files and JSON records.")
+    parser = argparse.ArgumentParser(
+        prog="archiver", description="Archive Blogger blogs into WARC files and JSON records."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -44,44 +44,89 @@ def _add_crawl_parser(commands: Any) -> None:
     from archiver.profiles import DEFAULT_PROFILE, PROFILES
 
     crawl = commands.add_parser(
-        "crawl", help="archive Blogger blogs into WARC files (the same as `scrapy crawl blogspot -a url=URL`)",
+        "crawl",
+        help="archive Blogger blogs into WARC files (the same as `scrapy crawl blogspot -a url=URL`)",
         description="Crawl each blog into OUTPUT/<host>/<crawl-id>/: warc/, index.cdxj, crawl.log, stats.json, "
-                    "summary.txt, <host>-<crawl-id>.wacz, posts.jsonl and pages.jsonl (post records, also "
-                    "folded into OUTPUT/<host>/corpus/), and crawl.json (the seed, for --resume).",
+        "summary.txt, <host>-<crawl-id>.wacz, posts.jsonl and pages.jsonl (post records, also "
+        "folded into OUTPUT/<host>/corpus/), and crawl.json (the seed, for --resume).",
         epilog=f"Exit status: 0 when every URL was archived; {EXIT_INCOMPLETE} when the crawl finished but gave up "
-               "on some URLs (a 5xx, 429 or failed fetch after its retries: see summary.txt and crawl.log); "
-               "1 when it did not finish (interrupted, WARC write error, not a Blogger blog, bad arguments).")
-    crawl.add_argument("urls", nargs="*", metavar="URL", default=None,
-                       help=f"blog home page (*.blogspot.com or a custom domain; default {DEFAULT_BLOG_URL})")
-    crawl.add_argument("-o", "--output", type=Path, default=None, metavar="DIR",
-                       help="root output folder (default: output/, setting ARCHIVER_OUTPUT_DIR)")
-    crawl.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
-                       help="polite (default: for real blogs) or local (no delays: the replica, tests, benchmarks)")
-    crawl.add_argument("--contact", default=os.environ.get("ARCHIVER_CONTACT") or None, metavar="URL_OR_EMAIL",
-                       help="how site owners can reach the operator; goes into the User-Agent and warcinfo "
-                            "(default: environment variable ARCHIVER_CONTACT)")
-    crawl.add_argument("--ignore-robots", action="store_true",
-                       help="do not obey robots.txt (for an organisation archiving its own blog: this also "
-                            "fetches label pages and the /search pager that blogspot's robots.txt forbids)")
+        "on some URLs (a 5xx, 429 or failed fetch after its retries: see summary.txt and crawl.log); "
+        "1 when it did not finish (interrupted, WARC write error, not a Blogger blog, bad arguments).",
+    )
+    crawl.add_argument(
+        "urls",
+        nargs="*",
+        metavar="URL",
+        default=None,
+        help=f"blog home page (*.blogspot.com or a custom domain; default {DEFAULT_BLOG_URL})",
+    )
+    crawl.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="root output folder (default: output/, setting ARCHIVER_OUTPUT_DIR)",
+    )
+    crawl.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="polite (default: for real blogs) or local (no delays: the replica, tests, benchmarks)",
+    )
+    crawl.add_argument(
+        "--contact",
+        default=os.environ.get("ARCHIVER_CONTACT") or None,
+        metavar="URL_OR_EMAIL",
+        help="how site owners can reach the operator; goes into the User-Agent and warcinfo "
+        "(default: environment variable ARCHIVER_CONTACT)",
+    )
+    crawl.add_argument(
+        "--ignore-robots",
+        action="store_true",
+        help="do not obey robots.txt (for an organisation archiving its own blog: this also "
+        "fetches label pages and the /search pager that blogspot's robots.txt forbids)",
+    )
     crawl.add_argument("--mobile", action="store_true", help="also archive the ?m=1 mobile pages")
-    crawl.add_argument("--resume", type=Path, default=None, metavar="CRAWL_DIR",
-                       help="continue an interrupted or killed crawl in its folder (OUTPUT/<host>/<crawl-id>): "
-                            "what its WARC files hold is not fetched again, the rest is")
-    crawl.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
-                       help="set any Scrapy or ARCHIVER_* setting, as `scrapy crawl -s` does (repeatable)")
+    crawl.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="CRAWL_DIR",
+        help="continue an interrupted or killed crawl in its folder (OUTPUT/<host>/<crawl-id>): "
+        "what its WARC files hold is not fetched again, the rest is",
+    )
+    crawl.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set any Scrapy or ARCHIVER_* setting, as `scrapy crawl -s` does (repeatable)",
+    )
     crawl.set_defaults(func=_crawl, scrapy_logging=True)
 
 
 def _add_package_parser(commands: Any) -> None:
     package = commands.add_parser(
-        "package", help="package a crawl folder as a WACZ file (for ReplayWeb.page, pywb and other replay tools)",
+        "package",
+        help="package a crawl folder as a WACZ file (for ReplayWeb.page, pywb and other replay tools)",
         description="Write the WARC files, CDXJ index, page lists and crawl log of CRAWL_DIR as one WACZ 1.1.1 "
-                    "file. A crawl writes CRAWL_DIR/<host>-<crawl id>.wacz by itself when it ends "
-                    "(setting ARCHIVER_WACZ_ENABLED); this command makes one on demand.")
-    package.add_argument("crawl_dir", type=Path, metavar="CRAWL_DIR",
-                         help="a crawl folder: OUTPUT/<host>/<crawl id>, holding warc/")
-    package.add_argument("-o", "--output", type=Path, default=None, metavar="FILE.wacz",
-                         help="where to write the package (default CRAWL_DIR/<host>-<crawl id>.wacz)")
+        "file. A crawl writes CRAWL_DIR/<host>-<crawl id>.wacz by itself when it ends "
+        "(setting ARCHIVER_WACZ_ENABLED); this command makes one on demand.",
+    )
+    package.add_argument(
+        "crawl_dir", type=Path, metavar="CRAWL_DIR", help="a crawl folder: OUTPUT/<host>/<crawl id>, holding warc/"
+    )
+    package.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE.wacz",
+        help="where to write the package (default CRAWL_DIR/<host>-<crawl id>.wacz)",
+    )
     package.set_defaults(func=_package)
 
 
@@ -91,23 +136,38 @@ def _package(args: argparse.Namespace) -> int:
 
     result = package_crawl(args.crawl_dir, args.output)
     warcs = sum(1 for resource in result.resources if resource.path.startswith("archive/"))
-    print(f"{result.path}: {len(result.pages)} pages, {len(result.extra_pages)} extra pages, {warcs} WARC files, "
-          f"{human_bytes(result.size)}")
+    print(
+        f"{result.path}: {len(result.pages)} pages, {len(result.extra_pages)} extra pages, {warcs} WARC files, "
+        f"{human_bytes(result.size)}"
+    )
     return 0
 
 
 def _add_extract_parser(commands: Any) -> None:
     extract = commands.add_parser(
-        "extract", help="rebuild the post records (JSON Lines) from WARC files, offline",
+        "extract",
+        help="rebuild the post records (JSON Lines) from WARC files, offline",
         description="Read every response record of the WARC files (or of the *.warc.gz / *.warc files under "
-                    "the folders given) and write one JSON record per post, exactly as a crawl writes "
-                    "CRAWL_DIR/posts.jsonl: `archiver extract CRAWL_DIR -o posts.jsonl` rebuilds that file byte "
-                    "for byte. Nothing is fetched.")
+        "the folders given) and write one JSON record per post, exactly as a crawl writes "
+        "CRAWL_DIR/posts.jsonl: `archiver extract CRAWL_DIR -o posts.jsonl` rebuilds that file byte "
+        "for byte. Nothing is fetched.",
+    )
     extract.add_argument("inputs", nargs="+", type=Path, metavar="WARC_OR_DIR", help="WARC files or folders")
-    extract.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
-                         help="where to write the post records (default: standard output)")
-    extract.add_argument("--pages", type=Path, default=None, metavar="FILE",
-                         help="also write the records of the blog's static pages (/p/...) to FILE")
+    extract.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="where to write the post records (default: standard output)",
+    )
+    extract.add_argument(
+        "--pages",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the records of the blog's static pages (/p/...) to FILE",
+    )
     extract.set_defaults(func=_extract)
 
 
@@ -131,12 +191,19 @@ def _extract(args: argparse.Namespace) -> int:
         jsonl.write_file(result.pages, args.pages)
     elapsed = time.monotonic() - started
     dropped = "".join(f", {count} dropped ({why})" for why, count in sorted(result.dropped.items()))
-    print(f"archiver extract: {read.files} WARC files, {read.responses} responses, {len(result.posts)} posts, "
-          f"{len(result.pages)} static pages{dropped} in {elapsed:.1f} s "
-          f"({len(result.posts) / elapsed if elapsed else 0:.0f} posts/s)", file=sys.stderr)
+    print(
+        f"archiver extract: {read.files} WARC files, {read.responses} responses, {len(result.posts)} posts, "
+        f"{len(result.pages)} static pages{dropped} in {elapsed:.1f} s "
+        f"({len(result.posts) / elapsed if elapsed else 0:.0f} posts/s)",
+        file=sys.stderr,
+    )
     if read.errors:
-        print(f"archiver extract: {read.errors} captures could not be extracted (see the messages above): "
-              + ", ".join(read.error_urls[:5]) + (" ..." if read.errors > 5 else ""), file=sys.stderr)
+        print(
+            f"archiver extract: {read.errors} captures could not be extracted (see the messages above): "
+            + ", ".join(read.error_urls[:5])
+            + (" ..." if read.errors > 5 else ""),
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -146,8 +213,7 @@ def parse_setting(item: str) -> tuple[str, str]:
     name, sep, value = item.partition("=")
     name = name.strip()
     if not sep or not _SETTING_NAME.match(name):
-        raise ConfigError(f"-s {item!r}: expected NAME=VALUE with an upper-case setting name, "
-                          "e.g. -s DOWNLOAD_DELAY=2")
+        raise ConfigError(f"-s {item!r}: expected NAME=VALUE with an upper-case setting name, e.g. -s DOWNLOAD_DELAY=2")
     return name, value
 
 
@@ -211,8 +277,9 @@ def _resume_args(args: argparse.Namespace) -> list[str]:
         seed = str(json.loads(manifest.read_text(encoding="utf-8"))["url"])
     except FileNotFoundError:
         if not args.urls:
-            raise ConfigError(f"--resume {args.resume}: no {CRAWL_MANIFEST} names the blog of this crawl "
-                              "folder; give its URL as well") from None
+            raise ConfigError(
+                f"--resume {args.resume}: no {CRAWL_MANIFEST} names the blog of this crawl folder; give its URL as well"
+            ) from None
         return list(args.urls)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"--resume {args.resume}: cannot read {manifest}: {exc}") from exc
@@ -231,8 +298,13 @@ def _write_manifest(crawl_dir: Path, layout: CrawlLayout, url: str, settings: Se
     if path.exists():
         return
     crawl_dir.mkdir(parents=True, exist_ok=True)
-    document = {"url": url, "crawl_id": layout.crawl_id, "started": now.isoformat(timespec="seconds"),
-                "profile": settings.get("ARCHIVER_PROFILE"), "archiver_version": __version__}
+    document = {
+        "url": url,
+        "crawl_id": layout.crawl_id,
+        "started": now.isoformat(timespec="seconds"),
+        "profile": settings.get("ARCHIVER_PROFILE"),
+        "archiver_version": __version__,
+    }
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
@@ -260,11 +332,14 @@ def _crawl(args: argparse.Namespace) -> int:
     if args.resume is None:
         for layout, crawl_dir in zip(layouts, crawl_dirs, strict=True):
             if _has_captures(layout):
-                raise ConfigError(f"{crawl_dir} already holds a crawl: continue it with --resume {crawl_dir}, "
-                                  "or crawl into another folder")
+                raise ConfigError(
+                    f"{crawl_dir} already holds a crawl: continue it with --resume {crawl_dir}, "
+                    "or crawl into another folder"
+                )
     if len(set(crawl_dirs)) != len(crawl_dirs):
-        raise ConfigError("two blogs would be crawled into the same folder: set no ARCHIVER_CRAWL_DIR with "
-                          "several URLs")
+        raise ConfigError(
+            "two blogs would be crawled into the same folder: set no ARCHIVER_CRAWL_DIR with several URLs"
+        )
     process = AsyncCrawlerProcess(settings)  # installs the reactor: only once the arguments are known good
     crawlers = []
     tasks = []
@@ -298,8 +373,11 @@ def _crawl(args: argparse.Namespace) -> int:
             status = 1
         elif gave_up:
             kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(gave_up.items()))
-            print(f"archiver: crawl of {seed} finished, but gave up on {sum(gave_up.values())} URLs ({kinds}); "
-                  f"every attempt is in {crawl_dir / 'crawl.log'}", file=sys.stderr)
+            print(
+                f"archiver: crawl of {seed} finished, but gave up on {sum(gave_up.values())} URLs ({kinds}); "
+                f"every attempt is in {crawl_dir / 'crawl.log'}",
+                file=sys.stderr,
+            )
             status = status or EXIT_INCOMPLETE
     return status
 
@@ -308,8 +386,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "scrapy_logging", False):  # Scrapy installs its own root handler for crawls
-        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     try:
         return int(args.func(args))
     except ArchiverError as exc:

@@ -139,11 +139,11 @@ def _zlib_stream(data: bytes, wbits: int, sink: _Sink) -> bytes:
     view = memoryview(data)
     # input in slices, so that zlib's unconsumed_tail (a copy of the input left) stays one slice at most
     for start in range(0, len(view), CHUNK_SIZE):
-        sink.add(inflater.decompress(view[start:start + CHUNK_SIZE], CHUNK_SIZE))
+        sink.add(inflater.decompress(view[start : start + CHUNK_SIZE], CHUNK_SIZE))
         while inflater.unconsumed_tail and not inflater.eof:
             sink.add(inflater.decompress(inflater.unconsumed_tail, CHUNK_SIZE))
         if inflater.eof:
-            return inflater.unused_data + bytes(view[start + CHUNK_SIZE:])
+            return inflater.unused_data + bytes(view[start + CHUNK_SIZE :])
     sink.add(inflater.flush())  # a truncated stream: what it decoded (flush is bounded by the window)
     return b""
 

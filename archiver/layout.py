@@ -54,8 +54,16 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 #: the settings :func:`crawl_layout` reads
-LAYOUT_SETTINGS = ("ARCHIVER_OUTPUT_DIR", "ARCHIVER_CRAWL_ID", "ARCHIVER_CRAWL_DIR", "ARCHIVER_WARC_DIR",
-                   "ARCHIVER_POSTS_CORPUS_DIR", "ARCHIVER_WARC_PREFIX", "ARCHIVER_CONTACT", "USER_AGENT")
+LAYOUT_SETTINGS = (
+    "ARCHIVER_OUTPUT_DIR",
+    "ARCHIVER_CRAWL_ID",
+    "ARCHIVER_CRAWL_DIR",
+    "ARCHIVER_WARC_DIR",
+    "ARCHIVER_POSTS_CORPUS_DIR",
+    "ARCHIVER_WARC_PREFIX",
+    "ARCHIVER_CONTACT",
+    "USER_AGENT",
+)
 #: a crawl id is a folder and file-name part: no separator, no "." or "..", nothing a shell would mangle
 _CRAWL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 WARC_FOLDER = "warc"
@@ -78,9 +86,12 @@ class CrawlLayout:
     def settings(self) -> dict[str, str]:
         """The layout as the settings components read, leaving out what could not be derived."""
         values: dict[str, str | None] = {
-            "ARCHIVER_CRAWL_ID": self.crawl_id, "ARCHIVER_CRAWL_DIR": self.crawl_dir,
-            "ARCHIVER_WARC_DIR": self.warc_dir, "ARCHIVER_POSTS_CORPUS_DIR": self.corpus_dir,
-            "ARCHIVER_WARC_PREFIX": self.warc_prefix, "USER_AGENT": self.user_agent,
+            "ARCHIVER_CRAWL_ID": self.crawl_id,
+            "ARCHIVER_CRAWL_DIR": self.crawl_dir,
+            "ARCHIVER_WARC_DIR": self.warc_dir,
+            "ARCHIVER_POSTS_CORPUS_DIR": self.corpus_dir,
+            "ARCHIVER_WARC_PREFIX": self.warc_prefix,
+            "USER_AGENT": self.user_agent,
         }
         return {name: value for name, value in values.items() if value is not None}
 
@@ -114,8 +125,9 @@ def crawl_layout(values: Mapping[str, Any], blog_host: str | None, *, now: datet
     host_folder = safe_name(blog_host) if blog_host else None
     crawl_dir = _given(values, "ARCHIVER_CRAWL_DIR")
     if crawl_dir is not None and not crawl_dir.strip():
-        raise ConfigError("ARCHIVER_CRAWL_DIR is empty: leave it unset for OUTPUT/<blog host>/<crawl id>, "
-                          "or name a folder")
+        raise ConfigError(
+            "ARCHIVER_CRAWL_DIR is empty: leave it unset for OUTPUT/<blog host>/<crawl id>, or name a folder"
+        )
     crawl_id = _given(values, "ARCHIVER_CRAWL_ID")
     if crawl_id is None:
         if crawl_dir is not None:
@@ -123,8 +135,10 @@ def crawl_layout(values: Mapping[str, Any], blog_host: str | None, *, now: datet
         elif host_folder is not None:
             crawl_id = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     if crawl_id is not None and not _CRAWL_ID.match(crawl_id):
-        raise ConfigError(f"ARCHIVER_CRAWL_ID {crawl_id!r} is not a plain name (letters, digits, '.', '_', '-'): "
-                          "it names the crawl's folder and files")
+        raise ConfigError(
+            f"ARCHIVER_CRAWL_ID {crawl_id!r} is not a plain name (letters, digits, '.', '_', '-'): "
+            "it names the crawl's folder and files"
+        )
     if crawl_dir is None and host_folder is not None and crawl_id is not None:
         output = _non_empty(values, "ARCHIVER_OUTPUT_DIR", "the crawl folder OUTPUT/<blog host>/<crawl id>")
         crawl_dir = str(Path(output) / host_folder / crawl_id)

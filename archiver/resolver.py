@@ -61,9 +61,15 @@ class PublicOnlyResolver(CachingThreadedResolver):
     Reads DNSCACHE_ENABLED, DNSCACHE_SIZE, DNS_TIMEOUT and ARCHIVER_SCOPE_ALLOW_ADDRESSES.
     """
 
-    def __init__(self, reactor: ReactorBase, cache_size: int, timeout: float, *,
-                 allowed: AllowedAddresses = AllowedAddresses(),  # noqa: B008
-                 exempt: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        reactor: ReactorBase,
+        cache_size: int,
+        timeout: float,
+        *,
+        allowed: AllowedAddresses = AllowedAddresses(),  # noqa: B008
+        exempt: Iterable[str] = (),
+    ) -> None:
         """Resolve as Scrapy does; refuse internal results for any name but the exempt ones."""
         super().__init__(reactor, cache_size, timeout)
         self.allowed = allowed
@@ -97,4 +103,3 @@ class PublicOnlyResolver(CachingThreadedResolver):
             self._warned.add(name)
             logger.warning("Refused to connect: %s", reason)
         raise RefusedAddressError(name, reason)
-

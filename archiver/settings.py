@@ -164,9 +164,18 @@ ARCHIVER_DISCOVERY_IMAGE_ORIGINAL = "s1600"
 # Most requests of each kind (-s merges a partial dict over these; 0 = no cap; the kinds not named, the page
 # requisites, are not capped: they link to nothing). A 20,000-post blog stays far inside every one.
 ARCHIVER_TRAPS_MAX_PER_KIND = {
-    "home": 100, "post": 200_000, "page": 10_000, "archive_year": 1_000, "archive_month": 12_000,
-    "archive_day": 200_000, "label": 200_000, "search": 200_000, "feed": 20_000, "comment_feed": 500_000,
-    "sitemap": 10_000, "other": 100_000,
+    "home": 100,
+    "post": 200_000,
+    "page": 10_000,
+    "archive_year": 1_000,
+    "archive_month": 12_000,
+    "archive_day": 200_000,
+    "label": 200_000,
+    "search": 200_000,
+    "feed": 20_000,
+    "comment_feed": 500_000,
+    "sitemap": 10_000,
+    "other": 100_000,
 }
 # most hops from the seed (Scrapy's request.meta["depth"]); 0 = no limit. A chain through every post of a
 # 20,000-post blog (newer/older links), or its pager at one post a page, is 20,000 hops.

@@ -106,7 +106,10 @@ def parse(url: str, body: bytes, parser: etree.XMLParser) -> Any | None:
         return None
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        logger.warning("Not reading %s: it declares XML entities in a DOCTYPE that could not be removed "
-                       "(encoding %s)", url, root.getroottree().docinfo.encoding)
+        logger.warning(
+            "Not reading %s: it declares XML entities in a DOCTYPE that could not be removed (encoding %s)",
+            url,
+            root.getroottree().docinfo.encoding,
+        )
         return None
     return root

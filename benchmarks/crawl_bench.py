@@ -139,8 +139,12 @@ class Replica:
 
 
 def truth_posts(posts: int) -> set[str]:
-    out = subprocess.run([sys.executable, "-m", "blogger_replica", "truth", "--posts", str(posts)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "blogger_replica", "truth", "--posts", str(posts)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return {record["url"] for record in map(json.loads, out.splitlines()) if record["kind"] == "post"}
 
 
@@ -161,16 +165,28 @@ def warc_figures(warcs: list[Path], posts: set[str]) -> tuple[int, int, str]:
                     found.add(uri)
     if not warcs:
         return 0, 0, "no WARC"
-    check = subprocess.run([str(BIN / "warcio"), "check", *map(str, warcs)], capture_output=True, text=True,
-                           check=False)
+    check = subprocess.run(
+        [str(BIN / "warcio"), "check", *map(str, warcs)], capture_output=True, text=True, check=False
+    )
     verdict = "ok" if check.returncode == 0 else f"FAIL ({check.stdout.count('invalid')} invalid)"
     return html, len(found), verdict
 
 
 def run_archiver(replica: Replica, out: Path, timeout: float, log: IO[str]) -> tuple[Usage, list[Path]]:
     crawl_dir = out / "crawl"
-    cmd = [sys.executable, "-m", "archiver", "crawl", BLOG_URL, "--profile", "local", "-o", str(out),
-           "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "crawl",
+        BLOG_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(out),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+    ]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=replica.env(), stdout=log, stderr=log)
     usage = wait_measured(proc, timeout, started)
@@ -181,10 +197,25 @@ def run_wget(replica: Replica, out: Path, timeout: float, log: IO[str]) -> tuple
     wget = shutil.which("wget")
     if wget is None:
         raise SystemExit("wget is not installed: install it (apt-get install wget) or pass --skip-wget")
-    cmd = [wget, "--recursive", "--level=inf", "--page-requisites", "--span-hosts", f"--domains={WGET_DOMAINS}",
-           f"--warc-file={out / 'wget'}", "--no-verbose", "--no-check-certificate", "-e", "use_proxy=yes",
-           "-e", f"https_proxy={replica.proxy}", "-e", f"http_proxy={replica.proxy}",
-           f"--directory-prefix={out / 'mirror'}", BLOG_URL]
+    cmd = [
+        wget,
+        "--recursive",
+        "--level=inf",
+        "--page-requisites",
+        "--span-hosts",
+        f"--domains={WGET_DOMAINS}",
+        f"--warc-file={out / 'wget'}",
+        "--no-verbose",
+        "--no-check-certificate",
+        "-e",
+        "use_proxy=yes",
+        "-e",
+        f"https_proxy={replica.proxy}",
+        "-e",
+        f"http_proxy={replica.proxy}",
+        f"--directory-prefix={out / 'mirror'}",
+        BLOG_URL,
+    ]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=replica.env(), stdout=log, stderr=log)
     usage = wait_measured(proc, timeout, started)
@@ -204,13 +235,27 @@ def measure(tool: str, posts: int, latency_ms: float, workdir: Path, truth: set[
         replica_cpu = replica.stop()
     responses, duplicates = replica.fetches()
     html, found, verdict = warc_figures([w for w in warcs if w.name.endswith(".warc.gz")], truth)
-    return Row(tool, latency_ms, usage, replica_cpu, responses, html, sum(w.stat().st_size for w in warcs),
-               found, len(truth), duplicates, verdict, load)
+    return Row(
+        tool,
+        latency_ms,
+        usage,
+        replica_cpu,
+        responses,
+        html,
+        sum(w.stat().st_size for w in warcs),
+        found,
+        len(truth),
+        duplicates,
+        verdict,
+        load,
+    )
 
 
-HEADER = (f"{'client':<9} {'lat ms':>6} {'wall s':>7} {'resp':>6} {'resp/s':>7} {'html':>5} {'html/s':>7} "
-          f"{'CPU s':>6} {'CPU s/1k':>8} {'replica CPU s':>13} {'peak RSS':>9} {'WARC':>9} {'posts':>11} "
-          f"{'dup':>4} {'warcio':>7} {'exit':>7} {'load':>5}")
+HEADER = (
+    f"{'client':<9} {'lat ms':>6} {'wall s':>7} {'resp':>6} {'resp/s':>7} {'html':>5} {'html/s':>7} "
+    f"{'CPU s':>6} {'CPU s/1k':>8} {'replica CPU s':>13} {'peak RSS':>9} {'WARC':>9} {'posts':>11} "
+    f"{'dup':>4} {'warcio':>7} {'exit':>7} {'load':>5}"
+)
 
 
 def format_row(row: Row) -> str:
@@ -218,23 +263,39 @@ def format_row(row: Row) -> str:
     rate = row.responses / u.wall_s if u.wall_s else 0.0
     per_k = u.cpu_s / row.responses * 1000 if row.responses else 0.0
     exit_text = "timeout" if u.timed_out else str(u.returncode)
-    return (f"{row.tool:<9} {row.latency_ms:>6g} {u.wall_s:>7.1f} {row.responses:>6} {rate:>7.1f} {row.html:>5} "
-            f"{row.html / u.wall_s if u.wall_s else 0:>7.1f} {u.cpu_s:>6.1f} {per_k:>8.2f} {row.replica_cpu_s:>13.1f} "
-            f"{u.max_rss_kib / 1024:>5.0f} MiB {row.warc_bytes / 2**20:>5.1f} MiB "
-            f"{f'{row.posts_found}/{row.posts_truth}':>11} {row.duplicates:>4} {row.warcio:>7} {exit_text:>7} "
-            f"{row.load:>5.1f}")
+    return (
+        f"{row.tool:<9} {row.latency_ms:>6g} {u.wall_s:>7.1f} {row.responses:>6} {rate:>7.1f} {row.html:>5} "
+        f"{row.html / u.wall_s if u.wall_s else 0:>7.1f} {u.cpu_s:>6.1f} {per_k:>8.2f} {row.replica_cpu_s:>13.1f} "
+        f"{u.max_rss_kib / 1024:>5.0f} MiB {row.warc_bytes / 2**20:>5.1f} MiB "
+        f"{f'{row.posts_found}/{row.posts_truth}':>11} {row.duplicates:>4} {row.warcio:>7} {exit_text:>7} "
+        f"{row.load:>5.1f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=2000, help="posts in the replica (default 2000)")
-    parser.add_argument("--latency", default="0,50", metavar="MS[,MS…]",
-                        help="replica latencies to run at, in milliseconds (default 0,50)")
+    parser.add_argument(
+        "--latency",
+        default="0,50",
+        metavar="MS[,MS…]",
+        help="replica latencies to run at, in milliseconds (default 0,50)",
+    )
     parser.add_argument("--skip-wget", action="store_true", help="run the archiver only")
-    parser.add_argument("--timeout", type=float, default=900, metavar="S",
-                        help="stop a client that runs longer than this (default 900 s)")
-    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
-                        help="write every output under DIR and keep it (default: a temporary folder)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=900,
+        metavar="S",
+        help="stop a client that runs longer than this (default 900 s)",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write every output under DIR and keep it (default: a temporary folder)",
+    )
     args = parser.parse_args(argv)
     latencies = [float(x) for x in args.latency.split(",") if x.strip()]
     tools = ["archiver"] if args.skip_wget else ["archiver", "wget"]
@@ -242,8 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         args.keep.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="crawl-bench-", dir=args.keep))
     truth = truth_posts(args.posts)
-    print(f"crawl benchmark: {args.posts} posts, {os.cpu_count()} CPUs, python {sys.version.split()[0]}, "
-          f"output in {workdir}", flush=True)
+    print(
+        f"crawl benchmark: {args.posts} posts, {os.cpu_count()} CPUs, python {sys.version.split()[0]}, "
+        f"output in {workdir}",
+        flush=True,
+    )
     print(HEADER, flush=True)
     try:
         for latency in latencies:

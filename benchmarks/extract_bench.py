@@ -32,9 +32,26 @@ def crawl(posts: int, out: Path) -> Path:
         env = replica.proxy_env()
         crawl_dir = out / "crawl"
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "archiver", "crawl", BLOG_URL, "--profile", "local", "-o", str(out),
-                        "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", "-s", "LOG_LEVEL=WARNING"],
-                       env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "archiver",
+                "crawl",
+                BLOG_URL,
+                "--profile",
+                "local",
+                "-o",
+                str(out),
+                "-s",
+                f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+                "-s",
+                "LOG_LEVEL=WARNING",
+            ],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         print(f"crawled {posts} posts in {time.monotonic() - started:.0f} s into {crawl_dir}", flush=True)
         return crawl_dir
     finally:
@@ -58,8 +75,12 @@ def main() -> int:
         for run in range(args.repeat):
             output = tmp / f"posts-{run}.jsonl"
             started = time.perf_counter()
-            result = subprocess.run([sys.executable, "-m", "archiver", "extract", str(crawl_dir), "-o", str(output)],
-                                    capture_output=True, text=True, check=True)
+            result = subprocess.run(
+                [sys.executable, "-m", "archiver", "extract", str(crawl_dir), "-o", str(output)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             times.append(time.perf_counter() - started)
             summary = result.stderr.strip().splitlines()[-1]
             own = crawl_dir / "posts.jsonl"
@@ -69,9 +90,11 @@ def main() -> int:
         records = sum(1 for _ in (tmp / "posts-0.jsonl").open(encoding="utf-8"))
         best, median = min(times), statistics.median(times)
         print(summary)
-        print(f"archiver extract: {records} posts; wall time best {best:.2f} s, median {median:.2f} s "
-              f"(process start included); {records / best:.0f} posts/s best, {records / median:.0f} posts/s median; "
-              f"{size / 2**20 / best:.1f} MiB of WARC/s")
+        print(
+            f"archiver extract: {records} posts; wall time best {best:.2f} s, median {median:.2f} s "
+            f"(process start included); {records / best:.0f} posts/s best, {records / median:.0f} posts/s median; "
+            f"{size / 2**20 / best:.1f} MiB of WARC/s"
+        )
         return 0
     finally:
         if args.keep:

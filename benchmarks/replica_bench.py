@@ -29,8 +29,12 @@ def start(posts: int) -> tuple[subprocess.Popen[str], int, float]:
 
 
 def url_mix(posts: int, count: int, seed: int = 1) -> list[str]:
-    truth = subprocess.run([sys.executable, "-m", "blogger_replica", "truth", "--posts", str(posts)],
-                           capture_output=True, text=True, check=True).stdout.splitlines()
+    truth = subprocess.run(
+        [sys.executable, "-m", "blogger_replica", "truth", "--posts", str(posts)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     records = [json.loads(line) for line in truth]
     rng = random.Random(seed)
     paths = []
@@ -102,8 +106,10 @@ def main() -> int:
             proc.terminate()
             proc.wait(timeout=10)
         q = statistics.quantiles(latencies, n=100)
-        print(f"{posts:>7} {startup:>8.2f} {len(latencies) / elapsed:>8.0f} {q[49] * 1000:>7.1f} "
-              f"{q[94] * 1000:>7.1f} {q[98] * 1000:>7.1f} {size / 1e6:>7.1f}")
+        print(
+            f"{posts:>7} {startup:>8.2f} {len(latencies) / elapsed:>8.0f} {q[49] * 1000:>7.1f} "
+            f"{q[94] * 1000:>7.1f} {q[98] * 1000:>7.1f} {size / 1e6:>7.1f}"
+        )
     return 0
 
 

@@ -108,8 +108,10 @@ def hostile_factory(tmp_path: Path) -> Iterator[Callable[..., Hostile]]:
         server.stop()
 
 
-def run_archiver(*args: str, env: dict[str, str] | None = None,
-                 timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def run_archiver(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m archiver ARGS`` in a subprocess (the CLI as a user runs it)."""
-    return subprocess.run([sys.executable, "-m", "archiver", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "archiver", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )

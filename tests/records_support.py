@@ -28,15 +28,17 @@ def app(posts: int = 30, theme: str = "classic", state: int = 0) -> ReplicaApp:
 
 def serve(url: str, replica: ReplicaApp | None = None) -> Page:
     parts = urlsplit(url)
-    page = (replica or app()).handle(Request("GET", parts.scheme, parts.hostname or "", parts.path, parts.query,
-                                             "tunnel"))
+    page = (replica or app()).handle(
+        Request("GET", parts.scheme, parts.hostname or "", parts.path, parts.query, "tunnel")
+    )
     assert page is not None, url
     return page
 
 
 def pointer(n: int = 1, status: int = 200, filename: str = "test.warc.gz") -> WarcPointer:
-    return WarcPointer(filename, n * 1000, 900, f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>", f"sha1:{'A' * 32}",
-                       status)
+    return WarcPointer(
+        filename, n * 1000, 900, f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>", f"sha1:{'A' * 32}", status
+    )
 
 
 def extract(url: str, replica: ReplicaApp | None = None, *, n: int = 1, fetched_at: str = FETCHED_AT) -> list[Fragment]:

@@ -31,6 +31,7 @@ def make_spider(tmp_path: Path, url: str = HOME, **settings: Any) -> BlogspotSpi
 
 def start(spider: BlogspotSpider) -> list[Request]:
     """Every request the spider's ``start()`` yields."""
+
     async def collect() -> list[Request]:
         return [request async for request in spider.start()]
 

@@ -36,15 +36,23 @@ _CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<url>[^'")]*?)(?P=q)\s*\)""", r
 _CSS_IMPORT = re.compile(r"""@import\s+(?P<q>['"])(?P<url>[^'"]+)(?P=q)""", re.I)
 _SKIP_SCHEMES = ("javascript:", "mailto:", "data:", "about:", "tel:", "blob:")
 _SKIP_LENGTH = max(map(len, _SKIP_SCHEMES))
-_REQUISITE_RELS = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "image_src",
-                             "mask-icon", "manifest"})
-_BLOGGER_MARKERS = (b"_WidgetManager", b"content='blogger' name='generator'", b'content="blogger" name="generator"',
-                    b"www.blogger.com/static/", b"tag:blogger.com,1999:blog-")
+_REQUISITE_RELS = frozenset(
+    {"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload", "image_src", "mask-icon", "manifest"}
+)
+_BLOGGER_MARKERS = (
+    b"_WidgetManager",
+    b"content='blogger' name='generator'",
+    b'content="blogger" name="generator"',
+    b"www.blogger.com/static/",
+    b"tag:blogger.com,1999:blog-",
+)
 _BLOG_ID = re.compile(rb"(?:targetBlogID=|blogId['\"]?\s*[:=]\s*['\"]?|blog-|blogID=)(\d{6,25})")
 _SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I | re.M)
 # the links of the BlogArchive widget (hierarchy and flat lists, and the dropdown's options)
-_ARCHIVE_WIDGET_LINKS = ("//*[contains(concat(' ', normalize-space(@class), ' '), ' BlogArchive ')]"
-                         "//*[self::a or self::option][@href or @value]/@*[name()='href' or name()='value']")
+_ARCHIVE_WIDGET_LINKS = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' BlogArchive ')]"
+    "//*[self::a or self::option][@href or @value]/@*[name()='href' or name()='value']"
+)
 # the main column: Blogger's Blog widget (the posts of a listing, never the sidebar)
 _BLOG_WIDGET = "//*[contains(concat(' ', normalize-space(@class), ' '), ' Blog ')]"
 _BLOG_WIDGET_LINKS = _BLOG_WIDGET + "//a/@href"
@@ -75,8 +83,13 @@ class Discovered:
     def outlinks(self) -> list[str]:
         """Every URL found, once, in a stable order (for the WARC metadata record)."""
         seen = dict.fromkeys(
-            [*self.links, *self.requisites, *([self.next_page] if self.next_page else []),
-             *self.comment_feeds, *self.sitemaps]
+            [
+                *self.links,
+                *self.requisites,
+                *([self.next_page] if self.next_page else []),
+                *self.comment_feeds,
+                *self.sitemaps,
+            ]
         )
         return list(seen)
 
@@ -203,9 +216,14 @@ def html_links(url: str, body: bytes, encoding: str | None = None) -> Discovered
         for value in doc.xpath(_BLOG_WIDGET_LINKS):
             main.link(str(value))
         listing = _unique(main.links)
-    return Discovered(links=_unique(collector.links), requisites=_unique(collector.requisites),
-                      blog_id=blog_id(body), is_blogger=is_blogger(body), archive_links=_unique(archive.links),
-                      listing_links=listing)
+    return Discovered(
+        links=_unique(collector.links),
+        requisites=_unique(collector.requisites),
+        blog_id=blog_id(body),
+        is_blogger=is_blogger(body),
+        archive_links=_unique(archive.links),
+        listing_links=listing,
+    )
 
 
 def _xml_root(url: str, body: bytes) -> etree._Element | None:
@@ -261,9 +279,17 @@ def feed_links(url: str, body: bytes) -> Discovered:
             collector.link(item.findtext("link"))
         for channel_link in root.findall("channel/link"):
             collector.link(channel_link.text)
-    return Discovered(links=_unique(collector.links), next_page=next_page, comment_feeds=_unique(comment_feeds),
-                      url_count=entries, blog_id=blog_id(body), is_blogger=is_blogger(body),
-                      total_results=total_results, start_index=start_index, dates=tuple(dates))
+    return Discovered(
+        links=_unique(collector.links),
+        next_page=next_page,
+        comment_feeds=_unique(comment_feeds),
+        url_count=entries,
+        blog_id=blog_id(body),
+        is_blogger=is_blogger(body),
+        total_results=total_results,
+        start_index=start_index,
+        dates=tuple(dates),
+    )
 
 
 def _count(text: str | None) -> int | None:

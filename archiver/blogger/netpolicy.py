@@ -62,14 +62,12 @@ class AllowedAddresses:
     def allows_address(self, address: IPAddress, port: int | None = None) -> bool:
         """Tell whether an address (on ``port``, when known) is allowed."""
         address = _unmapped(address)
-        return any(address in net and (want is None or port is None or want == port)
-                   for net, want in self.networks)
+        return any(address in net and (want is None or port is None or want == port) for net, want in self.networks)
 
     def allows_name(self, name: str, port: int | None = None) -> bool:
         """Tell whether a host name (on ``port``, when known) is allowed."""
         name = name.lower().rstrip(".")
-        return any(name == allowed and (want is None or port is None or want == port)
-                   for allowed, want in self.names)
+        return any(name == allowed and (want is None or port is None or want == port) for allowed, want in self.names)
 
 
 def parse_allowed(entries: Iterable[str]) -> AllowedAddresses:
@@ -175,9 +173,14 @@ def is_local_name(host: str) -> bool:
 def address_kind(address: IPAddress) -> str | None:
     """Why an address is internal (``loopback``, ``private``, ...), or None when it is a public one."""
     address = _unmapped(address)
-    for kind, flag in (("loopback", address.is_loopback), ("unspecified", address.is_unspecified),
-                       ("link-local", address.is_link_local), ("multicast", address.is_multicast),
-                       ("private", address.is_private), ("reserved", address.is_reserved)):
+    for kind, flag in (
+        ("loopback", address.is_loopback),
+        ("unspecified", address.is_unspecified),
+        ("link-local", address.is_link_local),
+        ("multicast", address.is_multicast),
+        ("private", address.is_private),
+        ("reserved", address.is_reserved),
+    ):
         if flag:
             return kind
     return None if address.is_global else "non-global"
@@ -210,7 +213,9 @@ def url_refusal(url: str, allowed: AllowedAddresses = AllowedAddresses()) -> Ref
 
 
 def address_refusal(
-    host: str, address: str, allowed: AllowedAddresses = AllowedAddresses(),  # noqa: B008
+    host: str,
+    address: str,
+    allowed: AllowedAddresses = AllowedAddresses(),  # noqa: B008
 ) -> str | None:
     """Why a host name that resolved to ``address`` may not be contacted (an internal address), else None."""
     try:

@@ -49,9 +49,18 @@ SITEMAP_NEW_FOR_PROBE = SITEMAP_PAGE_SIZE // 2
 #: default cap on the requests of each kind: a 20,000-post blog with comment feeds, 1-post pager pages and a
 #: label per post stays well inside every one (page requisites are not capped: they link to nothing)
 DEFAULT_MAX_PER_KIND: dict[str, int] = {
-    "home": 100, "post": 200_000, "page": 10_000, "archive_year": 1_000, "archive_month": 12_000,
-    "archive_day": 200_000, "label": 200_000, "search": 200_000, "feed": 20_000, "comment_feed": 500_000,
-    "sitemap": 10_000, "other": 100_000,
+    "home": 100,
+    "post": 200_000,
+    "page": 10_000,
+    "archive_year": 1_000,
+    "archive_month": 12_000,
+    "archive_day": 200_000,
+    "label": 200_000,
+    "search": 200_000,
+    "feed": 20_000,
+    "comment_feed": 500_000,
+    "sitemap": 10_000,
+    "other": 100_000,
 }
 #: default depth limit, in hops from the seed: a chain of newer/older links through every post of a
 #: 20,000-post blog, or its pager at one post a page, is 20,000 hops

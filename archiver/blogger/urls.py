@@ -158,8 +158,9 @@ def _ascii_host(url: str, host: str) -> str:
         if len(label) > _MAX_LABEL:
             raise _host_error(url, f"the label {label[:20]!r}... of the host is longer than {_MAX_LABEL} characters")
         if not _LABEL.match(label):
-            raise _host_error(url, f"the host {host!r} has a label {label!r} that is not letters, digits and "
-                                   "inner hyphens")
+            raise _host_error(
+                url, f"the host {host!r} has a label {label!r} that is not letters, digits and inner hyphens"
+            )
         ascii_labels.append(label)
     result = ".".join(ascii_labels)
     if len(result) > _MAX_HOST:
@@ -291,8 +292,9 @@ def blog_home(url: str) -> str:
     except UrlError as exc:
         if not str(exc).startswith("not an absolute"):
             raise  # names the URL and what is wrong with its host
-        raise UrlError(f"{url!r} is not a blog URL: expected an absolute http(s) URL such as "
-                       "https://NAME.blogspot.com/") from None
+        raise UrlError(
+            f"{url!r} is not a blog URL: expected an absolute http(s) URL such as https://NAME.blogspot.com/"
+        ) from None
     host = blogspot_host(host)
     if any(host_matches(host, p) for p in (*DEFAULT_ASSET_HOSTS, *IMAGE_HOST_PATTERNS, "blogger.com")):
         raise UrlError(f"{url!r} is not a blog URL: {host} is a Blogger service or image host")

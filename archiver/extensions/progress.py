@@ -57,8 +57,10 @@ def progress_line(stats: dict[str, Any], elapsed: float, queued: int | None = No
     size = int(stats.get("downloader/response_bytes", 0))
     errors = sum(int(v) for k, v in stats.items() if k.startswith("archiver/failed/"))
     rate = fetched / elapsed if elapsed > 0 else 0.0
-    return (f"progress: {fetched} fetched ({pages} pages, {int(stats.get('archiver/posts/found', 0))} posts found), "
-            f"{queued} queued, {human_bytes(size)}, {errors} errors, {rate:.1f} fetches/s")
+    return (
+        f"progress: {fetched} fetched ({pages} pages, {int(stats.get('archiver/posts/found', 0))} posts found), "
+        f"{queued} queued, {human_bytes(size)}, {errors} errors, {rate:.1f} fetches/s"
+    )
 
 
 class ProgressExtension:

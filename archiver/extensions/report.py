@@ -31,7 +31,6 @@ STATS_NAME = "stats.json"
 SUMMARY_NAME = "summary.txt"
 
 
-
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -41,7 +40,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
-    return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
+    return {k[len(prefix) :]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
 
 def _counts(counts: dict[str, int], kinds: Collection[str]) -> str:
@@ -50,13 +49,17 @@ def _counts(counts: dict[str, int], kinds: Collection[str]) -> str:
     return ", ".join(parts) or "none"
 
 
-def summarise(stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: float, files: list[str],
-              mended: list[str]) -> dict[str, Any]:
+def summarise(
+    stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: float, files: list[str], mended: list[str]
+) -> dict[str, Any]:
     """The figures of a finished crawl, as a dict (the ``summary`` part of stats.json)."""
     fetched = _by_prefix(stats, FETCHED_PREFIX)
     failed = _by_prefix(stats, "archiver/failed/")
-    http_errors = {status: count for status, count in _by_prefix(stats, "downloader/response_status_count/").items()
-                   if int(status) >= 400}
+    http_errors = {
+        status: count
+        for status, count in _by_prefix(stats, "downloader/response_status_count/").items()
+        if int(status) >= 400
+    }
     return {
         "seed": seed,
         "crawl_dir": crawl_dir,
@@ -78,8 +81,9 @@ def summarise(stats: dict[str, Any], *, seed: str, crawl_dir: str, duration_s: f
         "failed_fetches": failed,
         # attempts that were tried again (all in crawl.log, none in the WARC), and URLs given up after retries
         "retries": int(stats.get("retry/count", 0)),
-        "retry_reasons": {reason.rsplit(".", 1)[-1]: count
-                          for reason, count in _by_prefix(stats, "retry/reason_count/").items()},
+        "retry_reasons": {
+            reason.rsplit(".", 1)[-1]: count for reason, count in _by_prefix(stats, "retry/reason_count/").items()
+        },
         "gave_up": _by_prefix(stats, "archiver/gave_up/"),
         "robots_precluded": int(stats.get("archiver/precluded/robots", 0)),
         "warc_files": files,
@@ -103,7 +107,7 @@ _TRAP_WARNINGS: dict[str, str] = {
     "feed_past_total": "feed page(s) linked a next page past openSearch:totalResults: paging stopped there",
     "sitemap_no_new": "sitemap page(s) looked full but listed URLs seen before: no further page probed",
     "archive_out_of_range": "archive page(s) outside the blog's dates (from its posts, archive widget and "
-                            "feeds) not followed",
+    "feeds) not followed",
     "pager_no_new_posts": "pager page(s) showed no post their chain had not shown: the pager stopped there",
     "depth_limit": "URL(s) past ARCHIVER_TRAPS_MAX_DEPTH hops from the seed left out (given up)",
 }
@@ -116,8 +120,7 @@ def trap_warnings(stats: dict[str, Any]) -> list[str]:
         if not count:
             continue
         if bound.startswith("cap_"):
-            text = (f"{bound[4:]} URL(s) past the per-kind cap (ARCHIVER_TRAPS_MAX_PER_KIND) left out "
-                    "(given up)")
+            text = f"{bound[4:]} URL(s) past the per-kind cap (ARCHIVER_TRAPS_MAX_PER_KIND) left out (given up)"
         else:
             text = _TRAP_WARNINGS.get(bound, "time(s)")
         lines.append(f"trap {bound}: {count} {text}")
@@ -127,8 +130,10 @@ def trap_warnings(stats: dict[str, Any]) -> list[str]:
 def add_earlier_runs(summary: dict[str, Any], previous: dict[str, Any]) -> None:
     """Add ``all_runs`` to the summary of a resumed crawl: its figures summed with the earlier runs' ones."""
     before = previous.get("all_runs") or {
-        "runs": 1, "posts_archived": int(previous.get("posts_archived", 0)),
-        "responses": int(previous.get("responses", 0)), "warc_files": list(previous.get("warc_files", [])),
+        "runs": 1,
+        "posts_archived": int(previous.get("posts_archived", 0)),
+        "responses": int(previous.get("responses", 0)),
+        "warc_files": list(previous.get("warc_files", [])),
     }
     summary["all_runs"] = {
         "runs": int(before["runs"]) + 1,
@@ -146,28 +151,43 @@ def summary_text(summary: dict[str, Any]) -> str:
     errors = ", ".join(f"{name} {count}" for name, count in failed.items()) or "none"
     http = ", ".join(f"{status}: {count}" for status, count in summary["http_errors"].items()) or "none"
     gave_up = summary.get("gave_up") or {}
-    lost = (f"{sum(gave_up.values())} URLs (" + ", ".join(f"{kind} {n}" for kind, n in gave_up.items()) + ")"
-            if gave_up else "none")
+    lost = (
+        f"{sum(gave_up.values())} URLs (" + ", ".join(f"{kind} {n}" for kind, n in gave_up.items()) + ")"
+        if gave_up
+        else "none"
+    )
     reasons = ", ".join(f"{reason} {n}" for reason, n in (summary.get("retry_reasons") or {}).items())
     lines = [
         f"Crawl of {summary['seed']}: {summary['finish_reason']} in {summary['duration_s']:.1f} s",
         f"  posts       {summary['posts_found']} found, {summary['posts_archived']} archived"
         + (f" by this run, {summary['posts_archived'] + earlier.get('post', 0)} in all" if earlier else ""),
-        *([f"  resumed     {sum(earlier.values())} captures of earlier runs not fetched again "
-           f"({_counts(earlier, KINDS)}); "
-           "the lines below are this run's"] if earlier else []),
-        *([f"  all runs    {summary['all_runs']['runs']} runs of this crawl (resumed): "
-             f"{summary['all_runs']['posts_archived']} posts archived, {summary['all_runs']['responses']} responses, "
-             f"{len(summary['all_runs']['warc_files'])} WARC files; the other lines are this run's"]
-          if summary.get("all_runs") else []),
+        *(
+            [
+                f"  resumed     {sum(earlier.values())} captures of earlier runs not fetched again "
+                f"({_counts(earlier, KINDS)}); "
+                "the lines below are this run's"
+            ]
+            if earlier
+            else []
+        ),
+        *(
+            [
+                f"  all runs    {summary['all_runs']['runs']} runs of this crawl (resumed): "
+                f"{summary['all_runs']['posts_archived']} posts archived, "
+                f"{summary['all_runs']['responses']} responses, "
+                f"{len(summary['all_runs']['warc_files'])} WARC files; the other lines are this run's"
+            ]
+            if summary.get("all_runs")
+            else []
+        ),
         f"  pages       {summary['pages']} ({_counts(fetched, PAGE_KINDS)})",
         f"  structure   {summary['structure']} ({_counts(fetched, STRUCTURE_KINDS)})",
         f"  requisites  {summary['requisites']} ({_counts(fetched, REQUISITE_KINDS)})",
         *([f"  other       {summary['other']} (URLs of no known kind)"] if summary.get("other") else []),
         f"  received    {summary['responses']} responses, {human_bytes(summary['bytes_received'])}",
-        f"  errors      gave up on: {lost}; HTTP errors: {http}; "
-        f"robots.txt precluded: {summary['robots_precluded']}",
-        f"  retries     {summary.get('retries', 0)}" + (f" ({reasons})" if reasons else "")
+        f"  errors      gave up on: {lost}; HTTP errors: {http}; robots.txt precluded: {summary['robots_precluded']}",
+        f"  retries     {summary.get('retries', 0)}"
+        + (f" ({reasons})" if reasons else "")
         + f"; failed attempts: {errors} (every attempt is in crawl.log)",
         f"  WARC        {len(summary['warc_files'])} files, {summary['warc_records']} records, "
         f"{human_bytes(summary['warc_bytes'])}",
@@ -177,13 +197,16 @@ def summary_text(summary: dict[str, Any]) -> str:
     if summary["mended_files"]:
         lines.append(f"  mended      {', '.join(summary['mended_files'])} (left by an interrupted crawl)")
     if summary.get("records_posts") or summary.get("records_pages"):
-        lines.append(f"  records     {summary['records_posts']} posts in posts.jsonl, {summary['records_pages']} "
-                     f"pages in pages.jsonl; corpus holds {summary['corpus_posts']} posts")
+        lines.append(
+            f"  records     {summary['records_posts']} posts in posts.jsonl, {summary['records_pages']} "
+            f"pages in pages.jsonl; corpus holds {summary['corpus_posts']} posts"
+        )
     if summary.get("wacz"):
         lines.append(f"  WACZ        {summary['wacz']}, {human_bytes(summary['wacz_bytes'])}")
     package = f", {summary['wacz']}" if summary.get("wacz") else ""
-    lines.append(f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt"
-                 f"{package})")
+    lines.append(
+        f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt{package})"
+    )
     lines.extend(f"    {name}" for name in summary["warc_files"])
     return "\n".join(lines) + "\n"
 
@@ -242,14 +265,21 @@ class CrawlReportExtension:
     def engine_stopped(self) -> None:
         """Write stats.json and summary.txt, and log the summary."""
         stats: dict[str, Any] = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
-        summary = summarise(stats, seed=getattr(self.crawler.spider, "start_url", "?"), crawl_dir=str(self.crawl_dir),
-                            duration_s=time.monotonic() - self.started, files=self.files, mended=self.mended)
+        summary = summarise(
+            stats,
+            seed=getattr(self.crawler.spider, "start_url", "?"),
+            crawl_dir=str(self.crawl_dir),
+            duration_s=time.monotonic() - self.started,
+            files=self.files,
+            mended=self.mended,
+        )
         if stats.get("archiver/resumed") and self.previous is not None:
             add_earlier_runs(summary, self.previous)
         text = summary_text(summary)
         self.crawl_dir.mkdir(parents=True, exist_ok=True)
         document = {"summary": summary, "stats": {k: _json_value(v) for k, v in sorted(stats.items())}}
-        (self.crawl_dir / STATS_NAME).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
-                                                 encoding="utf-8")
+        (self.crawl_dir / STATS_NAME).write_text(
+            json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         (self.crawl_dir / SUMMARY_NAME).write_text(text, encoding="utf-8")
         logger.info("Crawl summary:\n%s", text.rstrip())

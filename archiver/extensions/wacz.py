@@ -48,8 +48,9 @@ class WaczPackageExtension:
         crawl_dir, warc_dir = settings.get("ARCHIVER_CRAWL_DIR"), settings.get("ARCHIVER_WARC_DIR")
         crawl_id = settings.get("ARCHIVER_CRAWL_ID")
         if not crawl_dir or not warc_dir or not crawl_id:
-            raise NotConfigured("ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID or ARCHIVER_WARC_DIR is not set "
-                                "(no crawl laid out)")
+            raise NotConfigured(
+                "ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID or ARCHIVER_WARC_DIR is not set (no crawl laid out)"
+            )
         self.crawler = crawler
         self.crawl_dir = Path(crawl_dir)
         self.crawl_id = str(crawl_id)
@@ -75,8 +76,11 @@ class WaczPackageExtension:
         """Write the package; a failure is logged and counted, never raised into Scrapy."""
         stats: Any = self.crawler.stats
         if self.reason in INTERRUPTED:
-            logger.info("Crawl interrupted (%s): no WACZ written; run `archiver package %s` to make one",
-                        self.reason, self.crawl_dir)
+            logger.info(
+                "Crawl interrupted (%s): no WACZ written; run `archiver package %s` to make one",
+                self.reason,
+                self.crawl_dir,
+            )
             return
         if not any(self.warc_dir.glob("*.warc.gz*")):
             logger.info("No WARC file was written to %s: no WACZ", self.warc_dir)
@@ -84,8 +88,9 @@ class WaczPackageExtension:
         try:
             contents = gather(crawl_warcs(self.crawl_dir, self.warc_dir), self.crawl_dir / INDEX_NAME)
             host = self.host or contents.main_page.url.split("/")[2]
-            result = write_wacz(self.crawl_dir / wacz_name(host, self.crawl_id), contents,
-                                logs=[self.crawl_dir / CRAWL_LOG_NAME])
+            result = write_wacz(
+                self.crawl_dir / wacz_name(host, self.crawl_id), contents, logs=[self.crawl_dir / CRAWL_LOG_NAME]
+            )
         except (ArchiverError, OSError) as exc:
             stats.inc_value("archiver/wacz/errors")
             logger.error("Cannot write the WACZ package of %s: %s", self.crawl_dir, exc, exc_info=True)
@@ -93,5 +98,10 @@ class WaczPackageExtension:
         stats.set_value("archiver/wacz/file", result.path.name)
         stats.set_value("archiver/wacz/bytes", result.size)
         stats.set_value("archiver/wacz/pages", len(result.pages))
-        logger.info("Wrote %s (%d pages, %d extra pages, %s)", result.path, len(result.pages),
-                    len(result.extra_pages), human_bytes(result.size))
+        logger.info(
+            "Wrote %s (%d pages, %d extra pages, %s)",
+            result.path,
+            len(result.pages),
+            len(result.extra_pages),
+            human_bytes(result.size),
+        )

@@ -44,10 +44,29 @@ CRAWL_LOG_NAME = "crawl.log"
 #: Heritrix's negative fetch status codes, by the exception class names Scrapy and Twisted raise
 _FAILURE_CODES: tuple[tuple[tuple[str, ...], int], ...] = (
     (("DNSLookupError", "CannotResolveHostError"), -1),
-    (("ConnectionRefusedError", "DownloadConnectionRefusedError", "ConnectError", "TCPTimedOutError",
-      "TunnelError", "NoRouteError"), -2),
-    (("ConnectionLost", "ConnectionDone", "ResponseFailed", "ResponseNeverReceived", "ResponseDataLossError",
-      "DownloadFailedError", "PotentialDataLoss"), -3),
+    (
+        (
+            "ConnectionRefusedError",
+            "DownloadConnectionRefusedError",
+            "ConnectError",
+            "TCPTimedOutError",
+            "TunnelError",
+            "NoRouteError",
+        ),
+        -2,
+    ),
+    (
+        (
+            "ConnectionLost",
+            "ConnectionDone",
+            "ResponseFailed",
+            "ResponseNeverReceived",
+            "ResponseDataLossError",
+            "DownloadFailedError",
+            "PotentialDataLoss",
+        ),
+        -3,
+    ),
     (("TimeoutError", "DownloadTimeoutError"), -4),
 )
 ROBOTS_PRECLUDED = -9998
@@ -125,8 +144,10 @@ class CrawlLogMiddleware:
             raise NotConfigured("ARCHIVER_CRAWLLOG_ENABLED is false")
         crawl_dir = settings.get("ARCHIVER_CRAWL_DIR")
         if crawl_dir is None or not str(crawl_dir).strip():
-            raise ConfigError("ARCHIVER_CRAWL_DIR is not set: crawl.log has no folder (archiver.layout fills it "
-                              "in for a crawl of a blog; ARCHIVER_CRAWLLOG_ENABLED=False crawls without it)")
+            raise ConfigError(
+                "ARCHIVER_CRAWL_DIR is not set: crawl.log has no folder (archiver.layout fills it "
+                "in for a crawl of a blog; ARCHIVER_CRAWLLOG_ENABLED=False crawls without it)"
+            )
         check_folder(Path(crawl_dir), "ARCHIVER_CRAWL_DIR")
         self.crawler = crawler
         self.path = Path(crawl_dir) / CRAWL_LOG_NAME
@@ -172,11 +193,21 @@ class CrawlLogMiddleware:
         notes = self._annotations(request)
         notes.extend(flag for flag in response.flags if flag != "download_latency")
         mime = (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";", 1)[0].strip()
-        self._write(format_line(
-            logged=datetime.now(UTC), status=response.status, size=len(response.body), url=request.url,
-            hop=request.meta.get("archiver_hop", "-"), via=request.meta.get("archiver_via"), mime=mime,
-            started=started, duration_s=duration, digest=sha1_base32(response.body), annotations=notes,
-        ))
+        self._write(
+            format_line(
+                logged=datetime.now(UTC),
+                status=response.status,
+                size=len(response.body),
+                url=request.url,
+                hop=request.meta.get("archiver_hop", "-"),
+                via=request.meta.get("archiver_via"),
+                mime=mime,
+                started=started,
+                duration_s=duration,
+                digest=sha1_base32(response.body),
+                annotations=notes,
+            )
+        )
         stats: Any = self.crawler.stats
         if 200 <= response.status < 300 and "cached" not in response.flags:
             stats.inc_value(f"archiver/fetched/{request.meta.get('archiver_kind') or classify(request.url)}")
@@ -188,11 +219,21 @@ class CrawlLogMiddleware:
         code = failure_code(exception)
         name = f"gave_up:{exception.reason}" if isinstance(exception, GaveUp) else type(exception).__name__
         notes = [*self._annotations(request), name]
-        self._write(format_line(
-            logged=datetime.now(UTC), status=code, size=None, url=request.url,
-            hop=request.meta.get("archiver_hop", "-"), via=request.meta.get("archiver_via"), mime=None,
-            started=started, duration_s=duration, digest=None, annotations=notes,
-        ))
+        self._write(
+            format_line(
+                logged=datetime.now(UTC),
+                status=code,
+                size=None,
+                url=request.url,
+                hop=request.meta.get("archiver_hop", "-"),
+                via=request.meta.get("archiver_via"),
+                mime=None,
+                started=started,
+                duration_s=duration,
+                digest=None,
+                annotations=notes,
+            )
+        )
         stats: Any = self.crawler.stats
         if isinstance(exception, GaveUp):
             return  # counted by the spider's errback, in archiver/gave_up/<reason>

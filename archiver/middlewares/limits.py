@@ -113,8 +113,10 @@ class SizeLimitsMiddleware:
         """
         limit = request.meta.get("download_maxsize")
         if isinstance(exception, DownloadCancelledError) and limit:
-            raise GaveUp("size_limit", f"body larger than the download limit of {limit} bytes for a "
-                                       f"{request_kind(request)} URL; not archived") from exception
+            raise GaveUp(
+                "size_limit",
+                f"body larger than the download limit of {limit} bytes for a {request_kind(request)} URL; not archived",
+            ) from exception
 
 
 class LimitedHttpCompressionMiddleware(HttpCompressionMiddleware):
@@ -155,9 +157,11 @@ class LimitedHttpCompressionMiddleware(HttpCompressionMiddleware):
         try:
             body = decode_content(response.body, undo, limit)
         except DecodeLimitExceeded as exc:
-            raise GaveUp("decoded_size_limit",
-                         f"{len(response.body)} bytes that decode to more than {limit} bytes ({exc.coding}): "
-                         f"archived as sent, not parsed") from exc
+            raise GaveUp(
+                "decoded_size_limit",
+                f"{len(response.body)} bytes that decode to more than {limit} bytes ({exc.coding}): "
+                f"archived as sent, not parsed",
+            ) from exc
         except DecodeError as exc:
             if self.stats:
                 self.stats.inc_value("archiver/decode/errors")
@@ -165,8 +169,9 @@ class LimitedHttpCompressionMiddleware(HttpCompressionMiddleware):
             return response
         warn_size = request.meta.get("download_warnsize", self._warn_size)
         if len(response.body) < warn_size <= len(body):
-            logger.warning("%s decodes to %d bytes, more than the warning size (%d bytes)", response.url,
-                           len(body), warn_size)
+            logger.warning(
+                "%s decodes to %d bytes, more than the warning size (%d bytes)", response.url, len(body), warn_size
+            )
         if self.stats:
             self.stats.inc_value("httpcompression/response_bytes", len(body))
             self.stats.inc_value("httpcompression/response_count")

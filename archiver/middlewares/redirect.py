@@ -49,8 +49,9 @@ class LoudRedirectMiddleware(RedirectMiddleware):
             target = redirect_target(request.url, location)
             scheme = urlsplit(target).scheme.lower()
             if scheme not in SCHEMES:
-                raise GaveUp("refused_scheme", f"{request.url} redirects to {target[:200]}: only http and https "
-                                               "are followed")
+                raise GaveUp(
+                    "refused_scheme", f"{request.url} redirects to {target[:200]}: only http and https are followed"
+                )
         return super().process_response(request, response)
 
     def _not_followed(self, request: Request, response: Response) -> bool:
@@ -68,6 +69,8 @@ class LoudRedirectMiddleware(RedirectMiddleware):
             return super()._redirect(redirected, request, reason)
         except IgnoreRequest:
             hops = len(request.meta.get("redirect_urls", [])) + 1
-            raise GaveUp("too_many_redirects",
-                         f"{request.url} redirected {hops} times, more than REDIRECT_MAX_TIMES "
-                         f"({self.max_redirect_times}); not following it to {redirected.url}") from None
+            raise GaveUp(
+                "too_many_redirects",
+                f"{request.url} redirected {hops} times, more than REDIRECT_MAX_TIMES "
+                f"({self.max_redirect_times}); not following it to {redirected.url}",
+            ) from None

@@ -81,8 +81,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.base_delay = settings.getfloat("ARCHIVER_RETRY_DELAY")
         self.max_delay = settings.getfloat("ARCHIVER_RETRY_MAX_DELAY")
         if self.base_delay < 0 or self.max_delay < 0:
-            raise NotConfigured(f"ARCHIVER_RETRY_DELAY ({self.base_delay}) and ARCHIVER_RETRY_MAX_DELAY "
-                                f"({self.max_delay}) must not be negative")
+            raise NotConfigured(
+                f"ARCHIVER_RETRY_DELAY ({self.base_delay}) and ARCHIVER_RETRY_MAX_DELAY "
+                f"({self.max_delay}) must not be negative"
+            )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -120,8 +122,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry_after is not None:
             stats.inc_value("archiver/retry/retry_after")
             if retry_after > self.max_delay:
-                logger.info("%s asks to wait %.0f s (Retry-After); waiting ARCHIVER_RETRY_MAX_DELAY = %.0f s",
-                            retry.url, retry_after, self.max_delay)
+                logger.info(
+                    "%s asks to wait %.0f s (Retry-After); waiting ARCHIVER_RETRY_MAX_DELAY = %.0f s",
+                    retry.url,
+                    retry_after,
+                    self.max_delay,
+                )
         if delay > 0:
             stats.inc_value("archiver/retry/waited_ms", round(delay * 1000))
             await asyncio.sleep(delay)  # the project runs on the asyncio reactor (TWISTED_REACTOR)

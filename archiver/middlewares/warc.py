@@ -53,8 +53,9 @@ def _header_pairs(headers: Any, skip: frozenset[bytes] = frozenset()) -> list[tu
 
 def captured_request(request: Request) -> CapturedRequest:
     """The request as the origin received it: no proxy credentials; the WARC layer adds Host, origin-form."""
-    return CapturedRequest(request.method, request.url, _header_pairs(request.headers, _NOT_SENT_TO_ORIGIN),
-                           request.body or b"")
+    return CapturedRequest(
+        request.method, request.url, _header_pairs(request.headers, _NOT_SENT_TO_ORIGIN), request.body or b""
+    )
 
 
 def captured_response(response: Response, meta: Mapping[str, Any] | None = None) -> CapturedResponse:
@@ -70,9 +71,15 @@ def captured_response(response: Response, meta: Mapping[str, Any] | None = None)
     raw_headers = meta.get(HEADERS_KEY)
     headers = list(raw_headers) if raw_headers is not None else _header_pairs(response.headers)
     reason = meta.get(REASON_KEY)
-    return CapturedResponse(status=response.status, reason=reason if isinstance(reason, str) else None,
-                            protocol=response.protocol, headers=headers, body=response.body, ip_address=ip,
-                            truncated=truncated)
+    return CapturedResponse(
+        status=response.status,
+        reason=reason if isinstance(reason, str) else None,
+        protocol=response.protocol,
+        headers=headers,
+        body=response.body,
+        ip_address=ip,
+        truncated=truncated,
+    )
 
 
 def discover_raw(request: Request, response: Response) -> Discovered | None:
@@ -126,14 +133,17 @@ class WarcRecorderMiddleware:
         if directory is None:
             raise ConfigError("ARCHIVER_WARC_DIR is not set (archiver.layout fills it in for a crawl of a blog)")
         if not str(directory).strip():
-            raise ConfigError("ARCHIVER_WARC_DIR is empty: leave it unset for CRAWL_DIR/warc, or name a folder "
-                              "(ARCHIVER_WARC_ENABLED=False crawls without WARC files)")
+            raise ConfigError(
+                "ARCHIVER_WARC_DIR is empty: leave it unset for CRAWL_DIR/warc, or name a folder "
+                "(ARCHIVER_WARC_ENABLED=False crawls without WARC files)"
+            )
         check_folder(Path(directory), "ARCHIVER_WARC_DIR")
         try:
             max_size = settings.getint("ARCHIVER_WARC_MAX_SIZE")
         except ValueError:
-            raise ConfigError(f"ARCHIVER_WARC_MAX_SIZE {settings.get('ARCHIVER_WARC_MAX_SIZE')!r} is not a whole "
-                              "number of bytes") from None
+            raise ConfigError(
+                f"ARCHIVER_WARC_MAX_SIZE {settings.get('ARCHIVER_WARC_MAX_SIZE')!r} is not a whole number of bytes"
+            ) from None
         if max_size <= 0:
             raise ConfigError(f"ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes, got {max_size}")
         self.crawler = crawler
@@ -141,9 +151,15 @@ class WarcRecorderMiddleware:
         self.mend_on_start = settings.getbool("ARCHIVER_WARC_MEND_ON_START")
         # a file name: the operator's prefix, else the blog's host folder (archiver.layout)
         prefix = settings.get("ARCHIVER_WARC_PREFIX") or "archiver"
-        self.writer = WarcFileWriter(self.directory, prefix, max_size=max_size,
-                                     warcinfo=warcinfo_fields(settings, crawler.spider), clock=clock,
-                                     id_factory=id_factory, fsync=settings.getbool("ARCHIVER_WARC_FSYNC"))
+        self.writer = WarcFileWriter(
+            self.directory,
+            prefix,
+            max_size=max_size,
+            warcinfo=warcinfo_fields(settings, crawler.spider),
+            clock=clock,
+            id_factory=id_factory,
+            fsync=settings.getbool("ARCHIVER_WARC_FSYNC"),
+        )
         self.files: set[str] = set()
         self.failed = False
 
@@ -172,9 +188,13 @@ class WarcRecorderMiddleware:
             self.stats.inc_value("archiver/warc/mend_errors")
             return
         for result in results:
-            logger.warning("Mended %s left by an interrupted crawl: kept %d records, cut %d bytes -> %s",
-                           result.original.name, result.records_kept, result.bytes_cut,
-                           result.path.name if result.path else "removed (nothing complete)")
+            logger.warning(
+                "Mended %s left by an interrupted crawl: kept %d records, cut %d bytes -> %s",
+                result.original.name,
+                result.records_kept,
+                result.bytes_cut,
+                result.path.name if result.path else "removed (nothing complete)",
+            )
         if results:
             self.stats.set_value("archiver/warc/mended", len(results))
             self.crawler.signals.send_catch_log(signal=archiver_signals.warcs_mended, results=results)
@@ -227,8 +247,9 @@ class WarcRecorderMiddleware:
         if location.filename not in self.files:
             self.files.add(location.filename)
             self.stats.inc_value("archiver/warc/files")
-        self.crawler.signals.send_catch_log(signal=archiver_signals.capture_written, location=location,
-                                            request=request, response=response)
+        self.crawler.signals.send_catch_log(
+            signal=archiver_signals.capture_written, location=location, request=request, response=response
+        )
 
 
 def warcinfo_fields(settings: Settings, spider: Spider | None) -> dict[str, str]:

@@ -73,8 +73,10 @@ class PostRecordsExtension:
         if settings.getbool("ARCHIVER_POSTS_CORPUS_ENABLED"):
             corpus_dir = settings.get("ARCHIVER_POSTS_CORPUS_DIR")  # unset only for a crawler without a blog
             if corpus_dir is not None and not str(corpus_dir).strip():
-                raise ConfigError("ARCHIVER_POSTS_CORPUS_DIR is empty: leave it unset for OUTPUT/<blog host>/corpus, "
-                                  "or set ARCHIVER_POSTS_CORPUS_ENABLED=False")
+                raise ConfigError(
+                    "ARCHIVER_POSTS_CORPUS_DIR is empty: leave it unset for OUTPUT/<blog host>/corpus, "
+                    "or set ARCHIVER_POSTS_CORPUS_ENABLED=False"
+                )
             self.corpus_dir = Path(corpus_dir) if corpus_dir else None
         self.fragments: list[Fragment] = []
         self.files: set[str] = set()
@@ -98,27 +100,42 @@ class PostRecordsExtension:
         self.files.add(location.filename)
         if location.status == 200:
             self.archived.add(location.url)
-        pointer = WarcPointer(location.filename, location.response.offset, location.response.length,
-                              location.response.record_id, location.payload_digest, location.status)
+        pointer = WarcPointer(
+            location.filename,
+            location.response.offset,
+            location.response.length,
+            location.response.record_id,
+            location.payload_digest,
+            location.status,
+        )
         try:
             headers = [(name, value) for name, values in response.headers.items() for value in values]
-            found = extract_records(location.url, headers, response.body,
-                                    fetched_at=warc_date(location.date), source=pointer)
+            found = extract_records(
+                location.url, headers, response.body, fetched_at=warc_date(location.date), source=pointer
+            )
         except ExtractError as exc:
             self.stats.inc_value("archiver/records/errors")
             logger.warning("%s", exc)
             return
         except Exception:
             self.stats.inc_value("archiver/records/errors")
-            logger.error("Extraction failed for %s (%s at offset %d)", location.url, location.filename,
-                         pointer.offset, exc_info=True)
+            logger.error(
+                "Extraction failed for %s (%s at offset %d)",
+                location.url,
+                location.filename,
+                pointer.offset,
+                exc_info=True,
+            )
             return
         self.stats.inc_value("archiver/records/fragments", len(found))
         for fragment in found:
             if fragment.parser_limit is not None:  # decided by the extractor; counted here, once per capture
-                count_give_up(self.stats, "parser_limit", location.url,
-                              f"post {fragment.post_id} cut by a parser limit ({fragment.parser_limit}): "
-                              f"body_complete is false")
+                count_give_up(
+                    self.stats,
+                    "parser_limit",
+                    location.url,
+                    f"post {fragment.post_id} cut by a parser limit ({fragment.parser_limit}): body_complete is false",
+                )
                 break
         self.fragments.extend(found)
 
@@ -153,14 +170,21 @@ class PostRecordsExtension:
         self.stats.set_value("archiver/pages/written", pages)
         for why, count in result.dropped.items():
             self.stats.set_value(f"archiver/posts/dropped/{why}", count)
-        logger.info("Post records: %d posts in %s, %d static pages in %s%s", posts, self.posts_path, pages,
-                    self.pages_path, _dropped_note(result.dropped))
+        logger.info(
+            "Post records: %d posts in %s, %d static pages in %s%s",
+            posts,
+            self.posts_path,
+            pages,
+            self.pages_path,
+            _dropped_note(result.dropped),
+        )
         if self.corpus_dir is not None:
             try:
                 # only a crawl that ended normally and found posts can tell that a post is no longer there
                 complete = reason == "finished" and bool(result.posts)
-                sizes = corpus.update_files(self.corpus_dir, result.posts, result.pages, crawl_id=self.crawl_id,
-                                            complete=complete)
+                sizes = corpus.update_files(
+                    self.corpus_dir, result.posts, result.pages, crawl_id=self.crawl_id, complete=complete
+                )
             except OSError as exc:
                 self.stats.inc_value("archiver/records/errors")
                 logger.error("Cannot update the corpus in %s: %s", self.corpus_dir, exc, exc_info=True)

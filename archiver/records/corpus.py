@@ -55,8 +55,9 @@ def _newer_or_same(stamp: str, than: str) -> bool:
     return a >= b
 
 
-def update(existing: Iterable[dict[str, Any]], records: Iterable[dict[str, Any]], *, crawl_id: str,
-           complete: bool) -> list[dict[str, Any]]:
+def update(
+    existing: Iterable[dict[str, Any]], records: Iterable[dict[str, Any]], *, crawl_id: str, complete: bool
+) -> list[dict[str, Any]]:
     """The corpus after one crawl's records, sorted as the crawl's files are."""
     corpus = {str(r["post_id"]): r for r in existing}
     seen: set[str] = set()
@@ -66,8 +67,16 @@ def update(existing: Iterable[dict[str, Any]], records: Iterable[dict[str, Any]]
         when = captured_at(record)
         old = corpus.get(post_id)
         if old is None:
-            corpus[post_id] = {**record, "corpus": {"crawl_id": crawl_id, "first_seen": when, "last_seen": when,
-                                                   "seen_in_crawls": [crawl_id], "missing_since": None}}
+            corpus[post_id] = {
+                **record,
+                "corpus": {
+                    "crawl_id": crawl_id,
+                    "first_seen": when,
+                    "last_seen": when,
+                    "seen_in_crawls": [crawl_id],
+                    "missing_since": None,
+                },
+            }
             continue
         info = dict(old["corpus"])
         info["seen_in_crawls"] = sorted({*info["seen_in_crawls"], crawl_id})
@@ -96,8 +105,9 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def update_files(directory: Path, posts: list[dict[str, Any]], pages: list[dict[str, Any]], *, crawl_id: str,
-                 complete: bool) -> dict[str, int]:
+def update_files(
+    directory: Path, posts: list[dict[str, Any]], pages: list[dict[str, Any]], *, crawl_id: str, complete: bool
+) -> dict[str, int]:
     """Fold one crawl's posts and pages into ``directory``/posts.jsonl and pages.jsonl; return their sizes."""
     directory.mkdir(parents=True, exist_ok=True)
     sizes = {}

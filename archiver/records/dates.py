@@ -7,8 +7,26 @@ from datetime import UTC, datetime, timedelta, timezone
 
 _ZH_TIME = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*(上午|下午)?\s*(\d{1,2}):(\d{2})")
 _EN_TIME = re.compile(r"([A-Z][a-z]+)\s+(\d{1,2}),\s+(\d{4})(?:\s+at)?\s+(\d{1,2}):(\d{2})\s*([AaPp][Mm])?")
-_MONTHS = {name: n for n, name in enumerate(("january", "february", "march", "april", "may", "june", "july",
-                                             "august", "september", "october", "november", "december"), 1)}
+_MONTHS = {
+    name: n
+    for n, name in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        1,
+    )
+}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -66,6 +66,5 @@ def extract_records(
     except DecodeError as exc:
         raise ExtractError(f"cannot decode the body of {url}: {exc}") from exc
     if mime in HTML_TYPES:
-        return html.fragments(url, decoded, content_type_charset(content_type), fetched_at=fetched_at,
-                              source=source)
+        return html.fragments(url, decoded, content_type_charset(content_type), fetched_at=fetched_at, source=source)
     return feeds.fragments(url, decoded, fetched_at=fetched_at, source=source)

@@ -30,8 +30,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 THR = "{http://purl.org/syndication/thread/1.0}"
 LABEL_SCHEME = "http://www.blogger.com/atom/ns#"
 _TAG = re.compile(r"^tag:blogger\.com,1999:blog-(\d+)\.(post|page)-(\d+)$")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False,
-                          remove_comments=True)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False, remove_comments=True)
 
 
 def _root(url: str, body: bytes) -> Any | None:
@@ -140,31 +139,47 @@ def fragments(url: str, body: bytes, *, fetched_at: str, source: WarcPointer) ->
                 continue
             target_kind: Kind = "page" if target.group(2) == "page" else "post"
             key = (target.group(3), target.group(1), target_kind)
-            comments.setdefault(key, []).append(Comment(
-                item_id, _person(entry), dates.stated(entry.findtext(f"{ATOM}published")), _comment_text(entry)))
+            comments.setdefault(key, []).append(
+                Comment(item_id, _person(entry), dates.stated(entry.findtext(f"{ATOM}published")), _comment_text(entry))
+            )
             continue
         kind: Kind = "page" if item_kind == "page" else "post"
         alternate = _link(entry, "alternate", "text/html")
-        labels = {clean(c.get("term") or "") for c in entry.findall(f"{ATOM}category")
-                  if c.get("scheme") in (None, LABEL_SCHEME)}
-        out.append(Fragment(
-            post_id=item_id,
-            kind=kind,
-            origin="feed",
-            url=url,
-            fetched_at=fetched_at,
-            source=source,
-            blog_id=blog_id,
-            post_url=_canonical(alternate),
-            title=clean(entry.findtext(f"{ATOM}title") or ""),
-            published=dates.stated(entry.findtext(f"{ATOM}published")),
-            updated=dates.stated(entry.findtext(f"{ATOM}updated")),
-            labels=tuple(sorted(label for label in labels if label)),
-            author=_person(entry),
-            body=_body(entry, absolute(url, alternate) if alternate else url),
-            comment_count=_total(entry),
-        ))
+        labels = {
+            clean(c.get("term") or "")
+            for c in entry.findall(f"{ATOM}category")
+            if c.get("scheme") in (None, LABEL_SCHEME)
+        }
+        out.append(
+            Fragment(
+                post_id=item_id,
+                kind=kind,
+                origin="feed",
+                url=url,
+                fetched_at=fetched_at,
+                source=source,
+                blog_id=blog_id,
+                post_url=_canonical(alternate),
+                title=clean(entry.findtext(f"{ATOM}title") or ""),
+                published=dates.stated(entry.findtext(f"{ATOM}published")),
+                updated=dates.stated(entry.findtext(f"{ATOM}updated")),
+                labels=tuple(sorted(label for label in labels if label)),
+                author=_person(entry),
+                body=_body(entry, absolute(url, alternate) if alternate else url),
+                comment_count=_total(entry),
+            )
+        )
     for (post_id, blog_id, kind), found in comments.items():
-        out.append(Fragment(post_id=post_id, kind=kind, origin="comment_feed", url=url, fetched_at=fetched_at,
-                            source=source, blog_id=blog_id, comments=tuple(found)))
+        out.append(
+            Fragment(
+                post_id=post_id,
+                kind=kind,
+                origin="comment_feed",
+                url=url,
+                fetched_at=fetched_at,
+                source=source,
+                blog_id=blog_id,
+                comments=tuple(found),
+            )
+        )
     return out

@@ -252,8 +252,9 @@ def _author(container: Any) -> Person | None:
         return None
     named = block.xpath(f".//*[@itemprop='name'] | .//*[{_has('fn')}]")
     name = _text(named[0]) if named else ""
-    links = block.xpath(f".//a[@href][{_has('g-profile')} or contains(@rel, 'author')]/@href"
-                        " | .//meta[@itemprop='url']/@content")
+    links = block.xpath(
+        f".//a[@href][{_has('g-profile')} or contains(@rel, 'author')]/@href | .//meta[@itemprop='url']/@content"
+    )
     uri = str(links[0]).strip() if links else None
     return Person(name, uri or None) if name else None
 
@@ -356,8 +357,7 @@ def _page_comments(section: Any | None, base: str) -> tuple[tuple[Comment, ...] 
     return tuple(comments), count
 
 
-def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str,
-              source: WarcPointer) -> list[Fragment]:
+def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str, source: WarcPointer) -> list[Fragment]:
     """Fragments of every post a Blogger HTML page shows; [] for a page without Blogger markup."""
     if not is_blogger(body):
         return []
@@ -397,24 +397,26 @@ def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str,
         if count is None:
             count = _listing_count(container)
         blog_ids = _X_BLOG_ID(container)
-        out.append(Fragment(
-            post_id=post_id,
-            kind="page" if is_item and page_kind == "page" else "post",
-            origin=origin,
-            url=url,
-            fetched_at=fetched_at,
-            source=source,
-            blog_id=str(blog_ids[0]).strip() if blog_ids else fallback_blog_id,
-            post_url=post_url,
-            title=_text(title_el) if title_el is not None else None,
-            published=_published(container),
-            updated=_updated(container, ld),
-            labels=_labels(container),
-            author=_author(container),
-            body=read_body(_content(element, snippet), url, complete=not cut and parsed.complete),
-            parser_limit=parsed.limit if not parsed.complete else None,
-            comments=comments,
-            comment_count=count,
-            date_header=_date_header(element),
-        ))
+        out.append(
+            Fragment(
+                post_id=post_id,
+                kind="page" if is_item and page_kind == "page" else "post",
+                origin=origin,
+                url=url,
+                fetched_at=fetched_at,
+                source=source,
+                blog_id=str(blog_ids[0]).strip() if blog_ids else fallback_blog_id,
+                post_url=post_url,
+                title=_text(title_el) if title_el is not None else None,
+                published=_published(container),
+                updated=_updated(container, ld),
+                labels=_labels(container),
+                author=_author(container),
+                body=read_body(_content(element, snippet), url, complete=not cut and parsed.complete),
+                parser_limit=parsed.limit if not parsed.complete else None,
+                comments=comments,
+                comment_count=count,
+                date_header=_date_header(element),
+            )
+        )
     return out

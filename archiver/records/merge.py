@@ -136,9 +136,16 @@ def _comments(sources: _Sources) -> tuple[list[Comment] | None, Origin | None]:
 
 def _pointer(fragment: Fragment) -> dict[str, Any]:
     source = fragment.source
-    return {"url": fragment.url, "fetched_at": fragment.fetched_at, "status": source.status,
-            "filename": source.filename, "offset": source.offset, "length": source.length,
-            "record_id": source.record_id, "payload_digest": source.payload_digest}
+    return {
+        "url": fragment.url,
+        "fetched_at": fragment.fetched_at,
+        "status": source.status,
+        "filename": source.filename,
+        "offset": source.offset,
+        "length": source.length,
+        "record_id": source.record_id,
+        "payload_digest": source.payload_digest,
+    }
 
 
 def canonical_url(url: str) -> str:
@@ -223,8 +230,9 @@ def build_record(fragments: Sequence[Fragment], held: Held | None = None) -> dic
     labels, labels_from = sources.pick(META_ORDER, lambda f: f.labels)
     author, author_from = sources.pick(META_ORDER, lambda f: f.author)
     blog_id, _ = sources.pick(PRIMARY_ORDER, lambda f: f.blog_id)
-    body, body_fragment = sources.first(BODY_ORDER,
-                                        lambda f: f.body if f.body is not None and f.body.complete else None)
+    body, body_fragment = sources.first(
+        BODY_ORDER, lambda f: f.body if f.body is not None and f.body.complete else None
+    )
     if body is None:
         body, body_fragment = sources.first(BODY_ORDER, lambda f: f.body)
     body_from = body_fragment.origin if body_fragment is not None else None
@@ -261,20 +269,37 @@ def build_record(fragments: Sequence[Fragment], held: Held | None = None) -> dic
         "paragraphs": [{"text": p.text, "lang": p.lang} for p in paragraphs],
         "body_html": body.html if body is not None else None,
         "body_complete": body.complete if body is not None else False,
-        "images": [{"src": i.src, "original": i.original, "alt": i.alt, "caption": i.caption,
-                    "archived": i.original in held, "src_archived": i.src in held}
-                   for i in images],
+        "images": [
+            {
+                "src": i.src,
+                "original": i.original,
+                "alt": i.alt,
+                "caption": i.caption,
+                "archived": i.original in held,
+                "src_archived": i.src in held,
+            }
+            for i in images
+        ],
         "links": [{"href": link.href, "text": link.text, "in_scope": _in_scope(link.href, host)} for link in links],
         "comment_count": count if count is not None else 0,
-        "comments": [{"id": c.id, "author": _person(c.author), "published": c.published, "text": c.text}
-                     for c in comments or ()],
+        "comments": [
+            {"id": c.id, "author": _person(c.author), "published": c.published, "text": c.text} for c in comments or ()
+        ],
         **sites.enrich(host, paragraphs),
         "source": _pointer(body_fragment if body_fragment is not None else primary),
         "sources": [{"role": f.origin, **_pointer(f)} for f in sorted(pointers.values(), key=_listed)],
-        "provenance": {"url": url_from, "title": title_from, "published": published_from,
-                       "updated": updated_from, "labels": labels_from, "author": author_from,
-                       "body": body_from, "comments": comments_from, "comment_count": count_from,
-                       "date_header": date_header_from},
+        "provenance": {
+            "url": url_from,
+            "title": title_from,
+            "published": published_from,
+            "updated": updated_from,
+            "labels": labels_from,
+            "author": author_from,
+            "body": body_from,
+            "comments": comments_from,
+            "comment_count": count_from,
+            "date_header": date_header_from,
+        },
     }
     record["content_sha256"] = content_sha256(record)
     return record

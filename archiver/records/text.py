@@ -35,16 +35,74 @@ from lxml import etree
 from archiver.blogger.urls import original_image_url, with_image_size
 from archiver.records.model import Body, Image, Lang, Link, Paragraph
 
-BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-    "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
-    "tr", "ul", "caption", "body", "html",
-})
-SKIP_TAGS = frozenset({
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "select", "button", "input",
-    "textarea", "head", "title", "meta", "link", "svg", "canvas",
-})
+BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "caption",
+        "body",
+        "html",
+    }
+)
+SKIP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "select",
+        "button",
+        "input",
+        "textarea",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "svg",
+        "canvas",
+    }
+)
 
 EN_MAX_SHARE = 0.15
 ZH_MIN_SHARE = 0.85
@@ -213,9 +271,14 @@ def _escape(text: str) -> str:
 
 def _template_clear(node: Any) -> bool:
     """Whether a node is the template's empty ``<div style='clear: both;'></div>``."""
-    return (_tag(node) == "div" and len(node) == 0 and not (node.text or "").strip()
-            and not (node.tail or "").strip() and list(node.keys()) == ["style"]
-            and _CLEAR_BOTH.match(node.get("style") or "") is not None)
+    return (
+        _tag(node) == "div"
+        and len(node) == 0
+        and not (node.text or "").strip()
+        and not (node.tail or "").strip()
+        and list(node.keys()) == ["style"]
+        and _CLEAR_BOTH.match(node.get("style") or "") is not None
+    )
 
 
 def inner_html(root: Any) -> str:

@@ -67,8 +67,10 @@ def find_warcs(paths: Iterable[Path]) -> list[Path]:
                 if candidate.is_file() and candidate.name.endswith(WARC_SUFFIXES):
                     found.add(candidate)
                 elif candidate.name.endswith(".warc.gz.open"):
-                    logger.warning("Skipping %s: still open (a crawl is writing it, or a killed crawl left it "
-                                   "for mending)", candidate)
+                    logger.warning(
+                        "Skipping %s: still open (a crawl is writing it, or a killed crawl left it for mending)",
+                        candidate,
+                    )
         elif path.is_file():
             found.add(path)
         else:
@@ -110,9 +112,13 @@ def iter_fragments(path: Path, stats: ReadStats | None = None) -> Iterator[Fragm
                     status=status,
                 )
                 try:
-                    found = extract_records(url, record.http_headers.headers, body,
-                                            fetched_at=record.rec_headers.get_header("WARC-Date") or "",
-                                            source=pointer)
+                    found = extract_records(
+                        url,
+                        record.http_headers.headers,
+                        body,
+                        fetched_at=record.rec_headers.get_header("WARC-Date") or "",
+                        source=pointer,
+                    )
                 except ExtractError as exc:
                     stats.errors += 1
                     stats.error_urls.append(url)
@@ -121,8 +127,13 @@ def iter_fragments(path: Path, stats: ReadStats | None = None) -> Iterator[Fragm
                 except Exception:
                     stats.errors += 1
                     stats.error_urls.append(url)
-                    logger.error("Extraction failed for %s (record at offset %d of %s)", url, pointer.offset,
-                                 path.name, exc_info=True)
+                    logger.error(
+                        "Extraction failed for %s (record at offset %d of %s)",
+                        url,
+                        pointer.offset,
+                        path.name,
+                        exc_info=True,
+                    )
                     continue
                 stats.fragments += len(found)
                 yield from found

@@ -78,9 +78,25 @@ DEFAULT_URL = "https://gongminziyoulianmeng.blogspot.com/"
 
 #: scheduling priority per kind: structure first (robots, sitemaps, feeds), then pages, then requisites
 PRIORITY: dict[str, int] = {
-    "home": 100, "robots": 90, "sitemap": 90, "feed": 80, "comment_feed": 70, "archive_year": 60,
-    "archive_month": 60, "archive_day": 55, "post": 50, "page": 50, "css": 45, "label": 20, "search": 20,
-    "other": 15, "js": 10, "icon": 10, "image": 5, "font": 5, "asset": 5,
+    "home": 100,
+    "robots": 90,
+    "sitemap": 90,
+    "feed": 80,
+    "comment_feed": 70,
+    "archive_year": 60,
+    "archive_month": 60,
+    "archive_day": 55,
+    "post": 50,
+    "page": 50,
+    "css": 45,
+    "label": 20,
+    "search": 20,
+    "other": 15,
+    "js": 10,
+    "icon": 10,
+    "image": 5,
+    "font": 5,
+    "asset": 5,
 }
 #: WARC metadata hop letters (Heritrix): L link, E embed, R redirect, P prerequisite, X specially found
 HOP_LINK, HOP_EMBED, HOP_SEED, HOP_SPECIAL = "L", "E", "-", "X"
@@ -165,7 +181,8 @@ class BlogspotSpider(Spider):
         spider.asset_hosts = tuple(settings.getlist("ARCHIVER_SCOPE_ASSET_HOSTS", list(DEFAULT_ASSET_HOSTS)))
         spider.traps = TrapBounds(
             max_per_kind={**DEFAULT_MAX_PER_KIND, **settings.getdict("ARCHIVER_TRAPS_MAX_PER_KIND")},
-            max_depth=settings.getint("ARCHIVER_TRAPS_MAX_DEPTH", DEFAULT_MAX_DEPTH))
+            max_depth=settings.getint("ARCHIVER_TRAPS_MAX_DEPTH", DEFAULT_MAX_DEPTH),
+        )
         spider.resume = settings.getbool("ARCHIVER_RESUME")
         crawler.signals.connect(spider.response_received, signal=signals.response_received)
         crawler.signals.connect(spider.capture_written, signal=archiver_signals.capture_written)
@@ -177,8 +194,10 @@ class BlogspotSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         """Fetch the home page first: it tells the blog's final host (custom domains) and proves it is Blogger."""
         if self.settings.get("JOBDIR"):
-            logger.warning("JOBDIR is set but not used to resume: a resumed crawl rebuilds its frontier from its "
-                           "WARC files (ARCHIVER_RESUME); Scrapy's queue in JOBDIR may fetch some URLs twice")
+            logger.warning(
+                "JOBDIR is set but not used to resume: a resumed crawl rebuilds its frontier from its "
+                "WARC files (ARCHIVER_RESUME); Scrapy's queue in JOBDIR may fetch some URLs twice"
+            )
         if not self._load_earlier_captures():
             return
         home = self._archived_home()
@@ -187,9 +206,13 @@ class BlogspotSpider(Spider):
                 yield request
             return
         self.requested.update((self.start_url, self.seed_url))
-        yield Request(self.seed_url, callback=self.parse_home, errback=self.on_error, priority=PRIORITY["home"],
-                      meta={"archiver_seed": True, "archiver_hop": HOP_SEED, "archiver_kind": "home",
-                            URL_KEY: self.seed_url})
+        yield Request(
+            self.seed_url,
+            callback=self.parse_home,
+            errback=self.on_error,
+            priority=PRIORITY["home"],
+            meta={"archiver_seed": True, "archiver_hop": HOP_SEED, "archiver_kind": "home", URL_KEY: self.seed_url},
+        )
         if self.extra_seed:
             for request in self.follow(self.extra_seed, via=None, hop=HOP_SEED):
                 yield request
@@ -259,8 +282,9 @@ class BlogspotSpider(Spider):
                 self._seed_failed(request, failure)
                 return
         if isinstance(failure.value, GaveUp):
-            count_give_up(stats, failure.value.reason, request.url if request is not None else "?",
-                          failure.value.message)
+            count_give_up(
+                stats, failure.value.reason, request.url if request is not None else "?", failure.value.message
+            )
             return
         if response is not None:
             stats.inc_value(f"archiver/http_errors/{response.status}")
@@ -304,14 +328,23 @@ class BlogspotSpider(Spider):
         """
         if reason != "finished":
             return
-        left = sorted(url for url in self.requested
-                      if url not in self.done and url not in self.captured and Request(url).url not in self.done
-                      and Request(url).url not in self.captured)
+        left = sorted(
+            url
+            for url in self.requested
+            if url not in self.done
+            and url not in self.captured
+            and Request(url).url not in self.done
+            and Request(url).url not in self.captured
+        )
         if left:
             stats: Any = self.crawler.stats
             stats.inc_value(STATS_PREFIX + "unfetched", len(left))
-            logger.warning("%d URLs asked for were neither archived nor failed (dropped before download): %s%s",
-                           len(left), ", ".join(left[:5]), " ..." if len(left) > 5 else "")
+            logger.warning(
+                "%d URLs asked for were neither archived nor failed (dropped before download): %s%s",
+                len(left),
+                ", ".join(left[:5]),
+                " ..." if len(left) > 5 else "",
+            )
 
     # -- following --------------------------------------------------------------------------------------
 
@@ -404,8 +437,9 @@ class BlogspotSpider(Spider):
         """Count a pager chain stopped at a page that showed nothing new (once, if its next page is unasked)."""
         for url in links:
             try:
-                canonical = canonicalize(blog_feed_url(url, self.blog_host, self.blog_id), self.blog_host,
-                                         blog_scheme=self.blog_scheme)
+                canonical = canonicalize(
+                    blog_feed_url(url, self.blog_host, self.blog_id), self.blog_host, blog_scheme=self.blog_scheme
+                )
             except UrlError:
                 continue
             if canonical not in self.requested:
@@ -426,13 +460,22 @@ class BlogspotSpider(Spider):
         elif _param(next_page, "max-results") != str(self.feed_page_size):
             return False
         next_start = _param(next_page, "start-index")
-        stop = TrapBounds.feed_stop(found.url_count, found.total_results, found.start_index,
-                                    int(next_start) if next_start and next_start.isdigit() else None)
+        stop = TrapBounds.feed_stop(
+            found.url_count,
+            found.total_results,
+            found.start_index,
+            int(next_start) if next_start and next_start.isdigit() else None,
+        )
         if stop is not None:
             stats: Any = self.crawler.stats
             stats.inc_value(f"archiver/traps/{stop}")
-            logger.info("Feed paging stopped at %s (%s: %d entries, totalResults %s)", source, stop,
-                        found.url_count, found.total_results)
+            logger.info(
+                "Feed paging stopped at %s (%s: %d entries, totalResults %s)",
+                source,
+                stop,
+                found.url_count,
+                found.total_results,
+            )
             return False
         return True
 
@@ -458,8 +501,9 @@ class BlogspotSpider(Spider):
         base = source.split("?", 1)[0]
         yield from self.follow(f"{base}?page={number + 1}", via=source, hop=HOP_SPECIAL, depth=depth)
 
-    def follow(self, url: str, *, via: str | None, hop: str, source_kind: str | None = None,
-               depth: int = 0) -> list[Request]:
+    def follow(
+        self, url: str, *, via: str | None, hop: str, source_kind: str | None = None, depth: int = 0
+    ) -> list[Request]:
         """Requests for a URL found somewhere and what it implies (archives of a post, an image's original).
 
         Empty when the URL is out of scope, a Blogger trap, already asked for, an archive page outside the
@@ -494,16 +538,17 @@ class BlogspotSpider(Spider):
             if canonical not in self.requested:
                 self.traps.hold(canonical, (kind, via, hop, depth))
                 stats.set_value("archiver/traps/archive_out_of_range", len(self.traps.held))
-                logger.debug("Held %s: outside the blog's dates known so far (%s)", canonical,
-                             self.traps.range_label())
+                logger.debug("Held %s: outside the blog's dates known so far (%s)", canonical, self.traps.range_label())
             return []
         requests = [self._request(canonical, kind, via=via, hop=hop, depth=depth)]
         if kind == "post":
             self._note_post(canonical)
             if on_blog and self.traps.learn_month(post_month(canonical)):
                 requests.extend(self._release_archives())
-            requests.extend(self._request(archive, classify(archive), via=canonical, hop=HOP_SPECIAL, depth=depth)
-                            for archive in archive_urls(canonical))
+            requests.extend(
+                self._request(archive, classify(archive), via=canonical, hop=HOP_SPECIAL, depth=depth)
+                for archive in archive_urls(canonical)
+            )
         if kind == "image" and self.image_original:
             original = original_image_url(canonical, self.image_original)
             if original and original != canonical:
@@ -558,20 +603,32 @@ class BlogspotSpider(Spider):
         if url in self.requested:
             return None
         if self.traps.too_deep(depth):
-            self._refuse(url, "depth_limit", "trap_depth_limit",
-                         f"{depth} hops from the seed, past ARCHIVER_TRAPS_MAX_DEPTH ({self.traps.max_depth})")
+            self._refuse(
+                url,
+                "depth_limit",
+                "trap_depth_limit",
+                f"{depth} hops from the seed, past ARCHIVER_TRAPS_MAX_DEPTH ({self.traps.max_depth})",
+            )
             return None
         if not self.traps.admit(kind):
-            self._refuse(url, f"cap_{kind}", f"trap_cap_{kind}", f"more than {self.traps.max_per_kind[kind]} "
-                         f"requests of kind {kind} (ARCHIVER_TRAPS_MAX_PER_KIND)")
+            self._refuse(
+                url,
+                f"cap_{kind}",
+                f"trap_cap_{kind}",
+                f"more than {self.traps.max_per_kind[kind]} requests of kind {kind} (ARCHIVER_TRAPS_MAX_PER_KIND)",
+            )
             return None
         self.requested.add(url)
         stats: Any = self.crawler.stats
         stats.inc_value(f"archiver/discovered/{kind}")
         callback = self.parse_requisite if kind in NEVER_PARSED_KINDS else self.parse
-        request = Request(url, callback=callback, errback=self.on_error,
-                          priority=PRIORITY.get(kind, 0),
-                          meta={"archiver_kind": kind, "archiver_via": via, "archiver_hop": hop, URL_KEY: url})
+        request = Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            priority=PRIORITY.get(kind, 0),
+            meta={"archiver_kind": kind, "archiver_via": via, "archiver_hop": hop, URL_KEY: url},
+        )
         if self.captured and request.url in self.captured:
             return None  # archived by an earlier run of this crawl
         return request
@@ -600,8 +657,12 @@ class BlogspotSpider(Spider):
         if not self._earlier:
             return True
         if not self.resume:
-            logger.error("%s already holds %d captures of an earlier run: continue it with archiver crawl --resume "
-                         "(setting ARCHIVER_RESUME), or crawl into another folder", warc_dir, len(self._earlier))
+            logger.error(
+                "%s already holds %d captures of an earlier run: continue it with archiver crawl --resume "
+                "(setting ARCHIVER_RESUME), or crawl into another folder",
+                warc_dir,
+                len(self._earlier),
+            )
             self._earlier = []
             self._close("crawl_folder_not_empty")
             return False
@@ -613,8 +674,11 @@ class BlogspotSpider(Spider):
         for capture in self._earlier:  # what earlier runs archived, by kind, for the summary's crawl-wide figures
             if 200 <= capture.status < 300:
                 stats.inc_value(f"archiver/resume/earlier/{classify(capture.url)}")
-        logger.info("Resuming the crawl of %s: %d captures archived by earlier runs are not fetched again",
-                    self.start_url, len(self._earlier))
+        logger.info(
+            "Resuming the crawl of %s: %d captures archived by earlier runs are not fetched again",
+            self.start_url,
+            len(self._earlier),
+        )
         return True
 
     def _archived_home(self) -> Response | None:
@@ -637,8 +701,9 @@ class BlogspotSpider(Spider):
 
     def _stored_response(self, capture: StoredCapture, meta: dict[str, Any]) -> Response | None:
         """A Scrapy response made from an archived capture, its body decoded as the download was."""
-        codings = header_codings([value.encode("latin-1") for key, value in capture.headers
-                                  if key.lower() == "content-encoding"])
+        codings = header_codings(
+            [value.encode("latin-1") for key, value in capture.headers if key.lower() == "content-encoding"]
+        )
         try:
             body = decode_content(capture.body, codings)
         except DecodeError as exc:
@@ -646,8 +711,9 @@ class BlogspotSpider(Spider):
             stats.inc_value("archiver/resume/unreadable")
             logger.warning("Cannot read the archived %s again to resume from it: %s", capture.url, exc)
             return None
-        headers = Headers([(k, v) for k, v in capture.headers if k.lower() not in ("content-encoding",
-                                                                                   "content-length")])
+        headers = Headers(
+            [(k, v) for k, v in capture.headers if k.lower() not in ("content-encoding", "content-length")]
+        )
         cls = responsetypes.from_args(headers=headers, url=capture.url, body=body)
         request = Request(capture.url, meta=dict(meta, **{URL_KEY: capture.url}))
         return cls(url=capture.url, status=capture.status, headers=headers, body=body, request=request)

@@ -30,8 +30,15 @@ if TYPE_CHECKING:
 
 
 #: MIME types whose bodies are read back: the ones link discovery parses
-READ_TYPES = ("text/", "application/xml", "application/atom+xml", "application/rss+xml", "application/json",
-              "application/xhtml+xml", "application/javascript")
+READ_TYPES = (
+    "text/",
+    "application/xml",
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/json",
+    "application/xhtml+xml",
+    "application/javascript",
+)
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 
 

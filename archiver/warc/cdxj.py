@@ -48,9 +48,7 @@ _SAFE = b"!\"$&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _RE_SCHEME = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+\-.]*:")
 _RE_REPEATED_HTTP = re.compile(rb"^(https?://)+")
 _RE_CONTROL = re.compile(rb"[\n\r\t]")
-_RE_SPLIT = re.compile(
-    rb"^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", re.S
-)
+_RE_SPLIT = re.compile(rb"^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", re.S)
 _RE_WWW = re.compile(rb"^www\d*\.")
 _RE_DECIMAL_IP = re.compile(rb"^[1-9][0-9]*(?:\.[0-9]+){0,3}$")
 _RE_OCTAL_IP = re.compile(rb"^0[0-7]*(?:\.[0-7]+){0,3}$")

@@ -253,8 +253,12 @@ class _RecordReader:
         headers = record.rec_headers
         if headers.get_header("WARC-Target-URI") != url:
             raise WaczError(f"the record at offset {fields['offset']} of {name} is not {url}: the index is stale")
-        return Page(url=url, ts=iso_ts(headers.get_header("WARC-Date")), title=_title_of(record) or url,
-                    id=_record_id(headers.get_header("WARC-Record-ID")))
+        return Page(
+            url=url,
+            ts=iso_ts(headers.get_header("WARC-Date")),
+            title=_title_of(record) or url,
+            id=_record_id(headers.get_header("WARC-Record-ID")),
+        )
 
 
 def _title_of(record: Any) -> str | None:
@@ -481,8 +485,9 @@ def write_wacz(
             data = (json.dumps(datapackage, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
             package.add_bytes("datapackage.json", data, listed=False)
             digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
-            package.add_bytes("datapackage-digest.json", (json.dumps(digest, indent=2) + "\n").encode("utf-8"),
-                              listed=False)
+            package.add_bytes(
+                "datapackage-digest.json", (json.dumps(digest, indent=2) + "\n").encode("utf-8"), listed=False
+            )
         partial.replace(output)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -508,8 +513,10 @@ def crawl_warcs(crawl_dir: Path, warc_dir: Path | None = None) -> list[Path]:
         raise WaczError(f"{crawl_dir}: no WARC folder {warc_dir}; is this a crawl folder (OUTPUT/HOST/CRAWL_ID)?")
     unfinished = sorted(warc_dir.glob(f"*{OPEN_SUFFIX}"))
     if unfinished:
-        raise WaczError(f"{unfinished[0]} is unfinished: resume the crawl (archiver crawl --resume {crawl_dir}) "
-                        "to mend it before packaging")
+        raise WaczError(
+            f"{unfinished[0]} is unfinished: resume the crawl (archiver crawl --resume {crawl_dir}) "
+            "to mend it before packaging"
+        )
     warcs = sorted(warc_dir.glob(f"*{WARC_SUFFIX}"))
     if not warcs:
         raise WaczError(f"{crawl_dir}: no WARC files (*{WARC_SUFFIX}) in {warc_dir}")

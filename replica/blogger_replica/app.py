@@ -51,8 +51,12 @@ class ReplicaApp:
 
     def knows(self, host: str) -> bool:
         """Whether the replica answers for a host (other hosts get 502 from the proxy)."""
-        return (host in (self.blog_host, self.blog.host) or host in ASSET_HOSTS or host.endswith(".blogspot.com")
-                or BLOGSPOT_CCTLD.match(host) is not None)
+        return (
+            host in (self.blog_host, self.blog.host)
+            or host in ASSET_HOSTS
+            or host.endswith(".blogspot.com")
+            or BLOGSPOT_CCTLD.match(host) is not None
+        )
 
     def handle(self, req: Request) -> Page | None:
         query = parse_qs(req.query, keep_blank_values=True)
@@ -99,14 +103,18 @@ class ReplicaApp:
 
 
 def _google_404(path: str) -> Page:
-    body = ("<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Error 404 (Not Found)!!1</title>"
-            f"<p><b>404.</b> <ins>That’s an error.</ins><p>The requested URL <code>{path}</code> was not found "
-            "on this server. <ins>That’s all we know.</ins>")
+    body = (
+        "<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Error 404 (Not Found)!!1</title>"
+        f"<p><b>404.</b> <ins>That’s an error.</ins><p>The requested URL <code>{path}</code> was not found "
+        "on this server. <ins>That’s all we know.</ins>"
+    )
     return Page(404, "text/html; charset=UTF-8", body.encode(), cacheable=False)
 
 
 def _blog_not_found(host: str) -> Page:
-    body = (f"<!DOCTYPE html><html><head><title>Blog not found</title></head><body><h1>Blog not found</h1>"
-            f"<p>Sorry, the blog at {host} has been removed. This address is not available for new blogs.</p>"
-            "</body></html>")
+    body = (
+        f"<!DOCTYPE html><html><head><title>Blog not found</title></head><body><h1>Blog not found</h1>"
+        f"<p>Sorry, the blog at {host} has been removed. This address is not available for new blogs.</p>"
+        "</body></html>"
+    )
     return Page(404, "text/html; charset=UTF-8", body.encode(), cacheable=False)

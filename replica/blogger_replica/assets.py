@@ -18,8 +18,11 @@ from blogger_replica.content import Blog, Image, decode_image_ident
 from blogger_replica.site import Page
 
 _ASSET_TIME = datetime(2015, 6, 1, tzinfo=UTC)  # Last-Modified of the static bundles
-_IMAGE_HEADERS = [("Cache-Control", "public, max-age=86400, no-transform"), ("Access-Control-Allow-Origin", "*"),
-                  ("Timing-Allow-Origin", "*")]
+_IMAGE_HEADERS = [
+    ("Cache-Control", "public, max-age=86400, no-transform"),
+    ("Access-Control-Allow-Origin", "*"),
+    ("Timing-Allow-Origin", "*"),
+]
 
 # --- PNG ----------------------------------------------------------------------------------------------
 
@@ -35,10 +38,11 @@ def png(width: int, height: int, seed: int) -> bytes:
     b = (255 - a[0], 255 - a[1], 255 - a[2])
     period = 24
     pattern = b"".join(bytes(a if (x // 12) % 2 == 0 else b) for x in range(width + period))
-    rows = b"".join(b"\x00" + pattern[3 * (y % period):3 * (y % period + width)] for y in range(height))
+    rows = b"".join(b"\x00" + pattern[3 * (y % period) : 3 * (y % period + width)] for y in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 6))
-            + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 6)) + _chunk(b"IEND", b"")
+    )
 
 
 @lru_cache(maxsize=8)
@@ -50,8 +54,12 @@ def gradient_png(width: int, height: int, top: tuple[int, int, int, int], bottom
         pixel = bytes(round(a + (b - a) * f) for a, b in zip(top, bottom, strict=True))
         rows.append(b"\x00" + pixel * width)
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-            + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def variant_size(size: str, width: int, height: int) -> tuple[int, int] | None:
@@ -81,8 +89,9 @@ def image_page(image: Image, size: str) -> Page | None:
     dims = variant_size(size, image.width, image.height)
     if dims is None:
         return None
-    return Page(200, "image/png", png(dims[0], dims[1], image.ident), last_modified=_ASSET_TIME,
-                headers=list(_IMAGE_HEADERS))
+    return Page(
+        200, "image/png", png(dims[0], dims[1], image.ident), last_modified=_ASSET_TIME, headers=list(_IMAGE_HEADERS)
+    )
 
 
 # --- CSS / JS / icons ---------------------------------------------------------------------------------
@@ -126,8 +135,10 @@ def _ico() -> bytes:
 
 
 def _gif1x1() -> bytes:
-    return (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
-            b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+    return (
+        b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+        b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+    )
 
 
 def _static_assets() -> dict[str, tuple[str, bytes]]:
@@ -163,8 +174,9 @@ def render(blog: Blog, host: str, path: str, query: dict[str, list[str]]) -> Pag
         content_type, body = static
         if content_type.startswith("text/"):
             content_type += "; charset=UTF-8"
-        return Page(200, content_type, body, last_modified=_ASSET_TIME,
-                    headers=[("Cache-Control", "public, max-age=31536000")])
+        return Page(
+            200, content_type, body, last_modified=_ASSET_TIME, headers=[("Cache-Control", "public, max-age=31536000")]
+        )
     if host.endswith(".bp.blogspot.com"):
         return _bp_image(blog, path)
     if host == "www.blogger.com":
@@ -192,15 +204,19 @@ def _blogger_dot_com(blog: Blog, path: str, query: dict[str, list[str]]) -> Page
         # Blogger sends these to the Google sign-in page, which is outside the replica
         return Page(302, "text/html; charset=UTF-8", b"", headers=[("Location", _LOGIN)], cacheable=False)
     if path == "/navbar.g":
-        body = ("<!DOCTYPE html><html><head><title>Blogger: navbar</title></head><body class='navbar'>"
-                f"<a href='https://www.blogger.com/'>Blogger</a> <a href='https://{blog.host}/'>{blog.title}</a>"
-                "</body></html>")
+        body = (
+            "<!DOCTYPE html><html><head><title>Blogger: navbar</title></head><body class='navbar'>"
+            f"<a href='https://www.blogger.com/'>Blogger</a> <a href='https://{blog.host}/'>{blog.title}</a>"
+            "</body></html>"
+        )
         return Page.html(body, cacheable=False)
     if path == "/dyn-css/authorization.css":
         return Page(200, "text/css; charset=UTF-8", b"/* authorization */\n", cacheable=False)
     match = re.fullmatch(r"/profile/(\d{10,21})", path)
     if match:
-        body = (f"<!DOCTYPE html><html><head><title>Blogger: User Profile</title></head><body>"
-                f"<h1>User Profile</h1><p>Blogs: <a href='https://{blog.host}/'>{blog.title}</a></p></body></html>")
+        body = (
+            f"<!DOCTYPE html><html><head><title>Blogger: User Profile</title></head><body>"
+            f"<h1>User Profile</h1><p>Blogs: <a href='https://{blog.host}/'>{blog.title}</a></p></body></html>"
+        )
         return Page.html(body)
     return None

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 # Hosts that Blogger serves page requisites from; the replica answers for all of them.
-IMAGE_HOSTS = ("1.bp.blogspot.com", "2.bp.blogspot.com", "3.bp.blogspot.com", "4.bp.blogspot.com",
-               "blogger.googleusercontent.com")
+IMAGE_HOSTS = (
+    "1.bp.blogspot.com",
+    "2.bp.blogspot.com",
+    "3.bp.blogspot.com",
+    "4.bp.blogspot.com",
+    "blogger.googleusercontent.com",
+)
 ASSET_HOSTS = ("www.blogger.com", "resources.blogblog.com", "www.blogblog.com", "img1.blogblog.com", *IMAGE_HOSTS)
 
 CLASSIC_CSS = "https://www.blogger.com/static/v1/widgets/2975350028-css_bundle_v2.css"

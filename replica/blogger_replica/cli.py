@@ -54,59 +54,106 @@ def _non_negative_float(text: str) -> float:
 
 
 def _add_blog_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--posts", type=_positive_int, default=200, metavar="N",
-                        help="number of posts in the blog's first state, the 3 real seed posts included (default 200)")
-    parser.add_argument("--state", type=int, choices=range(MAX_STATE + 1), default=0, metavar="K",
-                        help="later visit to simulate: 0 first crawl, 1 and 2 with posts edited, deleted and added")
-    parser.add_argument("--blog", default=DEFAULT_BLOG_NAME, metavar="NAME",
-                        help=f"blogspot name of the blog (default {DEFAULT_BLOG_NAME})")
+    parser.add_argument(
+        "--posts",
+        type=_positive_int,
+        default=200,
+        metavar="N",
+        help="number of posts in the blog's first state, the 3 real seed posts included (default 200)",
+    )
+    parser.add_argument(
+        "--state",
+        type=int,
+        choices=range(MAX_STATE + 1),
+        default=0,
+        metavar="K",
+        help="later visit to simulate: 0 first crawl, 1 and 2 with posts edited, deleted and added",
+    )
+    parser.add_argument(
+        "--blog",
+        default=DEFAULT_BLOG_NAME,
+        metavar="NAME",
+        help=f"blogspot name of the blog (default {DEFAULT_BLOG_NAME})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="blogger-replica",
-        description="An offline replica of a Blogger blog on 127.0.0.1, for the archiver's tests, demo and "
-                    "benchmarks.")
+        description="An offline replica of a Blogger blog on 127.0.0.1, for the archiver's tests, demo and benchmarks.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser(
-        "serve", help="serve the replica on 127.0.0.1 as a web server and as an HTTP(S) forward proxy")
+        "serve", help="serve the replica on 127.0.0.1 as a web server and as an HTTP(S) forward proxy"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; loopback only)")
     serve.add_argument("--port", type=_port, default=0, help="port to bind (default 0: any free port, printed)")
     _add_blog_args(serve)
-    serve.add_argument("--theme", choices=("classic", "contempo"), default="classic",
-                       help="layout family: classic (2011-2016 layouts) or contempo (2017+ themes)")
-    serve.add_argument("--latency-ms", type=_non_negative_float, default=0.0, metavar="MS",
-                       help="delay before every response, in milliseconds")
-    serve.add_argument("--faults", default="none", metavar="PROFILE",
-                       help="fault profile (none, flaky, harsh, 5xx, 429, reset, truncate, drip) or "
-                            "KIND=RATE,...[,repeat=N]; a chosen URL fails on its first N attempts (default 1)")
-    serve.add_argument("--domain", default=None, metavar="HOST",
-                       help="serve the blog on a custom domain (the blogspot address then redirects to it)")
-    serve.add_argument("--access-log", type=Path, default=None, metavar="FILE",
-                       help="append one JSON line per request to FILE")
-    serve.add_argument("--ca-cert", type=Path, default=None, metavar="FILE",
-                       help="write the replica's CA certificate (PEM) to FILE, for clients that verify TLS")
+    serve.add_argument(
+        "--theme",
+        choices=("classic", "contempo"),
+        default="classic",
+        help="layout family: classic (2011-2016 layouts) or contempo (2017+ themes)",
+    )
+    serve.add_argument(
+        "--latency-ms",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="MS",
+        help="delay before every response, in milliseconds",
+    )
+    serve.add_argument(
+        "--faults",
+        default="none",
+        metavar="PROFILE",
+        help="fault profile (none, flaky, harsh, 5xx, 429, reset, truncate, drip) or "
+        "KIND=RATE,...[,repeat=N]; a chosen URL fails on its first N attempts (default 1)",
+    )
+    serve.add_argument(
+        "--domain",
+        default=None,
+        metavar="HOST",
+        help="serve the blog on a custom domain (the blogspot address then redirects to it)",
+    )
+    serve.add_argument(
+        "--access-log", type=Path, default=None, metavar="FILE", help="append one JSON line per request to FILE"
+    )
+    serve.add_argument(
+        "--ca-cert",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the replica's CA certificate (PEM) to FILE, for clients that verify TLS",
+    )
     serve.set_defaults(func=_serve)
 
     truth = commands.add_parser("truth", help="print the replica's true posts as JSON Lines")
     _add_blog_args(truth)
-    truth.add_argument("--base", default=None, metavar="URL",
-                       help="origin of the URLs in the output (default https://NAME.blogspot.com)")
+    truth.add_argument(
+        "--base",
+        default=None,
+        metavar="URL",
+        help="origin of the URLs in the output (default https://NAME.blogspot.com)",
+    )
     truth.set_defaults(func=_truth)
 
     demo = commands.add_parser(
-        "demo", help="crawl the replica of the blog with the archiver into output/ and print its summary",
+        "demo",
+        help="crawl the replica of the blog with the archiver into output/ and print its summary",
         description=f"Start the replica of {DEMO_BLOG_URL} and run `python -m archiver crawl --profile local` "
-                    "through its proxy (the archiver must be installed in the same environment: ./dev.sh demo "
-                    "does it).")
-    demo.add_argument("--posts", type=_positive_int, default=200, metavar="N",
-                      help="posts in the replica (default 200)")
+        "through its proxy (the archiver must be installed in the same environment: ./dev.sh demo "
+        "does it).",
+    )
+    demo.add_argument(
+        "--posts", type=_positive_int, default=200, metavar="N", help="posts in the replica (default 200)"
+    )
     demo.add_argument("--theme", choices=("classic", "contempo"), default="classic", help="replica theme")
-    demo.add_argument("-o", "--output", type=Path, default=Path("output"), metavar="DIR",
-                      help="root output folder (default output/)")
+    demo.add_argument(
+        "-o", "--output", type=Path, default=Path("output"), metavar="DIR", help="root output folder (default output/)"
+    )
     demo.set_defaults(func=_demo)
     return parser
 
@@ -117,9 +164,19 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.host.startswith("127."):
         raise ConfigError(f"--host {args.host}: the replica binds to loopback addresses only")
-    config = ReplicaConfig(host=args.host, port=args.port, posts=args.posts, state=args.state, theme=args.theme,
-                           latency_ms=args.latency_ms, faults=FaultPlan.parse(args.faults), blog_name=args.blog,
-                           domain=args.domain, access_log=args.access_log, ca_cert=args.ca_cert)
+    config = ReplicaConfig(
+        host=args.host,
+        port=args.port,
+        posts=args.posts,
+        state=args.state,
+        theme=args.theme,
+        latency_ms=args.latency_ms,
+        faults=FaultPlan.parse(args.faults),
+        blog_name=args.blog,
+        domain=args.domain,
+        access_log=args.access_log,
+        ca_cert=args.ca_cert,
+    )
     try:
         asyncio.run(run(config, sys.stdout))
     except OSError as exc:
@@ -145,8 +202,10 @@ def _demo(args: argparse.Namespace) -> int:
     from blogger_replica.launch import ReplicaDidNotStart, launch
 
     if importlib.util.find_spec("archiver") is None:
-        raise ReplicaError("the demo crawls with the archiver, which is not installed in this environment "
-                           "(./dev.sh demo installs both)")
+        raise ReplicaError(
+            "the demo crawls with the archiver, which is not installed in this environment "
+            "(./dev.sh demo installs both)"
+        )
     try:
         replica = launch(["--posts", str(args.posts), "--theme", args.theme])
     except ReplicaDidNotStart as exc:
@@ -155,8 +214,17 @@ def _demo(args: argparse.Namespace) -> int:
         assert replica.process.stdout is not None
         threading.Thread(target=_drain, args=(replica.process.stdout,), daemon=True).start()
         print(f"blogger-replica demo: replica of {DEMO_BLOG_URL} ({args.posts} posts) at {replica.proxy}", flush=True)
-        crawl = [sys.executable, "-m", "archiver", "crawl", DEMO_BLOG_URL, "--profile", "local",
-                 "--output", str(args.output)]
+        crawl = [
+            sys.executable,
+            "-m",
+            "archiver",
+            "crawl",
+            DEMO_BLOG_URL,
+            "--profile",
+            "local",
+            "--output",
+            str(args.output),
+        ]
         return subprocess.call(crawl, env=replica.proxy_env())
     finally:
         replica.process.terminate()
@@ -169,8 +237,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         return int(args.func(args))
     except ReplicaError as exc:

@@ -38,6 +38,7 @@ BlockKind = Literal["p", "lines", "img", "blank"]
 
 # --- time ---------------------------------------------------------------------------------------------
 
+
 def _nth_sunday(year: int, month: int, n: int) -> date:
     first = date(year, month, 1)
     offset = (6 - first.weekday()) % 7
@@ -68,8 +69,20 @@ def iso_seconds(moment: datetime) -> str:
 
 
 _ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-              "October", "November", "December")
+_EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def zh_date_header(moment: datetime) -> str:
@@ -86,6 +99,7 @@ def zh_month_name(month: int) -> str:
 
 
 # --- model --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Author:
@@ -203,28 +217,67 @@ class Body:
 
 _CAUSES: tuple[tuple[str, str, str, str], ...] = (
     # (English name, Chinese name, background EN, background ZH)
-    ("Liu Xiaobo", "刘晓波", "was sentenced to 11 years in prison in 2009 for co-writing Charter 08.",
-     "因参与起草《零八宪章》于2009年被判处11年有期徒刑。"),
-    ("Chen Guangcheng", "陈光诚", "is a blind lawyer who defended victims of forced abortion.",
-     "是一位为强制堕胎受害者维权的盲人律师。"),
-    ("Gao Zhisheng", "高智晟", "is a human rights lawyer who has disappeared repeatedly in custody.",
-     "是一位多次在羁押中失踪的人权律师。"),
-    ("Xu Zhiyong", "许志永", "founded the New Citizens Movement and was sentenced to four years in 2014.",
-     "是新公民运动的发起人,2014年被判处四年有期徒刑。"),
-    ("Ilham Tohti", "伊力哈木", "is a Uyghur economist sentenced to life in prison in 2014.",
-     "是一位维吾尔族经济学家,2014年被判处无期徒刑。"),
-    ("Liu Xia", "刘霞", "has been held under house arrest without charge since 2010.",
-     "自2010年起在没有任何指控的情况下被软禁。"),
-    ("Hu Jia", "胡佳", "is an AIDS activist who served three and a half years in prison.",
-     "是一位艾滋病维权人士,曾入狱三年半。"),
-    ("Tan Zuoren", "谭作人", "was imprisoned for investigating school collapses in the Sichuan earthquake.",
-     "因调查四川地震中的校舍倒塌而入狱。"),
-    ("Guo Feixiong", "郭飞雄", "is a writer and activist detained again in 2013.",
-     "是一位作家和维权人士,2013年再次被拘押。"),
-    ("Pu Zhiqiang", "浦志强", "is a free speech lawyer detained in May 2014.",
-     "是一位言论自由律师,2014年5月被拘押。"),
-    ("Cao Shunli", "曹顺利", "died in custody in March 2014 after being denied medical care.",
-     "因被拒绝就医,于2014年3月在羁押中去世。"),
+    (
+        "Liu Xiaobo",
+        "刘晓波",
+        "was sentenced to 11 years in prison in 2009 for co-writing Charter 08.",
+        "因参与起草《零八宪章》于2009年被判处11年有期徒刑。",
+    ),
+    (
+        "Chen Guangcheng",
+        "陈光诚",
+        "is a blind lawyer who defended victims of forced abortion.",
+        "是一位为强制堕胎受害者维权的盲人律师。",
+    ),
+    (
+        "Gao Zhisheng",
+        "高智晟",
+        "is a human rights lawyer who has disappeared repeatedly in custody.",
+        "是一位多次在羁押中失踪的人权律师。",
+    ),
+    (
+        "Xu Zhiyong",
+        "许志永",
+        "founded the New Citizens Movement and was sentenced to four years in 2014.",
+        "是新公民运动的发起人,2014年被判处四年有期徒刑。",
+    ),
+    (
+        "Ilham Tohti",
+        "伊力哈木",
+        "is a Uyghur economist sentenced to life in prison in 2014.",
+        "是一位维吾尔族经济学家,2014年被判处无期徒刑。",
+    ),
+    (
+        "Liu Xia",
+        "刘霞",
+        "has been held under house arrest without charge since 2010.",
+        "自2010年起在没有任何指控的情况下被软禁。",
+    ),
+    (
+        "Hu Jia",
+        "胡佳",
+        "is an AIDS activist who served three and a half years in prison.",
+        "是一位艾滋病维权人士,曾入狱三年半。",
+    ),
+    (
+        "Tan Zuoren",
+        "谭作人",
+        "was imprisoned for investigating school collapses in the Sichuan earthquake.",
+        "因调查四川地震中的校舍倒塌而入狱。",
+    ),
+    (
+        "Guo Feixiong",
+        "郭飞雄",
+        "is a writer and activist detained again in 2013.",
+        "是一位作家和维权人士,2013年再次被拘押。",
+    ),
+    ("Pu Zhiqiang", "浦志强", "is a free speech lawyer detained in May 2014.", "是一位言论自由律师,2014年5月被拘押。"),
+    (
+        "Cao Shunli",
+        "曹顺利",
+        "died in custody in March 2014 after being denied medical care.",
+        "因被拒绝就医,于2014年3月在羁押中去世。",
+    ),
     ("Zhu Yufu", "朱虞夫", "was sentenced to 7 years in prison for a poem.", "因一首诗被判处7年徒刑。"),
     ("Wang Bingzhang", "王炳章", "has served a life sentence since 2003.", "自2003年起被判处无期徒刑。"),
 )
@@ -260,7 +313,8 @@ AUTHOR_EN = Author("Coalition for Citizens Rights", "https://www.blogger.com/pro
 AUTHOR_UNKNOWN = Author("Unknown", None)
 
 _STOP_WORDS = frozenset(
-    "a an the of for and or to in on at by with is are was were be from as its it this that".split())
+    "a an the of for and or to in on at by with is are was were be from as its it this that".split()
+)
 
 IMAGE_HOSTS = ("1.bp.blogspot.com", "2.bp.blogspot.com", "3.bp.blogspot.com", "4.bp.blogspot.com")
 _SIZES = ((1600, 1200), (1024, 768), (800, 600), (1200, 1600), (640, 480))
@@ -268,6 +322,7 @@ SITE_IMAGE_BASE = 1 << 38  # idents at and above this are the sidebar's images
 
 
 # --- helpers ------------------------------------------------------------------------------------------
+
 
 def _rng(*parts: object) -> random.Random:
     return random.Random(":".join(str(p) for p in parts))
@@ -331,6 +386,7 @@ def english_slug(title: str) -> str:
 
 
 # --- the blog -----------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Index:
@@ -422,13 +478,23 @@ class Blog:
     def _seed_post(self, index: int, seed: Mapping[str, object], used_ids: set[str]) -> Post:
         rng = _rng(self.name, "seed", seed["key"])
         published = localize(datetime.fromisoformat(str(seed["local"]))) + timedelta(milliseconds=1)
-        updated = published + timedelta(minutes=rng.randrange(3, 40), seconds=rng.randrange(60),
-                                        milliseconds=rng.randrange(1000))
+        updated = published + timedelta(
+            minutes=rng.randrange(3, 40), seconds=rng.randrange(60), milliseconds=rng.randrange(1000)
+        )
         labels = seed["labels"]
         assert isinstance(labels, list)
-        return Post(index=index, post_id=self._unique_id(rng, used_ids), kind="post", path="",
-                    title=str(seed["title"]), published=published, updated=updated,
-                    labels=tuple(sorted(labels)), author=AUTHOR_MAIN, seed_key=str(seed["key"]))
+        return Post(
+            index=index,
+            post_id=self._unique_id(rng, used_ids),
+            kind="post",
+            path="",
+            title=str(seed["title"]),
+            published=published,
+            updated=updated,
+            labels=tuple(sorted(labels)),
+            author=AUTHOR_MAIN,
+            seed_key=str(seed["key"]),
+        )
 
     def _generated_post(self, index: int, rng: random.Random, local: datetime, used_ids: set[str]) -> Post:
         post_id = self._unique_id(rng, used_ids)
@@ -437,13 +503,26 @@ class Blog:
         title = self._title(rng, cause, published)
         # about one post in twelve was edited days after publication
         if rng.random() < 0.08:
-            updated = published + timedelta(days=rng.randrange(1, 60), minutes=rng.randrange(1440),
-                                            milliseconds=rng.randrange(1000))
+            updated = published + timedelta(
+                days=rng.randrange(1, 60), minutes=rng.randrange(1440), milliseconds=rng.randrange(1000)
+            )
         else:
-            updated = published + timedelta(minutes=rng.randrange(1, 30), seconds=rng.randrange(60),
-                                            milliseconds=rng.randrange(1000))
-        pool = ["Rally", "集会", cause[0], cause[1], "Human Rights", "人权", "Free Speech", "言论自由",
-                "New York", "Statement", "声明"]
+            updated = published + timedelta(
+                minutes=rng.randrange(1, 30), seconds=rng.randrange(60), milliseconds=rng.randrange(1000)
+            )
+        pool = [
+            "Rally",
+            "集会",
+            cause[0],
+            cause[1],
+            "Human Rights",
+            "人权",
+            "Free Speech",
+            "言论自由",
+            "New York",
+            "Statement",
+            "声明",
+        ]
         roll = rng.random()
         if roll < 0.1:
             labels: tuple[str, ...] = ()
@@ -451,18 +530,32 @@ class Blog:
             labels = tuple(sorted(set(rng.sample(pool, rng.randrange(1, 4)))))
         author_roll = rng.random()
         author = AUTHOR_UNKNOWN if author_roll < 0.02 else AUTHOR_EN if author_roll < 0.2 else AUTHOR_MAIN
-        return Post(index=index, post_id=post_id, kind="post", path="", title=title, published=published,
-                    updated=updated, labels=labels, author=author,
-                    comments_enabled=rng.random() > 0.05)
+        return Post(
+            index=index,
+            post_id=post_id,
+            kind="post",
+            path="",
+            title=title,
+            published=published,
+            updated=updated,
+            labels=labels,
+            author=author,
+            comments_enabled=rng.random() > 0.05,
+        )
 
     @staticmethod
     def _title(rng: random.Random, cause: tuple[str, str, str, str], published: datetime) -> str:
         en, zh = cause[0], cause[1]
         roll = rng.random()
         if roll < 0.50:
-            return rng.choice((f'"Free {en}" Rally (释放{zh})', f'"Release {en}" Rally (要求释放{zh})',
-                               f"Rally in Support of {en} (声援{zh})",
-                               f"Candlelight Vigil for {en} (为{zh}烛光守夜)"))
+            return rng.choice(
+                (
+                    f'"Free {en}" Rally (释放{zh})',
+                    f'"Release {en}" Rally (要求释放{zh})',
+                    f"Rally in Support of {en} (声援{zh})",
+                    f"Candlelight Vigil for {en} (为{zh}烛光守夜)",
+                )
+            )
         if roll < 0.62:
             return rng.choice((f"释放{zh}集会", f"声援{zh}", f"抗议迫害{zh}"))
         if roll < 0.67:
@@ -490,8 +583,9 @@ class Blog:
         updated = post.updated
         title = post.title
         for state in edits:
-            updated = localize(datetime(2017, 1 if state == 1 else 7, 10, 12, 0)
-                               + timedelta(minutes=post.index % 5000)) + timedelta(milliseconds=517)
+            updated = localize(
+                datetime(2017, 1 if state == 1 else 7, 10, 12, 0) + timedelta(minutes=post.index % 5000)
+            ) + timedelta(milliseconds=517)
             if title and not title.endswith("(更新)"):
                 title = f"{title} (更新)"
         return replace(post, updated=updated, title=title, edits=edits, extra_comments=extra)
@@ -521,16 +615,28 @@ class Blog:
     def _build_pages(self) -> list[Post]:
         rng = _rng(self.name, "pages")
         used: set[str] = {p.post_id for p in self._all}
-        specs = (("/p/about-us.html", "About Us 关于我们", datetime(2011, 7, 4, 10, 0)),
-                 ("/p/contact.html", "Contact Us", datetime(2011, 7, 4, 10, 30)),
-                 ("/p/blog-page.html", "公民自由联盟章程", datetime(2012, 3, 1, 20, 15)))
+        specs = (
+            ("/p/about-us.html", "About Us 关于我们", datetime(2011, 7, 4, 10, 0)),
+            ("/p/contact.html", "Contact Us", datetime(2011, 7, 4, 10, 30)),
+            ("/p/blog-page.html", "公民自由联盟章程", datetime(2012, 3, 1, 20, 15)),
+        )
         pages = []
         for k, (path, title, local) in enumerate(specs):
             published = localize(local) + timedelta(milliseconds=1)
-            pages.append(Post(index=-1 - k, post_id=self._unique_id(rng, used), kind="page", path=path,
-                              title=title, published=published,
-                              updated=published + timedelta(days=3, milliseconds=250), labels=(),
-                              author=AUTHOR_MAIN, comments_enabled=False))
+            pages.append(
+                Post(
+                    index=-1 - k,
+                    post_id=self._unique_id(rng, used),
+                    kind="page",
+                    path=path,
+                    title=title,
+                    published=published,
+                    updated=published + timedelta(days=3, milliseconds=250),
+                    labels=(),
+                    author=AUTHOR_MAIN,
+                    comments_enabled=False,
+                )
+            )
         return pages
 
     def _build_deleted(self) -> set[str]:
@@ -553,7 +659,7 @@ class Blog:
     def before(self, index: _Index, max_published: datetime | None, count: int) -> tuple[list[Post], bool]:
         """Up to ``count`` posts published strictly before ``max_published``, newest first; and whether more exist."""
         start = 0 if max_published is None else bisect.bisect_right(index.keys, -max_published.timestamp())
-        chunk = index.posts[start:start + count]
+        chunk = index.posts[start : start + count]
         return chunk, start + count < len(index.posts)
 
     def by_updated(self) -> list[Post]:
@@ -589,6 +695,7 @@ class Blog:
 
 # --- lazily generated parts ---------------------------------------------------------------------------
 
+
 def _make_image(blog_name: str, ident: int, caption: str, rng: random.Random) -> Image:
     width, height = _SIZES[rng.randrange(len(_SIZES))]
     host = IMAGE_HOSTS[_digest(blog_name, "host", ident)[0] % len(IMAGE_HOSTS)]
@@ -600,8 +707,16 @@ def _make_image(blog_name: str, ident: int, caption: str, rng: random.Random) ->
     display = 320 if width >= height else 400
     if rng.random() < 0.3:
         display = 400 if display == 320 else 320
-    return Image(ident=ident, host=host, key=encode_image_key(ident, blog_name), filename=filename,
-                 width=width, height=height, caption=caption, display_size=display)
+    return Image(
+        ident=ident,
+        host=host,
+        key=encode_image_key(ident, blog_name),
+        filename=filename,
+        width=width,
+        height=height,
+        caption=caption,
+        display_size=display,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -642,8 +757,13 @@ def _body(blog_name: str, post: Post) -> Body:
     n_images = rng.choice((0, 0, 1, 1, 1, 2, 3))
     captions = [rng.choice((cause_en, f"{cause_en} rally", "", f"{place_zh}")) for _ in range(n_images)]
     images = [_make_image(blog_name, ident_base + k, captions[k], rng) for k in range(n_images)]
-    blocks.append(Block("p", f'On {en_long_date(when)}, "Coalition for Citizens Rights" held a rally {place_en} '
-                             f"calling for the release of {cause_en}."))
+    blocks.append(
+        Block(
+            "p",
+            f'On {en_long_date(when)}, "Coalition for Citizens Rights" held a rally {place_en} '
+            f"calling for the release of {cause_en}.",
+        )
+    )
     blocks.append(Block("p", f"{zh_date}, 公民自由联盟在{place_zh}举行集会,要求释放{cause_zh}。"))
     if images:
         blocks.append(Block("img", image=images[0]))
@@ -651,29 +771,43 @@ def _body(blog_name: str, post: Post) -> Body:
     blocks.append(Block("p", f"{cause_zh}{bg_zh}"))
     for image in images[1:]:
         blocks.append(Block("img", image=image))
-    blocks.append(Block("p", f'"Coalition for Citizens Rights" calls on the Chinese government to release '
-                             f"{cause_en} immediately, and return freedom of speech to the people."))
+    blocks.append(
+        Block(
+            "p",
+            f'"Coalition for Citizens Rights" calls on the Chinese government to release '
+            f"{cause_en} immediately, and return freedom of speech to the people.",
+        )
+    )
     blocks.append(Block("p", f"公民自由联盟号召中国政府立即释放{cause_zh},归还人民的言论自由。"))
     names, form = _attendees(rng)
     en_names = tuple(n[0] for n in names)
     zh_names = tuple(n[1] for n in names)
     if form == "mismatch":
         zh_names = zh_names[:-1]
-    blocks.append(Block("p", 'Members of "Coalition for Citizens Rights" attending today\'s rally include: '
-                             + ", ".join(en_names) + "."))
+    blocks.append(
+        Block(
+            "p",
+            'Members of "Coalition for Citizens Rights" attending today\'s rally include: ' + ", ".join(en_names) + ".",
+        )
+    )
     if form != "en-only":
         blocks.append(Block("p", "参加今天集会的成员有:" + ",".join(zh_names) + "。"))
     else:
         zh_names = ()
     for state in post.edits:
-        blocks.append(Block("p", f"Update ({'January' if state == 1 else 'July'} 2017): {cause_en} remains in "
-                                 "detention. We will continue to hold rallies."))
-        blocks.append(Block("p", f"更新({'2017年1月' if state == 1 else '2017年7月'}):{cause_zh}仍被关押。"
-                                 "我们将继续举行集会。"))
+        blocks.append(
+            Block(
+                "p",
+                f"Update ({'January' if state == 1 else 'July'} 2017): {cause_en} remains in "
+                "detention. We will continue to hold rallies.",
+            )
+        )
+        blocks.append(
+            Block("p", f"更新({'2017年1月' if state == 1 else '2017年7月'}):{cause_zh}仍被关押。我们将继续举行集会。")
+        )
     jump = 1 if rng.random() < 0.12 else None
     style: Literal["br", "p", "div"] = rng.choice(("br", "p", "p", "div"))
-    return Body(blocks=tuple(blocks), jump_after=jump, attendees_en=en_names, attendees_zh=zh_names,
-                style=style)
+    return Body(blocks=tuple(blocks), jump_after=jump, attendees_en=en_names, attendees_zh=zh_names, style=style)
 
 
 def _seed_body(blog_name: str, post: Post) -> Body:
@@ -704,11 +838,18 @@ def _seed_body(blog_name: str, post: Post) -> Body:
 
 def _page_body(post: Post) -> Body:
     texts = {
-        "/p/about-us.html": (seeds.SIDEBAR_WHO_WE_ARE, "公民自由联盟是一个致力于中国言论、新闻和网络自由的人权组织,成立于2008年5月。"),
-        "/p/contact.html": ("Write to us at the rallies in New York, or leave a comment on any post.",
-                            "欢迎在纽约的集会上与我们联系,或在任何文章下留言。"),
-        "/p/blog-page.html": ("Charter of the Coalition for Citizens Rights (draft of 2012).",
-                              "第一条 本联盟名称为公民自由联盟。第二条 本联盟的宗旨是争取言论自由和人权。"),
+        "/p/about-us.html": (
+            seeds.SIDEBAR_WHO_WE_ARE,
+            "公民自由联盟是一个致力于中国言论、新闻和网络自由的人权组织,成立于2008年5月。",
+        ),
+        "/p/contact.html": (
+            "Write to us at the rallies in New York, or leave a comment on any post.",
+            "欢迎在纽约的集会上与我们联系,或在任何文章下留言。",
+        ),
+        "/p/blog-page.html": (
+            "Charter of the Coalition for Citizens Rights (draft of 2012).",
+            "第一条 本联盟名称为公民自由联盟。第二条 本联盟的宗旨是争取言论自由和人权。",
+        ),
     }
     en, zh = texts.get(post.path, ("", ""))
     return Body(blocks=(Block("p", en), Block("p", zh)), jump_after=None, style="p")
@@ -723,13 +864,29 @@ def _comments(blog_name: str, post: Post) -> tuple[Comment, ...]:
     out = []
     when = post.published
     for _ in range(count):
-        when = when + timedelta(hours=rng.randrange(1, 72), minutes=rng.randrange(60),
-                                seconds=rng.randrange(60), milliseconds=rng.randrange(1000))
-        out.append(Comment(comment_id=_blogger_id(rng), author=rng.choice(_COMMENTERS),
-                           published=when, text=rng.choice(_COMMENT_TEXTS)))
+        when = when + timedelta(
+            hours=rng.randrange(1, 72),
+            minutes=rng.randrange(60),
+            seconds=rng.randrange(60),
+            milliseconds=rng.randrange(1000),
+        )
+        out.append(
+            Comment(
+                comment_id=_blogger_id(rng),
+                author=rng.choice(_COMMENTERS),
+                published=when,
+                text=rng.choice(_COMMENT_TEXTS),
+            )
+        )
     for state in range(1, post.extra_comments + 1):
         crng = _rng(blog_name, "late-comment", post.index, state)
         moment = localize(datetime(2017, 2 if state == 1 else 8, 1, 9, 0) + timedelta(minutes=post.index % 5000))
-        out.append(Comment(comment_id=_blogger_id(crng), author=crng.choice(_COMMENTERS), published=moment,
-                           text=crng.choice(_COMMENT_TEXTS)))
+        out.append(
+            Comment(
+                comment_id=_blogger_id(crng),
+                author=crng.choice(_COMMENTERS),
+                published=moment,
+                text=crng.choice(_COMMENT_TEXTS),
+            )
+        )
     return tuple(out)

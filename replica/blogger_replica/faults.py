@@ -49,8 +49,10 @@ class FaultPlan:
                 plan.seed = value
                 continue
             if name not in KINDS:
-                raise ConfigError(f"--faults: unknown fault kind {name!r} in {spec!r}; "
-                                  f"kinds are {', '.join(KINDS)}, profiles are {', '.join(PROFILES)}")
+                raise ConfigError(
+                    f"--faults: unknown fault kind {name!r} in {spec!r}; "
+                    f"kinds are {', '.join(KINDS)}, profiles are {', '.join(PROFILES)}"
+                )
             rate = _number(float, value, item) if value else 0.1
             if not 0 <= rate <= 1:
                 raise ConfigError(f"--faults: rate for {name} must be between 0 and 1, got {value}")

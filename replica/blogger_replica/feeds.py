@@ -86,11 +86,17 @@ _TZ_SPACE = re.compile(r" (\d\d:?\d\d)$")
 
 # --- a tiny element tree that serialises the way Blogger does ----------------------------------------
 
+
 class _El:
     __slots__ = ("attrs", "children", "tag", "text")
 
-    def __init__(self, tag: str, attrs: Sequence[tuple[str, str]] = (), text: str | None = None,
-                 children: list[_El] | None = None) -> None:
+    def __init__(
+        self,
+        tag: str,
+        attrs: Sequence[tuple[str, str]] = (),
+        text: str | None = None,
+        children: list[_El] | None = None,
+    ) -> None:
         self.tag = tag
         self.attrs = attrs
         self.text = text
@@ -176,6 +182,7 @@ def _json_document(root: _El) -> str:
 
 # --- errors and query parsing -------------------------------------------------------------------------
 
+
 class _BadRequest(Exception):
     pass
 
@@ -239,10 +246,19 @@ def _parse_query(query: dict[str, list[str]]) -> _Query:
     for name in ("published-min", "published-max", "updated-min", "updated-max"):
         raw = _first(query, name)
         times[name] = _parse_time(name, raw) if raw else None
-    return _Query(pairs=pairs, start=start, size=size, orderby=orderby,
-                  published_min=times["published-min"], published_max=times["published-max"],
-                  updated_min=times["updated-min"], updated_max=times["updated-max"],
-                  alt=alt, callback=callback, reverse=(_first(query, "reverse") or "true").lower() != "false")
+    return _Query(
+        pairs=pairs,
+        start=start,
+        size=size,
+        orderby=orderby,
+        published_min=times["published-min"],
+        published_max=times["published-max"],
+        updated_min=times["updated-min"],
+        updated_max=times["updated-max"],
+        alt=alt,
+        callback=callback,
+        reverse=(_first(query, "reverse") or "true").lower() != "false",
+    )
 
 
 def _query_string(q: _Query, start: int | None, size: int | None) -> str:
@@ -270,6 +286,7 @@ def _with_query(url: str, query: str) -> str:
 
 
 # --- per-blog indexes built once (a Blog is immutable) ------------------------------------------------
+
 
 class _Indexes:
     """Orderings of one Blog that its own indexes lack; values only, so the weak key can die."""
@@ -326,6 +343,7 @@ def _in(moment: datetime, low: datetime | None, high: datetime | None) -> bool:
 
 # --- selecting posts ----------------------------------------------------------------------------------
 
+
 def _select_posts(blog: Blog, q: _Query, labels: list[list[str]] | None) -> tuple[list[Post], int]:
     """One page of posts for the query and its total, newest first, without touching all N posts."""
     idx = _indexes(blog)
@@ -334,16 +352,16 @@ def _select_posts(blog: Blog, q: _Query, labels: list[list[str]] | None) -> tupl
             posts, keys = blog.all_index.posts, blog.all_index.keys
             lo, hi = _window(keys, q.published_min, q.published_max)
             first = lo + q.start - 1
-            return (posts[first:min(hi, first + q.size)] if first < hi else []), hi - lo
+            return (posts[first : min(hi, first + q.size)] if first < hi else []), hi - lo
         posts, keys = blog.by_updated(), idx.updated_keys(blog)
         lo, hi = _window(keys, q.updated_min, q.updated_max)
         if q.published_min is None and q.published_max is None:
             first = lo + q.start - 1
-            return (posts[first:min(hi, first + q.size)] if first < hi else []), hi - lo
+            return (posts[first : min(hi, first + q.size)] if first < hi else []), hi - lo
         matching = [p for p in posts[lo:hi] if _in(p.published, q.published_min, q.published_max)]
-        return matching[q.start - 1:q.start - 1 + q.size], len(matching)
+        return matching[q.start - 1 : q.start - 1 + q.size], len(matching)
     matching = _label_posts(blog, q, labels)
-    return matching[q.start - 1:q.start - 1 + q.size], len(matching)
+    return matching[q.start - 1 : q.start - 1 + q.size], len(matching)
 
 
 def _sort_key(q: _Query) -> Callable[[Post], tuple[datetime, int]]:
@@ -375,14 +393,17 @@ def _label_posts(blog: Blog, q: _Query, labels: list[list[str]]) -> list[Post]:
     others = [set(group) for group in groups if group is not smallest]
     out = []
     for post in candidates:
-        if all(group.intersection(post.labels) for group in others) and \
-                _in(post.published, q.published_min, q.published_max) and \
-                (q.orderby != "updated" or _in(post.updated, q.updated_min, q.updated_max)):
+        if (
+            all(group.intersection(post.labels) for group in others)
+            and _in(post.published, q.published_min, q.published_max)
+            and (q.orderby != "updated" or _in(post.updated, q.updated_min, q.updated_max))
+        ):
             out.append(post)
     return out
 
 
 # --- post bodies --------------------------------------------------------------------------------------
+
 
 def _image_size(image: Image) -> tuple[int, int]:
     scale = image.display_size / max(image.width, image.height)
@@ -393,15 +414,19 @@ def _image_html(image: Image) -> str:
     width, height = _image_size(image)
     img = f'<img border="0" height="{height}" src="{image.src}" width="{width}" />'
     if image.caption:
-        return ('<table align="center" cellpadding="0" cellspacing="0" class="tr-caption-container" '
-                'style="margin-left: auto; margin-right: auto; text-align: center;"><tbody><tr>'
-                f'<td style="text-align: center;"><a href="{image.original}" imageanchor="1" '
-                f'style="margin-left: auto; margin-right: auto;">{img}</a></td></tr><tr>'
-                f'<td class="tr-caption" style="text-align: center;">{_esc_text(image.caption)}</td></tr>'
-                "</tbody></table>")
-    return ('<div class="separator" style="clear: both; text-align: center;">'
-            f'<a href="{image.original}" imageanchor="1" style="margin-left: 1em; margin-right: 1em;">'
-            f"{img}</a></div>")
+        return (
+            '<table align="center" cellpadding="0" cellspacing="0" class="tr-caption-container" '
+            'style="margin-left: auto; margin-right: auto; text-align: center;"><tbody><tr>'
+            f'<td style="text-align: center;"><a href="{image.original}" imageanchor="1" '
+            f'style="margin-left: auto; margin-right: auto;">{img}</a></td></tr><tr>'
+            f'<td class="tr-caption" style="text-align: center;">{_esc_text(image.caption)}</td></tr>'
+            "</tbody></table>"
+        )
+    return (
+        '<div class="separator" style="clear: both; text-align: center;">'
+        f'<a href="{image.original}" imageanchor="1" style="margin-left: 1em; margin-right: 1em;">'
+        f"{img}</a></div>"
+    )
 
 
 def _body_html(body: Body) -> str:
@@ -413,8 +438,11 @@ def _body_html(body: Body) -> str:
             parts.append(_image_html(block.image))
             previous_text = False
         else:
-            text = "<br />".join(_esc_text(line) for line in block.lines) if block.kind == "lines" \
+            text = (
+                "<br />".join(_esc_text(line) for line in block.lines)
+                if block.kind == "lines"
                 else _esc_text(block.text)
+            )
             if block.kind == "blank":
                 text = "<br />"
             if body.style == "p":
@@ -436,6 +464,7 @@ def _summary_text(body: Body) -> str:
 
 
 # --- entries ------------------------------------------------------------------------------------------
+
 
 def _tag(blog: Blog, item_id: str, kind: str = "post") -> str:
     return f"tag:blogger.com,1999:blog-{blog.blog_id}.{kind}-{item_id}"
@@ -480,19 +509,29 @@ def _post_entry(site: Site, post: Post, projection: str) -> _El:
         entry.add("content", (("type", "html"),), _body_html(body))
     n_comments = len(blog.comments(post)) if post.comments_enabled else 0
     if post.comments_enabled:
-        entry.children.append(_link("replies", "application/atom+xml",
-                                    f"{site.base}/feeds/{post.post_id}/comments/default", "Post Comments"))
-        entry.children.append(_link("replies", "text/html",
-                                    f"{BLOGGER}/comment.g?blogID={blog.blog_id}&postID={post.post_id}",
-                                    f"{n_comments} Comments"))
+        entry.children.append(
+            _link(
+                "replies", "application/atom+xml", f"{site.base}/feeds/{post.post_id}/comments/default", "Post Comments"
+            )
+        )
+        entry.children.append(
+            _link(
+                "replies",
+                "text/html",
+                f"{BLOGGER}/comment.g?blogID={blog.blog_id}&postID={post.post_id}",
+                f"{n_comments} Comments",
+            )
+        )
     own = f"{BLOGGER}/feeds/{blog.blog_id}/{collection}/default/{post.post_id}"
     entry.children.append(_link("edit", "application/atom+xml", own))
     entry.children.append(_link("self", "application/atom+xml", own))
     entry.children.append(_link("alternate", "text/html", site.post_url(post), post.title))
     entry.children.append(_author_el(post.author))
     if body.images:
-        entry.add("media:thumbnail", (("xmlns:media", MEDIA_NS), ("url", body.images[0].url("s72-c")),
-                                      ("height", "72"), ("width", "72")))
+        entry.add(
+            "media:thumbnail",
+            (("xmlns:media", MEDIA_NS), ("url", body.images[0].url("s72-c")), ("height", "72"), ("width", "72")),
+        )
     if post.comments_enabled:
         entry.add("thr:total", text=str(n_comments))
     return entry
@@ -534,10 +573,16 @@ def _comment_entry(site: Site, post: Post, comment: Comment, projection: str) ->
     entry.children.append(_link("self", "application/atom+xml", own))
     entry.children.append(_link("alternate", "text/html", _comment_url(site, post, comment), ""))
     entry.children.append(_author_el(comment.author, commenter=True))
-    entry.add("thr:in-reply-to", (("xmlns:thr", THR_NS), ("href", site.post_url(post)),
-                                  ("ref", _tag(blog, post.post_id)),
-                                  ("source", f"{BLOGGER}/feeds/{blog.blog_id}/posts/default/{post.post_id}"),
-                                  ("type", "text/html")))
+    entry.add(
+        "thr:in-reply-to",
+        (
+            ("xmlns:thr", THR_NS),
+            ("href", site.post_url(post)),
+            ("ref", _tag(blog, post.post_id)),
+            ("source", f"{BLOGGER}/feeds/{blog.blog_id}/posts/default/{post.post_id}"),
+            ("type", "text/html"),
+        ),
+    )
     pid = zlib.crc32((comment.author.uri or comment.author.name).encode())
     entry.add("gd:extendedProperty", (("name", "blogger.itemClass"), ("value", f"pid-{pid}")))
     shown = _display_time(comment.published)
@@ -546,6 +591,7 @@ def _comment_entry(site: Site, post: Post, comment: Comment, projection: str) ->
 
 
 # --- feed envelopes -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Envelope:
@@ -597,6 +643,7 @@ def _single(entry: _El) -> _El:
 
 
 # --- RSS 2.0 (alt=rss), derived from the Atom tree ----------------------------------------------------
+
 
 def _rfc822(iso: str) -> str:
     return format_datetime(datetime.fromisoformat(iso).astimezone(UTC))
@@ -663,6 +710,7 @@ def _rss(root: _El) -> _El:
 
 # --- responses ----------------------------------------------------------------------------------------
 
+
 def _respond(root: _El, q: _Query, last_modified: datetime) -> Page:
     if q.alt == "json":
         body, ctype = _json_document(root), JSON_TYPE
@@ -699,14 +747,19 @@ def _posts_envelope(site: Site, projection: str, labels: str | None) -> _Envelop
     if labels and "/" not in labels and "|" not in labels:
         alternate = site.label_url(unquote(labels))
     return _Envelope(
-        feed_id=f"tag:blogger.com,1999:blog-{blog.blog_id}", updated=blog.updated, title=blog.title,
-        subtitle=blog.description, feed_link=f"{site.base}/feeds/posts/default{suffix}",
-        self_url=f"{BLOGGER}/feeds/{blog.blog_id}/posts/{projection}{suffix}", alternate=alternate,
-        author=AUTHOR_MAIN, categories=_indexes(blog).labels)
+        feed_id=f"tag:blogger.com,1999:blog-{blog.blog_id}",
+        updated=blog.updated,
+        title=blog.title,
+        subtitle=blog.description,
+        feed_link=f"{site.base}/feeds/posts/default{suffix}",
+        self_url=f"{BLOGGER}/feeds/{blog.blog_id}/posts/{projection}{suffix}",
+        alternate=alternate,
+        author=AUTHOR_MAIN,
+        categories=_indexes(blog).labels,
+    )
 
 
-def _render_posts(site: Site, q: _Query, projection: str, labels_raw: str | None,
-                  post_id: str | None) -> Page:
+def _render_posts(site: Site, q: _Query, projection: str, labels_raw: str | None, post_id: str | None) -> Page:
     blog = site.blog
     if post_id is not None:
         post = blog.by_id.get(post_id)
@@ -733,13 +786,19 @@ def _render_pages(site: Site, q: _Query, projection: str, page_id: str | None) -
         return _respond(_single(_post_entry(site, page, projection)), q, page.updated)
     pages = sorted(blog.pages, key=_sort_key(q), reverse=True)
     pages = [p for p in pages if _in(p.published, q.published_min, q.published_max)]
-    chunk = pages[q.start - 1:q.start - 1 + q.size]
+    chunk = pages[q.start - 1 : q.start - 1 + q.size]
     updated = max((p.updated for p in blog.pages), default=blog.updated)
     env = _Envelope(
-        feed_id=f"tag:blogger.com,1999:blog-{blog.blog_id}", updated=updated, title=blog.title,
-        subtitle=blog.description, feed_link=f"{site.base}/feeds/pages/default",
-        self_url=f"{BLOGGER}/feeds/{blog.blog_id}/pages/{projection}", alternate=site.base + "/",
-        author=AUTHOR_MAIN, categories=_indexes(blog).labels)
+        feed_id=f"tag:blogger.com,1999:blog-{blog.blog_id}",
+        updated=updated,
+        title=blog.title,
+        subtitle=blog.description,
+        feed_link=f"{site.base}/feeds/pages/default",
+        self_url=f"{BLOGGER}/feeds/{blog.blog_id}/pages/{projection}",
+        alternate=site.base + "/",
+        author=AUTHOR_MAIN,
+        categories=_indexes(blog).labels,
+    )
     entries = [_post_entry(site, p, projection) for p in chunk]
     return _respond(_feed(env, q, len(pages), entries), q, updated)
 
@@ -756,22 +815,28 @@ def _render_all_comments(site: Site, q: _Query, projection: str) -> Page:
     lo, hi = _window(keys, q.published_min, q.published_max)
     total = hi - lo
     if q.reverse:
-        chunk = items[lo + q.start - 1:min(hi, lo + q.start - 1 + q.size)] if q.start - 1 < total else []
+        chunk = items[lo + q.start - 1 : min(hi, lo + q.start - 1 + q.size)] if q.start - 1 < total else []
     else:
         end = hi - (q.start - 1)
-        chunk = list(reversed(items[max(lo, end - q.size):end])) if end > lo else []
+        chunk = list(reversed(items[max(lo, end - q.size) : end])) if end > lo else []
     updated = items[0][0].published if items else blog.updated
     env = _Envelope(
-        feed_id=f"tag:blogger.com,1999:blog-{blog.blog_id}.comments", updated=updated, title=blog.title,
-        subtitle=blog.description, feed_link=f"{site.base}/feeds/comments/default",
-        self_url=f"{BLOGGER}/feeds/{blog.blog_id}/comments/{projection}", alternate=site.base + "/",
-        author=AUTHOR_MAIN, categories=(), hub=False)
+        feed_id=f"tag:blogger.com,1999:blog-{blog.blog_id}.comments",
+        updated=updated,
+        title=blog.title,
+        subtitle=blog.description,
+        feed_link=f"{site.base}/feeds/comments/default",
+        self_url=f"{BLOGGER}/feeds/{blog.blog_id}/comments/{projection}",
+        alternate=site.base + "/",
+        author=AUTHOR_MAIN,
+        categories=(),
+        hub=False,
+    )
     entries = [_comment_entry(site, p, c, projection) for c, p in chunk]
     return _respond(_feed(env, q, total, entries), q, max(updated, blog.updated))
 
 
-def _render_post_comments(site: Site, q: _Query, projection: str, post_id: str,
-                          comment_id: str | None) -> Page:
+def _render_post_comments(site: Site, q: _Query, projection: str, post_id: str, comment_id: str | None) -> Page:
     blog = site.blog
     post = blog.by_id.get(post_id)
     if post is None:
@@ -785,14 +850,20 @@ def _render_post_comments(site: Site, q: _Query, projection: str, post_id: str,
     items = _comment_window([(c, post) for c in reversed(comments)], q)
     if not q.reverse:
         items.reverse()
-    chunk = items[q.start - 1:q.start - 1 + q.size]
+    chunk = items[q.start - 1 : q.start - 1 + q.size]
     updated = max([post.updated] + [c.published for c in comments])
     env = _Envelope(
-        feed_id=f"tag:blogger.com,1999:blog-{blog.blog_id}.post{post.post_id}..comments", updated=updated,
-        title=f"Comments on {blog.title}: {post.title}", subtitle=None,
+        feed_id=f"tag:blogger.com,1999:blog-{blog.blog_id}.post{post.post_id}..comments",
+        updated=updated,
+        title=f"Comments on {blog.title}: {post.title}",
+        subtitle=None,
         feed_link=f"{site.base}/feeds/{post.post_id}/comments/default",
         self_url=f"{BLOGGER}/feeds/{blog.blog_id}/{post.post_id}/comments/{projection}",
-        alternate=site.post_url(post), author=post.author, categories=(), hub=False)
+        alternate=site.post_url(post),
+        author=post.author,
+        categories=(),
+        hub=False,
+    )
     entries = [_comment_entry(site, p, c, projection) for c, p in chunk]
     return _respond(_feed(env, q, len(items), entries), q, updated)
 

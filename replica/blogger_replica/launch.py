@@ -84,8 +84,14 @@ def serve_command(args: Sequence[str] = (), python: str = sys.executable) -> lis
     return [python, "-u", "-m", "blogger_replica", "serve", "--port", "0", *args]
 
 
-def launch(args: Sequence[str] = (), *, workdir: Path | None = None, python: str = sys.executable,
-           stderr: int | IO[str] | None = subprocess.STDOUT, env: Mapping[str, str] | None = None) -> Replica:
+def launch(
+    args: Sequence[str] = (),
+    *,
+    workdir: Path | None = None,
+    python: str = sys.executable,
+    stderr: int | IO[str] | None = subprocess.STDOUT,
+    env: Mapping[str, str] | None = None,
+) -> Replica:
     """Start ``python -m blogger_replica serve --port 0 ARGS`` and wait until it says where it listens.
 
     With ``workdir``, the replica writes its access log (``access.jsonl``) and CA certificate (``ca.pem``)
@@ -100,8 +106,9 @@ def launch(args: Sequence[str] = (), *, workdir: Path | None = None, python: str
         access_log, ca_cert = workdir / "access.jsonl", workdir / "ca.pem"
         extra = ["--access-log", str(access_log), "--ca-cert", str(ca_cert)]
     cmd = serve_command([*extra, *args], python)
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True,
-                               env=None if env is None else dict(env))
+    process = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=None if env is None else dict(env)
+    )
     assert process.stdout is not None
     lines: list[str] = []
     for line in process.stdout:

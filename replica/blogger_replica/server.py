@@ -43,8 +43,14 @@ IDLE_TIMEOUT = 60.0
 CHUNK_SIZE = 8 * 1024
 DRIP_PIECES = 10
 DRIP_PAUSE = 0.3
-_COMPRESSIBLE = ("text/", "application/atom+xml", "application/rss+xml", "application/xml",
-                 "application/json", "application/javascript")
+_COMPRESSIBLE = (
+    "text/",
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/xml",
+    "application/json",
+    "application/javascript",
+)
 
 
 @dataclass
@@ -91,8 +97,9 @@ class ReplicaServer:
     async def start(self) -> tuple[str, int]:
         if self.config.access_log is not None:
             self._log = self.config.access_log.open("a", encoding="utf-8", buffering=1)
-        self._server = await asyncio.start_server(self._connection, self.config.host, self.config.port,
-                                                  limit=MAX_LINE * 4, reuse_address=True)
+        self._server = await asyncio.start_server(
+            self._connection, self.config.host, self.config.port, limit=MAX_LINE * 4, reuse_address=True
+        )
         sockname = self._server.sockets[0].getsockname()
         return sockname[0], sockname[1]
 
@@ -111,8 +118,10 @@ class ReplicaServer:
     def summary(self) -> str:
         c = self.counters
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(c.by_status.items()))
-        return (f"replica: served {c.requests} requests ({statuses or 'none'}), {c.faults} faults injected, "
-                f"{c.bytes_sent} bytes, in {time.monotonic() - self.started:.1f} s")
+        return (
+            f"replica: served {c.requests} requests ({statuses or 'none'}), {c.faults} faults injected, "
+            f"{c.bytes_sent} bytes, in {time.monotonic() - self.started:.1f} s"
+        )
 
     # -- connections --
 
@@ -120,14 +129,22 @@ class ReplicaServer:
         peer = writer.get_extra_info("peername")
         try:
             await self._requests(reader, writer, peer, tunnel_host=None)
-        except (_Abort, ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ssl.SSLError,
-                TimeoutError, OSError):
+        except (
+            _Abort,
+            ConnectionError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ssl.SSLError,
+            TimeoutError,
+            OSError,
+        ):
             pass
         finally:
             writer.transport.abort()
 
-    async def _requests(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: object,
-                        tunnel_host: str | None) -> None:
+    async def _requests(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: object, tunnel_host: str | None
+    ) -> None:
         while True:
             try:
                 line = await asyncio.wait_for(reader.readline(), IDLE_TIMEOUT)
@@ -150,8 +167,11 @@ class ReplicaServer:
                 host = target.rsplit(":", 1)[0].lower()
                 if not self.app.knows(host):
                     self._access(peer, "CONNECT", f"{target}", 502, 0, "unknown-host", "proxy")
-                    await self._simple(writer, 502, f"replica: {host} is not part of the offline replica "
-                                                    "(this machine has no internet)")
+                    await self._simple(
+                        writer,
+                        502,
+                        f"replica: {host} is not part of the offline replica (this machine has no internet)",
+                    )
                     return
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 await writer.drain()
@@ -189,8 +209,14 @@ class ReplicaServer:
             return "keep-alive" in connection
         return "close" not in connection
 
-    def _request(self, method: str, target: str, headers: list[tuple[str, str]], tunnel_host: str | None,
-                 writer: asyncio.StreamWriter) -> Request | None:
+    def _request(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        tunnel_host: str | None,
+        writer: asyncio.StreamWriter,
+    ) -> Request | None:
         if target.startswith(("http://", "https://")):
             scheme, rest = target.split("://", 1)
             authority, _, path_query = rest.partition("/")
@@ -213,8 +239,15 @@ class ReplicaServer:
 
     # -- responses --
 
-    async def _respond(self, writer: asyncio.StreamWriter, req: Request, version: str,
-                       headers: list[tuple[str, str]], keep_alive: bool, peer: object) -> bool:
+    async def _respond(
+        self,
+        writer: asyncio.StreamWriter,
+        req: Request,
+        version: str,
+        headers: list[tuple[str, str]],
+        keep_alive: bool,
+        peer: object,
+    ) -> bool:
         """Send one response; False when the connection must not be reused."""
         if req.method not in ("GET", "HEAD"):
             self._access(peer, req.method, req.url, 405, 0, None, req.mode)
@@ -223,8 +256,9 @@ class ReplicaServer:
         page = self.app.handle(req)
         if page is None:
             self._access(peer, req.method, req.url, 502, 0, "unknown-host", req.mode)
-            await self._simple(writer, 502, f"replica: {req.host} is not part of the offline replica "
-                                            "(this machine has no internet)")
+            await self._simple(
+                writer, 502, f"replica: {req.host} is not part of the offline replica (this machine has no internet)"
+            )
             return False
         fault = None if req.path == "/robots.txt" else self.config.faults.decide(req.url)
         if self.config.latency_ms:
@@ -251,7 +285,7 @@ class ReplicaServer:
             writer.write(wire_head)
             step = max(1, -(-len(wire_body) // DRIP_PIECES))
             for start in range(0, len(wire_body), step):
-                writer.write(wire_body[start:start + step])
+                writer.write(wire_body[start : start + step])
                 await writer.drain()
                 await asyncio.sleep(DRIP_PAUSE)
             return True
@@ -259,8 +293,9 @@ class ReplicaServer:
         await writer.drain()
         return chunked or "Content-Length" in dict(head) or req.method == "HEAD" or status == 304
 
-    def _encode(self, page: Page, req: Request, version: str,
-                headers: list[tuple[str, str]]) -> tuple[int, list[tuple[str, str]], bytes, bool]:
+    def _encode(
+        self, page: Page, req: Request, version: str, headers: list[tuple[str, str]]
+    ) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         """Apply conditional requests, gzip and framing; return (status, headers, body, chunked)."""
         now = formatdate(usegmt=True)
         head: list[tuple[str, str]] = [("Content-Type", page.content_type)]
@@ -289,23 +324,33 @@ class ReplicaServer:
 
     async def _simple(self, writer: asyncio.StreamWriter, status: int, text: str, allow: str | None = None) -> None:
         body = (text + "\n").encode()
-        head = (f"HTTP/1.1 {status} {_reason(status)}\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n")
+        head = (
+            f"HTTP/1.1 {status} {_reason(status)}\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+        )
         if allow:
             head += f"Allow: {allow}\r\n"
         writer.write(head.encode() + b"\r\n" + body)
         with contextlib.suppress(ConnectionError):
             await writer.drain()
 
-    def _access(self, peer: object, method: str, url: str, status: int, size: int, fault: FaultKind | str | None,
-                mode: str) -> None:
+    def _access(
+        self, peer: object, method: str, url: str, status: int, size: int, fault: FaultKind | str | None, mode: str
+    ) -> None:
         self.counters.requests += 1
         self.counters.by_status[status] = self.counters.by_status.get(status, 0) + 1
         if fault:
             self.counters.faults += 1
         if self._log is not None:
-            entry = {"t": round(time.time(), 3), "method": method, "url": url, "status": status, "bytes": size,
-                     "fault": fault, "mode": mode}
+            entry = {
+                "t": round(time.time(), 3),
+                "method": method,
+                "url": url,
+                "status": status,
+                "bytes": size,
+                "fault": fault,
+                "mode": mode,
+            }
             self._log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
@@ -342,8 +387,10 @@ def _not_modified(headers: list[tuple[str, str]], etag: str, page: Page) -> bool
 def _frame(body: bytes, chunked: bool) -> bytes:
     if not chunked:
         return body
-    pieces = [b"%x\r\n%s\r\n" % (len(body[i:i + CHUNK_SIZE]), body[i:i + CHUNK_SIZE])
-              for i in range(0, len(body), CHUNK_SIZE)]
+    pieces = [
+        b"%x\r\n%s\r\n" % (len(body[i : i + CHUNK_SIZE]), body[i : i + CHUNK_SIZE])
+        for i in range(0, len(body), CHUNK_SIZE)
+    ]
     return b"".join(pieces) + b"0\r\n\r\n"
 
 
@@ -379,9 +426,11 @@ async def run(config: ReplicaConfig, announce: IO[str]) -> ReplicaServer:
     host, port = await server.start()
     blog = server.blog
     announce.write(ANNOUNCE.format(host=host, port=port) + "\n")  # what blogger_replica.launch waits for
-    announce.write(f"replica: {server.app.blog_host}: {len(blog.posts)} posts, {len(blog.pages)} pages, "
-                   f"state {config.state}, theme {config.theme}; direct mode at http://{host}:{port}/, "
-                   f"proxy mode with http_proxy=https_proxy=http://{host}:{port}\n")
+    announce.write(
+        f"replica: {server.app.blog_host}: {len(blog.posts)} posts, {len(blog.pages)} pages, "
+        f"state {config.state}, theme {config.theme}; direct mode at http://{host}:{port}/, "
+        f"proxy mode with http_proxy=https_proxy=http://{host}:{port}\n"
+    )
     announce.flush()
     await server.serve_forever()
     announce.write(server.summary() + "\n")

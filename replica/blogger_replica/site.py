@@ -67,5 +67,4 @@ class Page:
     @classmethod
     def redirect(cls, location: str, status: int = 301) -> Page:
         body = f'<HTML><HEAD><TITLE>Moved Permanently</TITLE></HEAD><BODY><A HREF="{location}">here</A></BODY></HTML>'
-        return cls(status, "text/html; charset=UTF-8", body.encode(), headers=[("Location", location)],
-                   cacheable=False)
+        return cls(status, "text/html; charset=UTF-8", body.encode(), headers=[("Location", location)], cacheable=False)

@@ -21,14 +21,16 @@ _DECL = "<?xml version='1.0' encoding='UTF-8'?>"
 
 def robots_txt(base: str) -> str:
     """Blogspot's default robots.txt (no custom robots.txt set by the owner)."""
-    return ("User-agent: Mediapartners-Google\n"
-            "Disallow:\n"
-            "\n"
-            "User-agent: *\n"
-            "Disallow: /search\n"
-            "Allow: /\n"
-            "\n"
-            f"Sitemap: {base}/sitemap.xml\n")
+    return (
+        "User-agent: Mediapartners-Google\n"
+        "Disallow:\n"
+        "\n"
+        "User-agent: *\n"
+        "Disallow: /search\n"
+        "Allow: /\n"
+        "\n"
+        f"Sitemap: {base}/sitemap.xml\n"
+    )
 
 
 def _esc(text: str) -> str:
@@ -76,6 +78,6 @@ def render(site: Site, path: str, query: dict[str, list[str]]) -> Page | None:
         return Page(200, XML_TYPE, _index(site).encode("utf-8"), last_modified=blog.updated)
     number = int(raw)
     start = (number - 1) * POSTS_PER_SITEMAP
-    chunk = blog.posts[start:start + POSTS_PER_SITEMAP] if number >= 1 else []
+    chunk = blog.posts[start : start + POSTS_PER_SITEMAP] if number >= 1 else []
     body = _urlset([(site.post_url(p), p.updated) for p in chunk])
     return Page(200, XML_TYPE, body.encode("utf-8"), last_modified=blog.updated)

@@ -52,10 +52,13 @@ def truth_record(blog: Blog, post: Post, base: str) -> dict[str, object]:
         "author": _author(post.author),
         "body_text": body.text,
         "paragraphs": body.paragraphs(),
-        "images": [{"src": im.src, "original": im.original, "alt": im.alt, "caption": im.caption}
-                   for im in body.images],
-        "comments": [{"id": c.comment_id, "author": _author(c.author), "published": iso_ms(c.published),
-                      "text": c.text} for c in comments],
+        "images": [
+            {"src": im.src, "original": im.original, "alt": im.alt, "caption": im.caption} for im in body.images
+        ],
+        "comments": [
+            {"id": c.comment_id, "author": _author(c.author), "published": iso_ms(c.published), "text": c.text}
+            for c in comments
+        ],
         "comment_count": len(comments),
         "attendees": attendee_pairs(body),
         "edited": post.updated - post.published >= EDITED_AFTER,

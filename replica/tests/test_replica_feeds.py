@@ -82,11 +82,19 @@ def assert_valid_entry(entry: ET._Element) -> None:
 def feed_paths(site: Site) -> list[str]:
     blog = site.blog
     post = post_with_comments(site)
-    return ["/feeds/posts/default", "/feeds/posts/full", "/feeds/posts/summary",
-            "/feeds/posts/default/-/Rally", "/feeds/posts/default/-/Rally/%E9%9B%86%E4%BC%9A",
-            "/feeds/pages/default", "/feeds/comments/default",
-            f"/feeds/{post.post_id}/comments/default", f"/feeds/{post.post_id}/comments/full",
-            f"/feeds/{blog.blog_id}/posts/default", f"/feeds/{blog.blog_id}/{post.post_id}/comments/default"]
+    return [
+        "/feeds/posts/default",
+        "/feeds/posts/full",
+        "/feeds/posts/summary",
+        "/feeds/posts/default/-/Rally",
+        "/feeds/posts/default/-/Rally/%E9%9B%86%E4%BC%9A",
+        "/feeds/pages/default",
+        "/feeds/comments/default",
+        f"/feeds/{post.post_id}/comments/default",
+        f"/feeds/{post.post_id}/comments/full",
+        f"/feeds/{blog.blog_id}/posts/default",
+        f"/feeds/{blog.blog_id}/{post.post_id}/comments/default",
+    ]
 
 
 def test_every_feed_variant_is_structurally_valid_atom(site: Site) -> None:
@@ -106,13 +114,15 @@ def test_envelope_matches_blogger(site: Site) -> None:
     blog = site.blog
     page = get(site, "/feeds/posts/default")
     text = page.body.decode()
-    assert text.startswith("<?xml version='1.0' encoding='UTF-8'?><?xml-stylesheet href=\"http://www.blogger.com/"
-                           "styles/atom.css\" type=\"text/css\"?><feed xmlns='http://www.w3.org/2005/Atom' "
-                           "xmlns:openSearch='http://a9.com/-/spec/opensearchrss/1.0/' "
-                           "xmlns:blogger='http://schemas.google.com/blogger/2008' "
-                           "xmlns:georss='http://www.georss.org/georss' "
-                           "xmlns:gd=\"http://schemas.google.com/g/2005\" "
-                           "xmlns:thr='http://purl.org/syndication/thread/1.0'><id>")
+    assert text.startswith(
+        "<?xml version='1.0' encoding='UTF-8'?><?xml-stylesheet href=\"http://www.blogger.com/"
+        'styles/atom.css" type="text/css"?><feed xmlns=\'http://www.w3.org/2005/Atom\' '
+        "xmlns:openSearch='http://a9.com/-/spec/opensearchrss/1.0/' "
+        "xmlns:blogger='http://schemas.google.com/blogger/2008' "
+        "xmlns:georss='http://www.georss.org/georss' "
+        'xmlns:gd="http://schemas.google.com/g/2005" '
+        "xmlns:thr='http://purl.org/syndication/thread/1.0'><id>"
+    )
     assert page.framing == "chunked"
     assert page.last_modified == blog.updated
     root = ET.fromstring(page.body)
@@ -126,15 +136,19 @@ def test_envelope_matches_blogger(site: Site) -> None:
     assert link(root, "self") == f"https://www.blogger.com/feeds/{blog.blog_id}/posts/default"
     assert link(root, "alternate") == f"{BASE}/"
     assert link(root, "hub") == "http://pubsubhubbub.appspot.com/"
-    assert link(root, "next") == (f"https://www.blogger.com/feeds/{blog.blog_id}/posts/default"
-                                  "?start-index=26&max-results=25")
+    assert link(root, "next") == (
+        f"https://www.blogger.com/feeds/{blog.blog_id}/posts/default?start-index=26&max-results=25"
+    )
     assert link(root, "previous") is None
     author = root.find(f"{A}author")
     assert author.findtext(f"{A}email") == "noreply@blogger.com"
     assert author.find(f"{GD}image") is not None
     assert root.find(f"{A}generator").attrib == {"version": "7.00", "uri": "https://www.blogger.com"}
-    assert (root.findtext(f"{OS}totalResults"), root.findtext(f"{OS}startIndex"),
-            root.findtext(f"{OS}itemsPerPage")) == ("300", "1", "25")
+    assert (
+        root.findtext(f"{OS}totalResults"),
+        root.findtext(f"{OS}startIndex"),
+        root.findtext(f"{OS}itemsPerPage"),
+    ) == ("300", "1", "25")
 
 
 def test_entry_matches_blogger_structure(site: Site) -> None:
@@ -150,7 +164,8 @@ def test_entry_matches_blogger_structure(site: Site) -> None:
         assert entry.findtext(f"{A}updated") == iso_ms(post.updated)
         cats = entry.findall(f"{A}category")
         assert [(c.get("scheme"), c.get("term")) for c in cats] == [
-            ("http://www.blogger.com/atom/ns#", label) for label in post.labels]
+            ("http://www.blogger.com/atom/ns#", label) for label in post.labels
+        ]
         assert entry.findtext(f"{A}title") == post.title
         assert entry.find(f"{A}content").get("type") == "html"
         own = f"https://www.blogger.com/feeds/{blog.blog_id}/posts/default/{post.post_id}"
@@ -167,8 +182,12 @@ def test_entry_matches_blogger_structure(site: Site) -> None:
             assert total == str(n)
             assert [(r.get("type"), r.get("href"), r.get("title")) for r in replies] == [
                 ("application/atom+xml", f"{BASE}/feeds/{post.post_id}/comments/default", "Post Comments"),
-                ("text/html", f"https://www.blogger.com/comment.g?blogID={blog.blog_id}&postID={post.post_id}",
-                 f"{n} Comments")]
+                (
+                    "text/html",
+                    f"https://www.blogger.com/comment.g?blogID={blog.blog_id}&postID={post.post_id}",
+                    f"{n} Comments",
+                ),
+            ]
         else:
             checked_disabled += 1
             assert total is None
@@ -241,14 +260,17 @@ def test_max_results_is_capped_at_150(big: Site) -> None:
     assert parse_qs(urlsplit(link(root, "self")).query)["max-results"] == ["500"]
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"max-results": "abc"}, "Invalid value for max-results parameter: abc"),
-    ({"max-results": "-5"}, "Invalid value for max-results parameter: -5"),
-    ({"start-index": "0"}, "Invalid value for start-index parameter: 0"),
-    ({"orderby": "title"}, "Invalid value for orderby parameter: title"),
-    ({"alt": "xml"}, "Invalid value for alt parameter: xml"),
-    ({"published-min": "yesterday"}, "Invalid value for published-min parameter: yesterday"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"max-results": "abc"}, "Invalid value for max-results parameter: abc"),
+        ({"max-results": "-5"}, "Invalid value for max-results parameter: -5"),
+        ({"start-index": "0"}, "Invalid value for start-index parameter: 0"),
+        ({"orderby": "title"}, "Invalid value for orderby parameter: title"),
+        ({"alt": "xml"}, "Invalid value for alt parameter: xml"),
+        ({"published-min": "yesterday"}, "Invalid value for published-min parameter: yesterday"),
+    ],
+)
 def test_invalid_parameters_give_400(site: Site, params: dict[str, str], message: str) -> None:
     page = feeds.render(site, "/feeds/posts/default", {k: [v] for k, v in params.items()})
     assert page is not None
@@ -296,8 +318,9 @@ def test_orderby_and_date_filters(site: Site) -> None:
     root = atom(site, "/feeds/posts/default", orderby="updated", max_results="150")
     assert [entry_post_id(e) for e in entries(root)] == [p.post_id for p in blog.by_updated()[:150]]
     low, high = blog.posts[120].published, blog.posts[20].published
-    root = atom(site, "/feeds/posts/default", max_results="150",
-                published_min=low.isoformat(), published_max=high.isoformat())
+    root = atom(
+        site, "/feeds/posts/default", max_results="150", published_min=low.isoformat(), published_max=high.isoformat()
+    )
     assert [entry_post_id(e) for e in entries(root)] == [p.post_id for p in blog.posts[21:121]]
     # updated-min/max only apply with orderby=updated, as Blogger documents
     ignored = atom(site, "/feeds/posts/default", updated_min="2016-01-01T00:00:00")
@@ -342,7 +365,7 @@ def test_json_in_script_wraps_the_json(site: Site) -> None:
     prefix = "// API callback\nshowrecent("
     assert text.startswith(prefix)
     assert text.endswith(");")
-    doc = json.loads(text[len(prefix):-2])
+    doc = json.loads(text[len(prefix) : -2])
     assert "summary" in doc["feed"]["entry"][0]
     assert "content" not in doc["feed"]["entry"][0]
     bad = get(site, "/feeds/posts/default", alt="json-in-script", callback="alert(1)//")
@@ -387,8 +410,9 @@ def test_comment_feeds_match_the_blog(site: Site) -> None:
         assert entry.findtext(f"{A}published") == iso_ms(comment.published)
         assert entry.findtext(f"{A}content") == comment.text
         assert entry.find(f"{A}author").findtext(f"{A}name") == comment.author.name
-        assert link(entry, "alternate") == (f"{site.post_url(post)}?showComment={comment.show_comment}"
-                                            f"#c{comment.comment_id}")
+        assert link(entry, "alternate") == (
+            f"{site.post_url(post)}?showComment={comment.show_comment}#c{comment.comment_id}"
+        )
         reply = entry.find(f"{THR}in-reply-to")
         assert reply.get("ref") == f"tag:blogger.com,1999:blog-{blog.blog_id}.post-{post.post_id}"
         assert reply.get("href") == site.post_url(post)
@@ -403,8 +427,9 @@ def test_comment_feeds_match_the_blog(site: Site) -> None:
 
 def test_all_comments_feed(site: Site) -> None:
     blog = site.blog
-    everything = sorted(((c, p) for p in blog.posts for c in blog.comments(p)),
-                        key=lambda cp: cp[0].published, reverse=True)
+    everything = sorted(
+        ((c, p) for p in blog.posts for c in blog.comments(p)), key=lambda cp: cp[0].published, reverse=True
+    )
     root = atom(site, "/feeds/comments/default", max_results="150")
     assert root.findtext(f"{OS}totalResults") == str(len(everything))
     got = entries(root)
@@ -444,10 +469,8 @@ def test_deleted_posts_are_absent() -> None:
     assert gone
     site = Site(later, BASE)
     ids = {entry_post_id(e) for e in entries(atom(site, "/feeds/posts/default", max_results="150"))}
-    ids |= {entry_post_id(e) for e in entries(atom(site, "/feeds/posts/default", max_results="150",
-                                                    start_index="151"))}
-    ids |= {entry_post_id(e) for e in entries(atom(site, "/feeds/posts/default", max_results="150",
-                                                    start_index="301"))}
+    ids |= {entry_post_id(e) for e in entries(atom(site, "/feeds/posts/default", max_results="150", start_index="151"))}
+    ids |= {entry_post_id(e) for e in entries(atom(site, "/feeds/posts/default", max_results="150", start_index="301"))}
     assert len(ids) == len(later.posts)
     assert not ids & gone
 

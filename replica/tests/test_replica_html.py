@@ -78,6 +78,7 @@ def older_link(root: lxml.html.HtmlElement) -> str | None:
 
 # --- paging -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("theme", THEMES)
 def test_every_post_reachable_through_older_links(blog: Blog, theme: str) -> None:
     site = site_for(blog, theme)
@@ -153,6 +154,7 @@ def test_search_query_matches_titles_case_insensitively(blog: Blog) -> None:
 
 # --- date headers -------------------------------------------------------------------------------------
 
+
 def _day_with_two_posts(blog: Blog) -> tuple[Post, Post]:
     for newer, older in zip(blog.posts, blog.posts[1:], strict=False):
         if newer.day == older.day:
@@ -171,13 +173,12 @@ def test_date_header_only_above_first_post_of_a_day(big_blog: Blog) -> None:
     _, root = get(site, "/search", {"updated-max": [_just_after(newer)], "max-results": ["7"]})
     outers = root.cssselect("div.blog-posts div.date-outer")
     first = outers[0]
-    assert [a.get("href") for a in first.cssselect("a.timestamp-link")][:2] == [
-        BASE + newer.path, BASE + older.path]
+    assert [a.get("href") for a in first.cssselect("a.timestamp-link")][:2] == [BASE + newer.path, BASE + older.path]
     assert len(first.cssselect("h2.date-header")) == 1
     assert len(first.cssselect("div.post-outer")) >= 2
     assert one(first, "h2.date-header > span").text == newer.date_header
     # one header per distinct day on the page, each the first element of its date-outer
-    shown = [big_blog.by_path[h[len(BASE):]] for h in post_links(root)]
+    shown = [big_blog.by_path[h[len(BASE) :]] for h in post_links(root)]
     headers = [h.text_content() for h in root.cssselect("h2.date-header")]
     assert headers == list(dict.fromkeys(p.date_header for p in shown))
     assert len(outers) == len(headers)
@@ -197,6 +198,7 @@ def test_contempo_has_no_date_headers_but_time_published(blog: Blog) -> None:
 
 
 # --- post bodies --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_post_page_body_text_equals_content_model(blog: Blog, theme: str) -> None:
@@ -239,7 +241,7 @@ def test_jump_break_listing_shows_part_post_page_all(big_blog: Blog) -> None:
     site = site_for(big_blog, "classic")
     _, listing = get(site, "/search", {"updated-max": [_just_after(post)]})
     div = one(listing, f"#post-body-{post.post_id}")
-    kept = body.blocks[:body.jump_after + 1]
+    kept = body.blocks[: body.jump_after + 1]
     assert visible_text(div) != norm(body.text)
     assert norm(body.text).startswith(visible_text(div))
     assert len(div.cssselect("img")) == sum(1 for b in kept if b.kind == "img")
@@ -253,8 +255,10 @@ def test_jump_break_listing_shows_part_post_page_all(big_blog: Blog) -> None:
 
 def test_titles_are_escaped_and_empty_titles_have_no_h3(big_blog: Blog) -> None:
     site = site_for(big_blog, "classic")
-    for quoted in (next(p for p in big_blog.posts if '"' in p.title),
-                   next(p for p in big_blog.posts if p.seed_key == "seed-zhu-yufu-2012")):  # "Zhu Yufu's"
+    for quoted in (
+        next(p for p in big_blog.posts if '"' in p.title),
+        next(p for p in big_blog.posts if p.seed_key == "seed-zhu-yufu-2012"),
+    ):  # "Zhu Yufu's"
         _, root = get(site, quoted.path)
         assert norm(one(root, "h3.post-title").text_content()) == quoted.title
         assert one(root, "title").text == f"{big_blog.title}: {quoted.title}"
@@ -268,6 +272,7 @@ def test_titles_are_escaped_and_empty_titles_have_no_h3(big_blog: Blog) -> None:
 
 
 # --- chrome -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_sidebar_text_is_never_in_a_post_body(blog: Blog, theme: str) -> None:
@@ -308,8 +313,11 @@ def test_archive_widget_lists_posts_of_one_month_only(blog: Blog, theme: str) ->
     site = site_for(blog, theme)
     post = blog.posts[20]
     year, month = post.published.year, post.published.month
-    for path, expanded in (("/", (blog.posts[0].published.year, blog.posts[0].published.month)),
-                           (post.path, (year, month)), (f"/{year}/{month:02d}/", (year, month))):
+    for path, expanded in (
+        ("/", (blog.posts[0].published.year, blog.posts[0].published.month)),
+        (post.path, (year, month)),
+        (f"/{year}/{month:02d}/", (year, month)),
+    ):
         _, root = get(site, path)
         widget = one(root, "div.widget.BlogArchive#BlogArchive1")
         lists = widget.cssselect("ul.posts")
@@ -390,6 +398,7 @@ def test_year_archive_continues_with_search_window(big_blog: Blog) -> None:
 
 # --- mobile -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("theme", THEMES)
 def test_mobile_links_carry_m1(blog: Blog, theme: str) -> None:
     site = site_for(blog, theme)
@@ -429,6 +438,7 @@ def test_m0_and_unknown_params_give_desktop(blog: Blog) -> None:
 
 # --- labels -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("theme", THEMES)
 def test_chinese_label_pages(blog: Blog, theme: str) -> None:
     site = site_for(blog, theme)
@@ -466,6 +476,7 @@ def test_unknown_label_is_empty_listing(blog: Blog) -> None:
 
 # --- contempo -----------------------------------------------------------------------------------------
 
+
 def test_contempo_listings_are_snippets_post_pages_bodies(blog: Blog) -> None:
     site = site_for(blog, "contempo")
     for path in ("/", "/2013/", f"/search/label/{quote('集会')}"):
@@ -492,6 +503,7 @@ def test_contempo_listings_are_snippets_post_pages_bodies(blog: Blog) -> None:
 
 # --- comments -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("theme", THEMES)
 def test_comments_and_show_comment(blog: Blog, theme: str) -> None:
     site = site_for(blog, theme)
@@ -515,7 +527,8 @@ def test_comments_and_show_comment(blog: Blog, theme: str) -> None:
             assert norm(cite.text_content()) == comment.author.name
             assert bool(cite.cssselect("a")) == bool(comment.author.uri)
     assert [a.get("href") for a in stamps] == [
-        f"{BASE}{post.path}?showComment={c.show_comment}#c{c.comment_id}" for c in comments]
+        f"{BASE}{post.path}?showComment={c.show_comment}#c{c.comment_id}" for c in comments
+    ]
     plain = render(site, post.path, {})
     shown = render(site, post.path, {"showComment": [str(comments[0].show_comment)]})
     assert plain is not None
@@ -563,6 +576,7 @@ def test_static_page_has_no_date_comments_or_labels(blog: Blog) -> None:
 
 
 # --- 404 ----------------------------------------------------------------------------------------------
+
 
 def test_deleted_post_is_404() -> None:
     first, later = Blog(posts=200, state=0), Blog(posts=200, state=1)

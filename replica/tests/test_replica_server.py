@@ -62,8 +62,9 @@ def tunnel(replica: Replica, host: str = BLOG_HOST) -> http.client.HTTPSConnecti
     return conn
 
 
-def get_via_tunnel(replica: Replica, path: str, headers: dict[str, str] | None = None,
-                   host: str = BLOG_HOST) -> tuple[int, dict[str, str], bytes]:
+def get_via_tunnel(
+    replica: Replica, path: str, headers: dict[str, str] | None = None, host: str = BLOG_HOST
+) -> tuple[int, dict[str, str], bytes]:
     conn = tunnel(replica, host)
     try:
         conn.request("GET", path, headers=headers or {})
@@ -82,16 +83,17 @@ def test_https_through_connect_serves_blogspot_robots_txt(replica: Replica) -> N
 
 
 def test_plain_http_through_proxy_redirects_to_https(replica: Replica) -> None:
-    raw = raw_request(replica.port, f"GET http://{BLOG_HOST}/2013/09/ HTTP/1.1\r\nHost: {BLOG_HOST}\r\n"
-                                    "Connection: close\r\n\r\n".encode())
+    raw = raw_request(
+        replica.port,
+        f"GET http://{BLOG_HOST}/2013/09/ HTTP/1.1\r\nHost: {BLOG_HOST}\r\nConnection: close\r\n\r\n".encode(),
+    )
     status_line, headers, _ = split_response(raw)
     assert status_line == "HTTP/1.1 301 Moved Permanently"
     assert headers["location"] == f"https://{BLOG_HOST}/2013/09/"
 
 
 def test_direct_mode_links_point_at_the_replica_itself(replica: Replica) -> None:
-    raw = raw_request(replica.port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n"
-                      % replica.port)
+    raw = raw_request(replica.port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % replica.port)
     status_line, headers, body = split_response(raw)
     assert status_line.startswith("HTTP/1.1 200")
     doc = html.fromstring(_dechunk(body) if headers.get("transfer-encoding") == "chunked" else body)
@@ -124,8 +126,10 @@ def test_gzip_when_accepted_and_identity_otherwise(replica: Replica) -> None:
 
 
 def test_feeds_are_chunked_and_post_pages_have_a_length(replica: Replica) -> None:
-    request = (f"GET http://127.0.0.1:{replica.port}/feeds/posts/default HTTP/1.1\r\n"
-               f"Host: 127.0.0.1:{replica.port}\r\nConnection: close\r\n\r\n").encode()
+    request = (
+        f"GET http://127.0.0.1:{replica.port}/feeds/posts/default HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{replica.port}\r\nConnection: close\r\n\r\n"
+    ).encode()
     _, headers, body = split_response(raw_request(replica.port, request))
     assert headers["transfer-encoding"] == "chunked"
     assert "content-length" not in headers
@@ -133,8 +137,9 @@ def test_feeds_are_chunked_and_post_pages_have_a_length(replica: Replica) -> Non
     assert feed.tag == f"{ATOM}feed"
     post_url = feed.find(f"{ATOM}entry/{ATOM}link[@rel='alternate']").get("href")
     path = urlsplit(post_url).path
-    raw = raw_request(replica.port, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{replica.port}\r\n"
-                                    "Connection: close\r\n\r\n".encode())
+    raw = raw_request(
+        replica.port, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{replica.port}\r\nConnection: close\r\n\r\n".encode()
+    )
     _, headers, body = split_response(raw)
     assert "transfer-encoding" not in headers
     assert int(headers["content-length"]) == len(body)
@@ -145,15 +150,18 @@ def test_conditional_requests_get_304(replica: Replica) -> None:
     assert status == 200
     assert body
     etag, modified = headers["etag"], headers["last-modified"]
-    status, headers, body = get_via_tunnel(replica, "/2013/09/free-nobel-laureate-liu-xiaobo-rally.html",
-                                           {"If-None-Match": etag})
+    status, headers, body = get_via_tunnel(
+        replica, "/2013/09/free-nobel-laureate-liu-xiaobo-rally.html", {"If-None-Match": etag}
+    )
     assert (status, body) == (304, b"")
     assert headers["etag"] == etag
-    status, _, body = get_via_tunnel(replica, "/2013/09/free-nobel-laureate-liu-xiaobo-rally.html",
-                                     {"If-Modified-Since": modified})
+    status, _, body = get_via_tunnel(
+        replica, "/2013/09/free-nobel-laureate-liu-xiaobo-rally.html", {"If-Modified-Since": modified}
+    )
     assert (status, body) == (304, b"")
-    status, _, _ = get_via_tunnel(replica, "/2013/09/free-nobel-laureate-liu-xiaobo-rally.html",
-                                  {"If-None-Match": 'W/"something-else"'})
+    status, _, _ = get_via_tunnel(
+        replica, "/2013/09/free-nobel-laureate-liu-xiaobo-rally.html", {"If-None-Match": 'W/"something-else"'}
+    )
     assert status == 200
 
 
@@ -199,8 +207,9 @@ def test_atom_paging_through_the_proxy_reaches_every_post(replica_factory: Calla
     pages = 0
     while url:
         # the http URL redirects to https, as on blogspot; curl follows it through the CONNECT tunnel
-        out = subprocess.run([curl, "-sS", "-L", "-k", "-x", big.proxy, url], capture_output=True, check=True,
-                             timeout=60).stdout
+        out = subprocess.run(
+            [curl, "-sS", "-L", "-k", "-x", big.proxy, url], capture_output=True, check=True, timeout=60
+        ).stdout
         feed = etree.fromstring(out)
         entries = feed.findall(f"{ATOM}entry")
         assert len(entries) <= 150
@@ -217,9 +226,22 @@ def test_wget_mirrors_the_blog_in_direct_mode(replica: Replica, tmp_path: Path) 
     wget = shutil.which("wget")
     if wget is None:
         pytest.fail("wget is not installed; ./dev.sh installs it")
-    subprocess.run([wget, "--recursive", "--level=inf", "--no-verbose", "--tries=1", "--timeout=10",
-                    "--directory-prefix", str(tmp_path), replica.url], check=False, timeout=240,
-                   capture_output=True)
+    subprocess.run(
+        [
+            wget,
+            "--recursive",
+            "--level=inf",
+            "--no-verbose",
+            "--tries=1",
+            "--timeout=10",
+            "--directory-prefix",
+            str(tmp_path),
+            replica.url,
+        ],
+        check=False,
+        timeout=240,
+        capture_output=True,
+    )
     site = tmp_path / f"127.0.0.1:{replica.port}"
     truth = _truth("--posts", "60")
     missing = [r["path"] for r in truth if not (site / r["path"].lstrip("/")).is_file()]
@@ -314,19 +336,29 @@ def test_truth_agrees_with_post_pages(replica: Replica) -> None:
 
 
 def test_bad_arguments_give_clear_errors() -> None:
-    run = subprocess.run([sys.executable, "-m", "blogger_replica", "serve", "--faults", "bogus=0.1"],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "blogger_replica", "serve", "--faults", "bogus=0.1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 1
     assert "unknown fault kind 'bogus'" in run.stderr
-    run = subprocess.run([sys.executable, "-m", "blogger_replica", "serve", "--posts", "0"],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "blogger_replica", "serve", "--posts", "0"], capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 2
     assert "--posts: must be at least 1" in run.stderr
 
 
 def _truth(*args: str) -> list[dict]:
-    out = subprocess.run([sys.executable, "-m", "blogger_replica", "truth", *args], capture_output=True,
-                         text=True, check=True, timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "blogger_replica", "truth", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     return [json.loads(line) for line in out.splitlines()]
 
 
@@ -339,5 +371,5 @@ def _dechunk(body: bytes) -> bytes:
         if size == 0:
             break
         out += rest[:size]
-        rest = rest[size + 2:]
+        rest = rest[size + 2 :]
     return bytes(out)

@@ -103,8 +103,9 @@ def test_robots_txt_is_blogspots_default(big: Site) -> None:
 
 def test_direct_mode_points_at_itself() -> None:
     site = Site(Blog(posts=3), "http://127.0.0.1:8080")
-    assert sitemaps.render(site, "/robots.txt", {}).body.decode().endswith(
-        "Sitemap: http://127.0.0.1:8080/sitemap.xml\n")
+    assert (
+        sitemaps.render(site, "/robots.txt", {}).body.decode().endswith("Sitemap: http://127.0.0.1:8080/sitemap.xml\n")
+    )
     assert xml(site, "/sitemap.xml")[0].findtext(f"{SM}loc") == "http://127.0.0.1:8080/sitemap.xml?page=1"
 
 

@@ -14,8 +14,26 @@ from blogger_replica.site import Site
 from blogger_replica.truth import attendee_pairs, truth_records, write_truth
 
 A = "{http://www.w3.org/2005/Atom}"
-KEYS = {"kind", "post_id", "blog_id", "url", "path", "title", "published", "updated", "date_header", "labels",
-        "author", "body_text", "paragraphs", "images", "comments", "comment_count", "attendees", "edited"}
+KEYS = {
+    "kind",
+    "post_id",
+    "blog_id",
+    "url",
+    "path",
+    "title",
+    "published",
+    "updated",
+    "date_header",
+    "labels",
+    "author",
+    "body_text",
+    "paragraphs",
+    "images",
+    "comments",
+    "comment_count",
+    "attendees",
+    "edited",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +55,7 @@ def test_one_record_per_post_and_page(blog: Blog, records: list[dict]) -> None:
     assert {r["post_id"] for r in records if r["kind"] == "page"} == {p.post_id for p in blog.pages}
     assert [r["kind"] for r in records[-3:]] == ["page"] * 3
     published = [r["published"] for r in records if r["kind"] == "post"]
-    assert published == [iso_ms(p.published) for p in sorted(blog.posts, key=lambda p: p.published,
-                                                                 reverse=True)]
+    assert published == [iso_ms(p.published) for p in sorted(blog.posts, key=lambda p: p.published, reverse=True)]
 
 
 def test_record_fields(blog: Blog, records: list[dict]) -> None:
@@ -77,8 +94,7 @@ def test_seed_post_attendees_are_aligned_pairs(blog: Blog, records: list[dict]) 
 
 
 def test_unequal_attendee_lists_are_not_paired(blog: Blog) -> None:
-    mismatched = [p for p in blog.posts
-                  if len(blog.body(p).attendees_en) != len(blog.body(p).attendees_zh)]
+    mismatched = [p for p in blog.posts if len(blog.body(p).attendees_en) != len(blog.body(p).attendees_zh)]
     assert mismatched
     for post in mismatched:
         body = blog.body(post)

@@ -32,8 +32,14 @@ def _deflate(data: bytes) -> bytes:
     return zlib.compress(data)
 
 
-_ENCODERS = {"gzip": gzip.compress, "x-gzip": gzip.compress, "deflate": _deflate, "br": _brotli,
-             "zstd": zstd.compress, "identity": lambda data: data}
+_ENCODERS = {
+    "gzip": gzip.compress,
+    "x-gzip": gzip.compress,
+    "deflate": _deflate,
+    "br": _brotli,
+    "zstd": zstd.compress,
+    "identity": lambda data: data,
+}
 
 
 def encode(body: bytes, codings: list[str]) -> bytes:

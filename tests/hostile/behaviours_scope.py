@@ -40,8 +40,13 @@ def bad_host_link(h: Handler) -> bool:
 
 
 #: the head of ``fine_by_me``: names in unusual case, in an unusual order, a repeated header
-FINE_HEADERS = [("x-ODD-Case", "yes"), ("content-TYPE", "text/html; charset=UTF-8"), ("Set-Cookie", "a=1"),
-                ("SERVER", "hostile"), ("Set-Cookie", "b=2")]
+FINE_HEADERS = [
+    ("x-ODD-Case", "yes"),
+    ("content-TYPE", "text/html; charset=UTF-8"),
+    ("Set-Cookie", "a=1"),
+    ("SERVER", "hostile"),
+    ("Set-Cookie", "b=2"),
+]
 
 
 @behaviour("fine_by_me")

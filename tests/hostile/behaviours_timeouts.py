@@ -56,8 +56,12 @@ def drip_post(h: Handler) -> bool:
     if page is None:
         return False
     h.close_connection = True
-    head = [f"HTTP/1.1 {page.status} OK", f"Content-Type: {page.content_type}", *(
-        f"{name}: {value}" for name, value in page.headers), f"Content-Length: {len(page.body)}"]
+    head = [
+        f"HTTP/1.1 {page.status} OK",
+        f"Content-Type: {page.content_type}",
+        *(f"{name}: {value}" for name, value in page.headers),
+        f"Content-Length: {len(page.body)}",
+    ]
     try:
         h.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         h.wfile.flush()

@@ -111,8 +111,10 @@ def sitemap_repeats(h: Handler) -> bool:
         return False
     xml = "application/xml; charset=UTF-8"
     if "page" not in h.params:
-        index = (f"<?xml version='1.0' encoding='UTF-8'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/"
-                 f"sitemap/0.9'><sitemap><loc>{h.base}/sitemap.xml?page=1</loc></sitemap></sitemapindex>")
+        index = (
+            f"<?xml version='1.0' encoding='UTF-8'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/"
+            f"sitemap/0.9'><sitemap><loc>{h.base}/sitemap.xml?page=1</loc></sitemap></sitemapindex>"
+        )
         h.respond(200, index.encode(), content_type=xml)
         return True
     real = h.blog_page("/sitemap.xml", "page=1")
@@ -120,8 +122,12 @@ def sitemap_repeats(h: Handler) -> bool:
     if not locs:
         return False
     urls = b"".join(b"<url><loc>" + locs[i % len(locs)] + b"</loc></url>" for i in range(150))
-    h.respond(200, b"<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/"
-                   b"sitemap/0.9'>" + urls + b"</urlset>", content_type=xml)
+    h.respond(
+        200,
+        b"<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/"
+        b"sitemap/0.9'>" + urls + b"</urlset>",
+        content_type=xml,
+    )
     return True
 
 

@@ -85,8 +85,9 @@ class HostileServer(ThreadingHTTPServer):
     # TCP after 1, 3, 7, 15 s, which stalled crawls for half a minute
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], behaviours: list[str], posts: int, log: Path | None,
-                 options: dict[str, str]) -> None:
+    def __init__(
+        self, address: tuple[str, int], behaviours: list[str], posts: int, log: Path | None, options: dict[str, str]
+    ) -> None:
         super().__init__(address, Handler)
         unknown = [name for name in behaviours if name not in BEHAVIOURS]
         if unknown:
@@ -152,9 +153,16 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def respond(self, status: int, body: bytes | Iterable[bytes] = b"", *, reason: str | None = None,
-                content_type: str | None = "text/html; charset=UTF-8",
-                headers: Iterable[tuple[str, str]] = (), length: bool = True) -> None:
+    def respond(
+        self,
+        status: int,
+        body: bytes | Iterable[bytes] = b"",
+        *,
+        reason: str | None = None,
+        content_type: str | None = "text/html; charset=UTF-8",
+        headers: Iterable[tuple[str, str]] = (),
+        length: bool = True,
+    ) -> None:
         """Send a response: bytes with a Content-Length (keep-alive), or chunks streamed until the connection closes.
 
         Bytes with ``length=False`` are also sent without a length, the connection closing after them.
@@ -209,9 +217,17 @@ class Handler(BaseHTTPRequestHandler):
                 break
         else:
             self._answer_with_blog()
-        self.server.log_request_line({"method": self.command, "url": self.url, "host": self.host,
-                                      "path": self.path, "query": self.query, "mode": self.mode,
-                                      "answered_by": answered_by})
+        self.server.log_request_line(
+            {
+                "method": self.command,
+                "url": self.url,
+                "host": self.host,
+                "path": self.path,
+                "query": self.query,
+                "mode": self.mode,
+                "answered_by": answered_by,
+            }
+        )
 
     do_GET = do_HEAD = do_POST = _handle
 

@@ -59,8 +59,12 @@ class ArchivedCrawl:
                 for record in ArchiveIterator(stream):
                     if record.rec_type == "response":
                         uri = record.rec_headers.get_header("WARC-Target-URI")
-                        out[uri] = StoredResponse(uri, record.rec_headers.get_header("WARC-Date"),
-                                                  record.http_headers, record.raw_stream.read())
+                        out[uri] = StoredResponse(
+                            uri,
+                            record.rec_headers.get_header("WARC-Date"),
+                            record.http_headers,
+                            record.raw_stream.read(),
+                        )
         return out
 
     def truth(self) -> list[dict[str, Any]]:
@@ -83,9 +87,23 @@ def archived_crawl(replica_factory: Callable[..., Replica], tmp_path_factory: py
     replica = replica_factory("--posts", str(POSTS))
     out = tmp_path_factory.mktemp("archived")
     crawl_dir = out / "crawl"
-    cmd = [sys.executable, "-m", "archiver", "crawl", BLOG_URL, "--profile", "local", "-o", str(out),
-           "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", "-s", "ARCHIVER_CRAWL_ID=20240102T030405Z",
-           "-s", f"ARCHIVER_DISCOVERY_FEED_PAGE_SIZE={FEED_PAGE}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "crawl",
+        BLOG_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(out),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+        "-s",
+        "ARCHIVER_CRAWL_ID=20240102T030405Z",
+        "-s",
+        f"ARCHIVER_DISCOVERY_FEED_PAGE_SIZE={FEED_PAGE}",
+    ]
     result = subprocess.run(cmd, env=replica.proxy_env(), capture_output=True, text=True, timeout=180, check=False)
     assert result.returncode == 0, result.stderr[-4000:]
     return ArchivedCrawl(replica, crawl_dir, result.stderr)

@@ -61,9 +61,17 @@ class Crawl:
                 for rec in ArchiveIterator(stream):
                     h = rec.rec_headers
                     concurrent = [v for k, v in h.headers if k == "WARC-Concurrent-To"]
-                    out.append(Record(rec.rec_type, h.get_header("WARC-Target-URI") or "",
-                                      h.get_header("WARC-Record-ID"), concurrent, rec.http_headers,
-                                      rec.raw_stream.read(), h))
+                    out.append(
+                        Record(
+                            rec.rec_type,
+                            h.get_header("WARC-Target-URI") or "",
+                            h.get_header("WARC-Record-ID"),
+                            concurrent,
+                            rec.http_headers,
+                            rec.raw_stream.read(),
+                            h,
+                        )
+                    )
         return out
 
     def responses(self) -> dict[str, Record]:
@@ -77,13 +85,26 @@ class Crawl:
 
 
 def run_crawl(replica: Replica, out: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "archiver", "crawl", BLOG_URL, "--profile", "local", "-o", str(out),
-           "-s", f"ARCHIVER_CRAWL_DIR={out / 'crawl'}", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "crawl",
+        BLOG_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(out),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={out / 'crawl'}",
+        *args,
+    ]
     return subprocess.run(cmd, env=replica.proxy_env(), capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def start_crawl(factory: Callable[..., Replica], tmp: Path, posts: int, *replica_args: str,
-                crawl_args: tuple[str, ...] = ()) -> Crawl:
+def start_crawl(
+    factory: Callable[..., Replica], tmp: Path, posts: int, *replica_args: str, crawl_args: tuple[str, ...] = ()
+) -> Crawl:
     replica = factory("--posts", str(posts), *replica_args)
     result = run_crawl(replica, tmp, *crawl_args)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -107,6 +128,7 @@ def ignoring_robots(replica_factory: Callable[..., Replica], tmp_path_factory: p
 
 
 # -- completeness ------------------------------------------------------------------------------------------
+
 
 def test_every_post_page_and_image_of_the_truth_is_archived(classic: Crawl) -> None:
     responses = classic.responses()
@@ -136,7 +158,8 @@ def test_feed_pages_are_paged_to_the_end(classic: Crawl) -> None:
     responses = classic.responses()
     base = f"https://{BLOG_HOST}/feeds/posts/default"
     pages = [f"{base}?max-results={FEED_PAGE}"] + [
-        f"{base}?start-index={start}&max-results={FEED_PAGE}" for start in range(FEED_PAGE + 1, 81, FEED_PAGE)]
+        f"{base}?start-index={start}&max-results={FEED_PAGE}" for start in range(FEED_PAGE + 1, 81, FEED_PAGE)
+    ]
     for page in pages:
         assert page in responses, page
     for path in ("/feeds/comments/default", "/feeds/pages/default"):
@@ -145,16 +168,20 @@ def test_feed_pages_are_paged_to_the_end(classic: Crawl) -> None:
 
 def test_sitemaps_robots_and_requisites_are_archived(classic: Crawl) -> None:
     responses = classic.responses()
-    for url in (f"https://{BLOG_HOST}/robots.txt", f"https://{BLOG_HOST}/sitemap.xml",
-                f"https://{BLOG_HOST}/sitemap.xml?page=1", f"https://{BLOG_HOST}/sitemap-pages.xml",
-                f"https://{BLOG_HOST}/favicon.ico",
-                "https://www.blogger.com/static/v1/widgets/2975350028-css_bundle_v2.css",
-                "https://www.blogger.com/static/v1/widgets/1601900224-widgets.js",
-                # only referenced from inside the CSS bundle, with url(...)
-                "https://resources.blogblog.com/blogblog/data/1kt/simple/body_gradient_tile_light.png",
-                "https://resources.blogblog.com/img/icon18_wrench_allbkg.png",
-                # the stock comment avatar of classic post pages
-                "https://img1.blogblog.com/img/b16-rounded.gif"):
+    for url in (
+        f"https://{BLOG_HOST}/robots.txt",
+        f"https://{BLOG_HOST}/sitemap.xml",
+        f"https://{BLOG_HOST}/sitemap.xml?page=1",
+        f"https://{BLOG_HOST}/sitemap-pages.xml",
+        f"https://{BLOG_HOST}/favicon.ico",
+        "https://www.blogger.com/static/v1/widgets/2975350028-css_bundle_v2.css",
+        "https://www.blogger.com/static/v1/widgets/1601900224-widgets.js",
+        # only referenced from inside the CSS bundle, with url(...)
+        "https://resources.blogblog.com/blogblog/data/1kt/simple/body_gradient_tile_light.png",
+        "https://resources.blogblog.com/img/icon18_wrench_allbkg.png",
+        # the stock comment avatar of classic post pages
+        "https://img1.blogblog.com/img/b16-rounded.gif",
+    ):
         assert url in responses, url
 
 
@@ -164,6 +191,7 @@ def test_contempo_theme_finds_every_post(contempo: Crawl) -> None:
 
 
 # -- nothing twice, nothing out of scope ---------------------------------------------------------------------
+
 
 def test_no_url_is_fetched_twice(classic: Crawl) -> None:
     fetched = Counter(classic.fetched_urls())
@@ -182,8 +210,15 @@ def test_out_of_scope_link_is_an_outlink_not_a_fetch(classic: Crawl) -> None:
 
 
 def _allowed_hosts() -> set[str]:
-    return {BLOG_HOST, "www.blogger.com", "resources.blogblog.com", "www.blogblog.com", "img1.blogblog.com",
-            "blogger.googleusercontent.com", *(f"{n}.bp.blogspot.com" for n in range(1, 5))}
+    return {
+        BLOG_HOST,
+        "www.blogger.com",
+        "resources.blogblog.com",
+        "www.blogblog.com",
+        "img1.blogblog.com",
+        "blogger.googleusercontent.com",
+        *(f"{n}.bp.blogspot.com" for n in range(1, 5)),
+    }
 
 
 def test_robots_txt_is_obeyed_by_default(classic: Crawl) -> None:
@@ -203,11 +238,13 @@ def test_ignore_robots_fetches_label_pages(ignoring_robots: Crawl) -> None:
 
 # -- honest WARCs ---------------------------------------------------------------------------------------------
 
+
 def test_warcio_check_passes_and_files_roll_over(classic: Crawl) -> None:
     assert len(classic.warcs) >= 2  # ARCHIVER_WARC_MAX_SIZE=400000
     assert not list((classic.dir / "warc").glob("*.open"))
-    result = subprocess.run([str(WARCIO), "check", "-v", *map(str, classic.warcs)], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [str(WARCIO), "check", "-v", *map(str, classic.warcs)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout[-2000:]
     for path in classic.warcs:
         with path.open("rb") as stream:
@@ -269,6 +306,7 @@ def test_canonical_links_need_no_redirect(classic: Crawl) -> None:
 
 # -- index, logs, report -----------------------------------------------------------------------------------
 
+
 def test_cdxj_index_points_at_every_response(classic: Crawl) -> None:
     lines = (classic.dir / "index.cdxj").read_text().splitlines()
     assert lines == sorted(lines)
@@ -300,10 +338,24 @@ def test_crawl_log_stats_and_summary(classic: Crawl) -> None:
 
 # -- crash safety -------------------------------------------------------------------------------------------
 
+
 def test_killed_crawl_is_mended_on_resume(replica_factory: Callable[..., Replica], tmp_path: Path) -> None:
     replica = replica_factory("--posts", "60", "--latency-ms", "40")
-    cmd = [sys.executable, "-m", "archiver", "crawl", BLOG_URL, "--profile", "local", "-o", str(tmp_path),
-           "-s", f"ARCHIVER_CRAWL_DIR={tmp_path / 'crawl'}", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "crawl",
+        BLOG_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(tmp_path),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={tmp_path / 'crawl'}",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+    ]
     process = subprocess.Popen(cmd, env=replica.proxy_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     warc_dir = tmp_path / "crawl" / "warc"
     deadline = time.monotonic() + 60
@@ -317,18 +369,29 @@ def test_killed_crawl_is_mended_on_resume(replica_factory: Callable[..., Replica
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Mended" in result.stderr
     assert not list(warc_dir.glob("*.open"))
-    check = subprocess.run([str(WARCIO), "check", *map(str, sorted(warc_dir.glob("*.warc.gz")))],
-                           capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        [str(WARCIO), "check", *map(str, sorted(warc_dir.glob("*.warc.gz")))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert check.returncode == 0, check.stdout[-2000:]
     assert "mended" in (tmp_path / "crawl" / "summary.txt").read_text()
 
 
-@pytest.mark.parametrize(("setting", "message"), [
-    ("ARCHIVER_WARC_DIR=", "archiver: ConfigError: ARCHIVER_WARC_DIR is empty"),
-    ("ARCHIVER_WARC_MAX_SIZE=0", "archiver: ConfigError: ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes"),
-])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("ARCHIVER_WARC_DIR=", "archiver: ConfigError: ARCHIVER_WARC_DIR is empty"),
+        (
+            "ARCHIVER_WARC_MAX_SIZE=0",
+            "archiver: ConfigError: ARCHIVER_WARC_MAX_SIZE must be a positive number of bytes",
+        ),
+    ],
+)
 def test_a_broken_warc_setting_stops_the_crawl_before_any_fetch(
-        replica_factory: Callable[..., Replica], tmp_path: Path, setting: str, message: str) -> None:
+    replica_factory: Callable[..., Replica], tmp_path: Path, setting: str, message: str
+) -> None:
     """The WARC recorder is a core component: misconfigured, nothing is fetched (never a crawl without WARCs)."""
     replica = replica_factory("--posts", "5")
     result = run_crawl(replica, tmp_path, "-s", setting, timeout=120)
@@ -344,11 +407,28 @@ def test_a_broken_warc_setting_stops_the_crawl_before_any_fetch(
 def test_scrapy_crawl_runs_the_same_spider(replica_factory: Callable[..., Replica], tmp_path: Path) -> None:
     replica = replica_factory("--posts", "20")
     root = Path(__file__).resolve().parents[2]  # scrapy.cfg lives at the repository root
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "blogspot", "-a", f"url={BLOG_URL}",
-           "-s", f"ARCHIVER_OUTPUT_DIR={tmp_path}", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
-           "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "ARCHIVER_CONTACT=mailto:ops@example.org"]
-    result = subprocess.run(cmd, env=replica.proxy_env(), cwd=root, capture_output=True, text=True, timeout=120,
-                            check=False)
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "blogspot",
+        "-a",
+        f"url={BLOG_URL}",
+        "-s",
+        f"ARCHIVER_OUTPUT_DIR={tmp_path}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "-s",
+        "ARCHIVER_CONTACT=mailto:ops@example.org",
+    ]
+    result = subprocess.run(
+        cmd, env=replica.proxy_env(), cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     (crawl_dir,) = [p for p in (tmp_path / BLOG_HOST).iterdir() if p.name != "corpus"]  # corpus: post records
     assert (tmp_path / BLOG_HOST / "corpus" / "posts.jsonl").is_file()

@@ -123,9 +123,16 @@ def read_responses(warcs: list[Path]) -> list[Stored]:
         with path.open("rb") as stream:
             for record in ArchiveIterator(stream):
                 if record.rec_type == "response":
-                    out.append(Stored(record.rec_headers.get_header("WARC-Target-URI"),
-                                      int(record.http_headers.get_statuscode()), record.rec_headers,
-                                      record.http_headers, record.raw_stream.read(), path.name))
+                    out.append(
+                        Stored(
+                            record.rec_headers.get_header("WARC-Target-URI"),
+                            int(record.http_headers.get_statuscode()),
+                            record.rec_headers,
+                            record.http_headers,
+                            record.raw_stream.read(),
+                            path.name,
+                        )
+                    )
     return out
 
 
@@ -138,21 +145,42 @@ def read_crawl_log(path: Path) -> list[LogLine]:
     for line in path.read_text(encoding="utf-8").splitlines():
         f = line.split()
         logged = datetime.strptime(f[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        lines.append(LogLine(logged, int(f[1]), f[3], _stamp(f[8].split("+", 1)[0]),
-                             [] if f[11] == "-" else f[11].split(",")))
+        lines.append(
+            LogLine(logged, int(f[1]), f[3], _stamp(f[8].split("+", 1)[0]), [] if f[11] == "-" else f[11].split(","))
+        )
     return lines
 
 
-def run_crawl(replica: Replica, out: Path, *args: str, url: str = BLOG_URL,
-              timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "archiver", "crawl", url, "--profile", "local", "-o", str(out),
-           "-s", f"ARCHIVER_CRAWL_DIR={out / 'crawl'}", "-s", "ARCHIVER_WACZ_ENABLED=False", *args]
-    return subprocess.run(cmd, env=replica.proxy_env(), capture_output=True, text=True, timeout=timeout,
-                          check=False)
+def run_crawl(
+    replica: Replica, out: Path, *args: str, url: str = BLOG_URL, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "crawl",
+        url,
+        "--profile",
+        "local",
+        "-o",
+        str(out),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={out / 'crawl'}",
+        "-s",
+        "ARCHIVER_WACZ_ENABLED=False",
+        *args,
+    ]
+    return subprocess.run(cmd, env=replica.proxy_env(), capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def crawl(factory: Callable[..., Replica], tmp: Path, posts: int, replica_args: tuple[str, ...] = (),
-          crawl_args: tuple[str, ...] = (), url: str = BLOG_URL) -> Crawl:
+def crawl(
+    factory: Callable[..., Replica],
+    tmp: Path,
+    posts: int,
+    replica_args: tuple[str, ...] = (),
+    crawl_args: tuple[str, ...] = (),
+    url: str = BLOG_URL,
+) -> Crawl:
     replica = factory("--posts", str(posts), *replica_args)
     result = run_crawl(replica, tmp, *crawl_args, url=url)
     return Crawl(replica, tmp / "crawl", result, posts, replica.requests_logged())
@@ -160,8 +188,7 @@ def crawl(factory: Callable[..., Replica], tmp: Path, posts: int, replica_args: 
 
 def warcio_check(warcs: list[Path]) -> subprocess.CompletedProcess[str]:
     assert warcs
-    return subprocess.run([str(WARCIO), "check", "-v", *map(str, warcs)], capture_output=True, text=True,
-                          check=False)
+    return subprocess.run([str(WARCIO), "check", "-v", *map(str, warcs)], capture_output=True, text=True, check=False)
 
 
 def fetch_identity(replica: Replica, url: str) -> bytes:
@@ -173,8 +200,9 @@ def fetch_identity(replica: Replica, url: str) -> bytes:
     conn = http.client.HTTPSConnection("127.0.0.1", replica.port, context=context, timeout=30)
     try:
         conn.set_tunnel(parts.hostname or "", 443)
-        conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
-                     headers={"Accept-Encoding": "identity"})
+        conn.request(
+            "GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers={"Accept-Encoding": "identity"}
+        )
         response = conn.getresponse()
         assert response.status == 200, url
         return response.read()
@@ -189,12 +217,15 @@ def decoded(stored: Stored) -> bytes:
 
 # -- a flaky and a harsh server: every post still archived, failed attempts only in crawl.log ----------------
 
+
 @pytest.fixture(scope="module", params=["flaky", "harsh"])
-def faulty(request: pytest.FixtureRequest, replica_factory: Callable[..., Replica],
-           tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+def faulty(
+    request: pytest.FixtureRequest, replica_factory: Callable[..., Replica], tmp_path_factory: pytest.TempPathFactory
+) -> Crawl:
     posts = 60 if request.param == "flaky" else 40
-    result = crawl(replica_factory, tmp_path_factory.mktemp(request.param), posts,
-                   ("--faults", request.param), FAST_RETRIES)
+    result = crawl(
+        replica_factory, tmp_path_factory.mktemp(request.param), posts, ("--faults", request.param), FAST_RETRIES
+    )
     assert result.result.returncode == 0, result.result.stderr[-4000:]
     return result
 
@@ -265,11 +296,18 @@ def test_each_url_is_archived_once_and_warcio_check_passes(faulty: Crawl) -> Non
 
 # -- a URL that never recovers ----------------------------------------------------------------------------------
 
+
 def test_a_url_that_never_recovers_is_reported_and_the_exit_status_says_so(
-        replica_factory: Callable[..., Replica], tmp_path: Path) -> None:
+    replica_factory: Callable[..., Replica], tmp_path: Path
+) -> None:
     retries = 2
-    done = crawl(replica_factory, tmp_path, 30, ("--faults", "5xx=0.05,repeat=10"),
-                 ("-s", f"RETRY_TIMES={retries}", "-s", "ARCHIVER_RETRY_DELAY=0.01"))
+    done = crawl(
+        replica_factory,
+        tmp_path,
+        30,
+        ("--faults", "5xx=0.05,repeat=10"),
+        ("-s", f"RETRY_TIMES={retries}", "-s", "ARCHIVER_RETRY_DELAY=0.01"),
+    )
     failing = set(done.faults()["5xx"])
     assert failing, "the fault plan should pick a few URLs of a 30-post blog"
     assert done.result.returncode == EXIT_INCOMPLETE, done.result.stderr[-3000:]
@@ -303,13 +341,28 @@ def test_a_url_that_never_recovers_is_reported_and_the_exit_status_says_so(
 
 # -- stopped with SIGTERM, then resumed --------------------------------------------------------------------------
 
+
 def test_a_crawl_stopped_with_sigterm_resumes_without_losing_or_refetching(
-        replica_factory: Callable[..., Replica], tmp_path: Path) -> None:
+    replica_factory: Callable[..., Replica], tmp_path: Path
+) -> None:
     posts = 100
     replica = replica_factory("--posts", str(posts), "--latency-ms", "50")
     crawl_dir = tmp_path / "crawl"
-    cmd = [sys.executable, "-m", "archiver", "crawl", BLOG_URL, "--profile", "local", "-o", str(tmp_path),
-           "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", "-s", "ARCHIVER_WACZ_ENABLED=False"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "crawl",
+        BLOG_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(tmp_path),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+        "-s",
+        "ARCHIVER_WACZ_ENABLED=False",
+    ]
     first = subprocess.Popen(cmd, env=replica.proxy_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     log_file = crawl_dir / "crawl.log"
     deadline = time.monotonic() + 60
@@ -358,6 +411,7 @@ def test_a_crawl_stopped_with_sigterm_resumes_without_losing_or_refetching(
 
 # -- a plain-http seed: the redirect is a capture of its own ------------------------------------------------------
 
+
 def test_http_seed_records_the_redirect_to_https(replica_factory: Callable[..., Replica], tmp_path: Path) -> None:
     http_home = f"http://{BLOG_HOST}/"
     done = crawl(replica_factory, tmp_path, 20, url=http_home)
@@ -368,8 +422,9 @@ def test_http_seed_records_the_redirect_to_https(replica_factory: Callable[..., 
         with path.open("rb") as stream:
             records.extend((r.rec_type, r.rec_headers, r.http_headers) for r in ArchiveIterator(stream))
     by_id = {h.get_header("WARC-Record-ID"): (kind, h, http) for kind, h, http in records}
-    (redirect,) = [(h, http) for kind, h, http in records
-                   if kind == "response" and h.get_header("WARC-Target-URI") == http_home]
+    (redirect,) = [
+        (h, http) for kind, h, http in records if kind == "response" and h.get_header("WARC-Target-URI") == http_home
+    ]
     headers, head = redirect
     assert head.get_statuscode() == "301"
     assert head.get_header("Location") == BLOG_URL
@@ -378,8 +433,9 @@ def test_http_seed_records_the_redirect_to_https(replica_factory: Callable[..., 
     assert request_headers.get_header("WARC-Target-URI") == http_home
     assert request_head.protocol == "GET"
     assert request_head.get_header("Host") == BLOG_HOST
-    (home,) = [(h, http) for kind, h, http in records
-               if kind == "response" and h.get_header("WARC-Target-URI") == BLOG_URL]
+    (home,) = [
+        (h, http) for kind, h, http in records if kind == "response" and h.get_header("WARC-Target-URI") == BLOG_URL
+    ]
     assert home[1].get_statuscode() == "200"
     assert home[0].get_header("WARC-Date") >= headers.get_header("WARC-Date")
     # the crawl log shows the hop, the crawl went on over https, and the index lists both captures

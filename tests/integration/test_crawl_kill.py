@@ -36,8 +36,22 @@ WARCIO = Path(sys.executable).parent / "warcio"
 
 
 def crawl_cmd(out: Path, crawl_dir: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "archiver", "crawl", BLOG_URL, "--profile", "local", "-o", str(out),
-            "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "archiver",
+        "crawl",
+        BLOG_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(out),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+        *extra,
+    ]
 
 
 def captured(crawl_dir: Path) -> Counter[str]:
@@ -90,16 +104,19 @@ def log_lines(crawl_dir: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_five_hard_kills_then_resume_give_exactly_a_clean_crawl(replica_factory: Callable[..., Replica],
-                                                              tmp_path: Path) -> None:
+def test_five_hard_kills_then_resume_give_exactly_a_clean_crawl(
+    replica_factory: Callable[..., Replica], tmp_path: Path
+) -> None:
     replica = replica_factory("--posts", str(POSTS), "--latency-ms", "5")
     env = replica.proxy_env()
-    truth_ids = sorted(record["post_id"] for record in truth_records(Blog(POSTS, 0, DEFAULT_BLOG_NAME))
-                       if record["kind"] == "post")
+    truth_ids = sorted(
+        record["post_id"] for record in truth_records(Blog(POSTS, 0, DEFAULT_BLOG_NAME)) if record["kind"] == "post"
+    )
 
     clean_dir = tmp_path / "clean" / "crawl"
-    clean = subprocess.run(crawl_cmd(tmp_path / "clean", clean_dir), env=env, capture_output=True, text=True,
-                           timeout=300, check=False)
+    clean = subprocess.run(
+        crawl_cmd(tmp_path / "clean", clean_dir), env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert clean.returncode == 0, clean.stderr[-3000:]
     clean_urls = set(captured(clean_dir))
 
@@ -113,8 +130,10 @@ def test_five_hard_kills_then_resume_give_exactly_a_clean_crawl(replica_factory:
     moments: list[tuple[str, Callable[[Run], bool]]] = [
         ("early: the home page fetched", lambda run: len(new_lines()) >= 2),
         ("during the feeds", lambda run: any("/feeds/" in line for line in new_lines())),
-        ("mid-posts", lambda run: sum(post_url in line and ".html " in line for line in log_lines(crawl_dir))
-         >= POSTS // 2),
+        (
+            "mid-posts",
+            lambda run: sum(post_url in line and ".html " in line for line in log_lines(crawl_dir)) >= POSTS // 2,
+        ),
         ("during the requisites", lambda run: sum(".bp.blogspot.com/" in line for line in new_lines()) >= 20),
         ("while writing the end-of-crawl files", lambda run: any("Closing spider" in line for line in run.stderr)),
     ]
@@ -123,10 +142,17 @@ def test_five_hard_kills_then_resume_give_exactly_a_clean_crawl(replica_factory:
         lines_before = len(log_lines(crawl_dir))
         run = Run(crawl_cmd(out, crawl_dir, *args), env)
         assert run.kill_when(lambda run=run, moment=moment: moment(run)), (
-            f"kill {number + 1} ({name}): the crawl ended before that moment\n" + "".join(run.stderr[-40:]))
+            f"kill {number + 1} ({name}): the crawl ended before that moment\n" + "".join(run.stderr[-40:])
+        )
 
-    final = subprocess.run(crawl_cmd(out, crawl_dir, "--resume", str(crawl_dir)), env=env, capture_output=True,
-                           text=True, timeout=300, check=False)
+    final = subprocess.run(
+        crawl_cmd(out, crawl_dir, "--resume", str(crawl_dir)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert final.returncode == 0, final.stderr[-3000:]
 
     counts = captured(crawl_dir)
@@ -135,8 +161,12 @@ def test_five_hard_kills_then_resume_give_exactly_a_clean_crawl(replica_factory:
     twice = {url: n for url, n in counts.items() if n > 1 and not url.endswith("/robots.txt")}
     assert len(twice) <= 5, twice
     assert not list((crawl_dir / "warc").glob("*.open"))
-    check = subprocess.run([str(WARCIO), "check", *map(str, sorted((crawl_dir / "warc").glob("*.warc.gz")))],
-                           capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        [str(WARCIO), "check", *map(str, sorted((crawl_dir / "warc").glob("*.warc.gz")))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert check.returncode == 0, check.stdout[-2000:]
     posts = [json.loads(line) for line in (crawl_dir / "posts.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(post["post_id"] for post in posts) == truth_ids  # every post, each exactly once

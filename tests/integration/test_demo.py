@@ -13,8 +13,13 @@ if TYPE_CHECKING:
 
 
 def test_demo_archives_every_post_of_the_replica(tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "blogger_replica", "demo", "--posts", "12", "-o", str(tmp_path)],
-                         capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "blogger_replica", "demo", "--posts", "12", "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert f"replica of https://{BLOG_HOST}/ (12 posts) at http://127.0.0.1:" in run.stdout
     crawl_dirs = [p for p in (tmp_path / BLOG_HOST).iterdir() if p.name != "corpus"]

@@ -32,15 +32,25 @@ def _post_titles() -> set[str]:
     return {post.title for post in blog.posts}
 
 
-@pytest.mark.parametrize(("behaviour", "coding"), [("br_everywhere", "br"), ("zstd_everywhere", "zstd"),
-                                                   ("gzip_br_everywhere", "gzip, br")])
+@pytest.mark.parametrize(
+    ("behaviour", "coding"), [("br_everywhere", "br"), ("zstd_everywhere", "zstd"), ("gzip_br_everywhere", "gzip, br")]
+)
 def test_every_post_is_found_read_and_titled_whatever_the_coding(
     hostile_factory: Callable[..., Hostile], tmp_path: Path, behaviour: str, coding: str
 ) -> None:
     server = hostile_factory(behaviour, posts=POSTS)
     crawl_dir = tmp_path / "crawl"
-    result = run_archiver("crawl", HOSTILE_URL, "--profile", "local", "-o", str(tmp_path),
-                          "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", env=server.proxy_env())
+    result = run_archiver(
+        "crawl",
+        HOSTILE_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(tmp_path),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+        env=server.proxy_env(),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "unsupported content coding" not in result.stderr
     assert any(entry["answered_by"] == behaviour for entry in server.requests())

@@ -43,8 +43,19 @@ def _peak_rss(pid: int) -> int | None:
 
 
 def _crawl_watching_memory(server: Hostile, out: Path, crawl_dir: Path) -> tuple[int, int, str]:
-    cmd = [sys.executable, "-m", "archiver", "crawl", HOSTILE_URL, "--profile", "local", "-o", str(out),
-           "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "crawl",
+        HOSTILE_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(out),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+    ]
     stderr_path = out / "crawl.stderr"
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(cmd, env=server.proxy_env(), stdout=subprocess.DEVNULL, stderr=stderr)
@@ -72,12 +83,16 @@ def _archived(crawl_dir: Path) -> dict[str, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("behaviour", "reason", "expected"), [
-    ("gzip_bombs", "decoded_size_limit", len(BOMB_PAGES)),
-    ("huge_bodies", "size_limit", len(HUGE_PAGES) + 1),
-])
-def test_hostile_bodies_stay_within_the_memory_bound(hostile_factory: Callable[..., Hostile], tmp_path: Path,
-                                                     behaviour: str, reason: str, expected: int) -> None:
+@pytest.mark.parametrize(
+    ("behaviour", "reason", "expected"),
+    [
+        ("gzip_bombs", "decoded_size_limit", len(BOMB_PAGES)),
+        ("huge_bodies", "size_limit", len(HUGE_PAGES) + 1),
+    ],
+)
+def test_hostile_bodies_stay_within_the_memory_bound(
+    hostile_factory: Callable[..., Hostile], tmp_path: Path, behaviour: str, reason: str, expected: int
+) -> None:
     server = hostile_factory(behaviour, posts=POSTS)
     crawl_dir = tmp_path / "crawl"
     code, peak, stderr = _crawl_watching_memory(server, tmp_path, crawl_dir)
@@ -87,8 +102,7 @@ def test_hostile_bodies_stay_within_the_memory_bound(hostile_factory: Callable[.
 
     stats = json.loads((crawl_dir / "stats.json").read_text())
     counters = stats.get("stats", stats)
-    assert counters.get(f"archiver/gave_up/{reason}") == expected, {k: v for k, v in counters.items()
-                                                                      if "gave_up" in k}
+    assert counters.get(f"archiver/gave_up/{reason}") == expected, {k: v for k, v in counters.items() if "gave_up" in k}
     assert reason in json.dumps(stats["summary"]["gave_up"])
     assert reason in stderr
 

@@ -29,8 +29,18 @@ BIN = Path(sys.executable).parent
 
 def crawl(server: Hostile, tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Path]:
     crawl_dir = tmp_path / "crawl"
-    result = run_archiver("crawl", HOSTILE_URL, "--profile", "local", "-o", str(tmp_path / "out"),
-                          "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", *args, env=server.proxy_env())
+    result = run_archiver(
+        "crawl",
+        HOSTILE_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(tmp_path / "out"),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+        *args,
+        env=server.proxy_env(),
+    )
     return result, crawl_dir
 
 

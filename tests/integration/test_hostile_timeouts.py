@@ -28,15 +28,29 @@ TIMEOUT = 3  # DOWNLOAD_TIMEOUT, seconds
 BASE = HOSTILE_URL.rstrip("/")
 
 
-def test_silent_and_dripping_post_pages_time_out_and_are_named(hostile_factory: Callable[..., Hostile],
-                                                                tmp_path: Path) -> None:
+def test_silent_and_dripping_post_pages_time_out_and_are_named(
+    hostile_factory: Callable[..., Hostile], tmp_path: Path
+) -> None:
     server = hostile_factory("silent_post", "drip_post", posts=POSTS)
     stuck = [BASE + path for path in hostile_paths(POSTS)]
     crawl_dir = tmp_path / "crawl"
     started = time.monotonic()
-    result = run_archiver("crawl", HOSTILE_URL, "--profile", "local", "-o", str(tmp_path),
-                          "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", "-s", f"DOWNLOAD_TIMEOUT={TIMEOUT}",
-                          "-s", "RETRY_TIMES=1", env=server.proxy_env(), timeout=60)
+    result = run_archiver(
+        "crawl",
+        HOSTILE_URL,
+        "--profile",
+        "local",
+        "-o",
+        str(tmp_path),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+        "-s",
+        f"DOWNLOAD_TIMEOUT={TIMEOUT}",
+        "-s",
+        "RETRY_TIMES=1",
+        env=server.proxy_env(),
+        timeout=60,
+    )
     elapsed = time.monotonic() - started
     print(f"crawl with a silent and a dripping post page: {elapsed:.1f} s, exit {result.returncode}")
     # two attempts of 3 s each, side by side with the rest of the crawl: the hold of an hour never matters
@@ -65,11 +79,14 @@ def test_silent_and_dripping_post_pages_time_out_and_are_named(hostile_factory: 
                 uri = record.rec_headers.get_header("WARC-Target-URI")
                 if uri in stuck:
                     assert record.http_headers.get_statuscode() != "200" or record.rec_headers.get_header(
-                        "WARC-Truncated"), uri
+                        "WARC-Truncated"
+                    ), uri
 
     # every other post is archived, from its own page
-    posts = {post["url"]: post for post in (json.loads(line) for line in
-             (crawl_dir / "posts.jsonl").read_text(encoding="utf-8").splitlines())}
+    posts = {
+        post["url"]: post
+        for post in (json.loads(line) for line in (crawl_dir / "posts.jsonl").read_text(encoding="utf-8").splitlines())
+    }
     others = [url for url in posts if url not in stuck]
     assert len(others) == POSTS - len(stuck)
     for url in others:

@@ -34,8 +34,19 @@ def _post_urls() -> set[str]:
 
 def _crawl(server: Hostile, tmp_path: Path, *settings: str) -> tuple[int, dict[str, object], str, float]:
     crawl_dir = tmp_path / "crawl"
-    args = ["crawl", HOSTILE_URL, "--profile", "local", "--ignore-robots", "-o", str(tmp_path),
-            "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", "-s", "ARCHIVER_DISCOVERY_FEED_PAGE_SIZE=25"]
+    args = [
+        "crawl",
+        HOSTILE_URL,
+        "--profile",
+        "local",
+        "--ignore-robots",
+        "-o",
+        str(tmp_path),
+        "-s",
+        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+        "-s",
+        "ARCHIVER_DISCOVERY_FEED_PAGE_SIZE=25",
+    ]
     for setting in settings:
         args += ["-s", setting]
     started = time.monotonic()
@@ -48,15 +59,19 @@ def _crawl(server: Hostile, tmp_path: Path, *settings: str) -> tuple[int, dict[s
     return result.returncode, summary, (crawl_dir / "summary.txt").read_text(encoding="utf-8"), elapsed
 
 
-@pytest.mark.parametrize(("behaviour", "bound", "most_requests"), [
-    # the blog's 5 posts span 2012-02..2014-01: its 24 months and 3 years, not 1900-9999
-    ("endless_calendar", "archive_out_of_range", 150),
-    ("endless_pager", "pager_no_new_posts", 150),
-    ("endless_feed", "feed_empty_page", 150),
-    ("sitemap_repeats", "sitemap_no_new", 150),
-])
-def test_a_trap_ends_on_its_own_and_is_named(hostile_factory: Callable[..., Hostile], tmp_path: Path,
-                                             behaviour: str, bound: str, most_requests: int) -> None:
+@pytest.mark.parametrize(
+    ("behaviour", "bound", "most_requests"),
+    [
+        # the blog's 5 posts span 2012-02..2014-01: its 24 months and 3 years, not 1900-9999
+        ("endless_calendar", "archive_out_of_range", 150),
+        ("endless_pager", "pager_no_new_posts", 150),
+        ("endless_feed", "feed_empty_page", 150),
+        ("sitemap_repeats", "sitemap_no_new", 150),
+    ],
+)
+def test_a_trap_ends_on_its_own_and_is_named(
+    hostile_factory: Callable[..., Hostile], tmp_path: Path, behaviour: str, bound: str, most_requests: int
+) -> None:
     server = hostile_factory(behaviour, posts=POSTS)
     status, summary, text, elapsed = _crawl(server, tmp_path)
     requests = server.requests()
@@ -71,8 +86,7 @@ def test_a_trap_ends_on_its_own_and_is_named(hostile_factory: Callable[..., Host
     assert not summary["gave_up"]
 
 
-def test_the_calendar_fetches_only_the_blogs_own_dates(hostile_factory: Callable[..., Hostile],
-                                                      tmp_path: Path) -> None:
+def test_the_calendar_fetches_only_the_blogs_own_dates(hostile_factory: Callable[..., Hostile], tmp_path: Path) -> None:
     server = hostile_factory("endless_calendar", posts=POSTS)
     _crawl(server, tmp_path)
     months = sorted({entry["path"] for entry in server.requests() if entry["answered_by"] == "endless_calendar"})
@@ -98,8 +112,9 @@ def test_a_cap_is_a_give_up(hostile_factory: Callable[..., Hostile], tmp_path: P
     assert "trap_cap_archive_month" in text
 
 
-def test_a_post_linking_itself_with_a_growing_query_is_fetched_once(hostile_factory: Callable[..., Hostile],
-                                                                    tmp_path: Path) -> None:
+def test_a_post_linking_itself_with_a_growing_query_is_fetched_once(
+    hostile_factory: Callable[..., Hostile], tmp_path: Path
+) -> None:
     server = hostile_factory("growing_query", posts=POSTS)
     status, summary, _, elapsed = _crawl(server, tmp_path)
     assert elapsed < SECONDS

@@ -40,8 +40,14 @@ def classic(replica_factory: Callable[..., Replica], tmp_path_factory: pytest.Te
 
 @pytest.fixture(scope="module")
 def contempo(replica_factory: Callable[..., Replica], tmp_path_factory: pytest.TempPathFactory) -> Crawl:
-    return start_crawl(replica_factory, tmp_path_factory.mktemp("records-contempo"), 60, "--theme", "contempo",
-                       crawl_args=("--ignore-robots",))
+    return start_crawl(
+        replica_factory,
+        tmp_path_factory.mktemp("records-contempo"),
+        60,
+        "--theme",
+        "contempo",
+        crawl_args=("--ignore-robots",),
+    )
 
 
 @pytest.fixture(params=["classic", "contempo"])
@@ -89,9 +95,16 @@ def test_attendees_pair_as_the_truth_says(crawl: Crawl) -> None:
     records = read(crawl.dir / "posts.jsonl")
     for record in records:
         assert record["attendees"] == truth[record["post_id"]]["attendees"], record["url"]
-    seeds = [r for r in records if r["path"] in ("/2012/02/protest-zhu-yufus-7-year-prison.html",
-                                                 "/2013/09/free-wang-bingzhang-rally.html",
-                                                 "/2013/09/free-nobel-laureate-liu-xiaobo-rally.html")]
+    seeds = [
+        r
+        for r in records
+        if r["path"]
+        in (
+            "/2012/02/protest-zhu-yufus-7-year-prison.html",
+            "/2013/09/free-wang-bingzhang-rally.html",
+            "/2013/09/free-nobel-laureate-liu-xiaobo-rally.html",
+        )
+    ]
     assert [len(r["attendees"]) for r in seeds] == [33, 9, 16]
     assert all(a["en"] and a["zh"] for r in seeds for a in r["attendees"])
     one_sided = [r for r in records if any(a["zh"] is None for a in r["attendees"])]
@@ -178,9 +191,23 @@ def test_warc_pointers_resolve_to_the_post_page_capture(crawl: Crawl) -> None:
 
 def test_crawl_files_equal_offline_extract_byte_for_byte(crawl: Crawl, tmp_path: Path) -> None:
     assert len(crawl.warcs) >= 1
-    result = subprocess.run([sys.executable, "-m", "archiver", "extract", str(crawl.dir), "-o",
-                             str(tmp_path / "posts.jsonl"), "--pages", str(tmp_path / "pages.jsonl")],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "archiver",
+            "extract",
+            str(crawl.dir),
+            "-o",
+            str(tmp_path / "posts.jsonl"),
+            "--pages",
+            str(tmp_path / "pages.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "posts.jsonl").read_bytes() == (crawl.dir / "posts.jsonl").read_bytes()
     assert (tmp_path / "pages.jsonl").read_bytes() == (crawl.dir / "pages.jsonl").read_bytes()
@@ -195,7 +222,8 @@ def test_classic_crawl_spans_several_warcs_and_uses_every_source(classic: Crawl)
     truth = {t["post_id"]: t for t in classic.truth()}
     assert all(r["date_header"] == truth[r["post_id"]]["date_header"] for r in records)
     assert [(c["id"], c["published"]) for r in records for c in r["comments"]] == [
-        (c["id"], c["published"]) for r in records for c in truth[r["post_id"]]["comments"]]
+        (c["id"], c["published"]) for r in records for c in truth[r["post_id"]]["comments"]
+    ]
 
 
 STATES_POSTS = 80  # state 1 of an 80-post blog deletes one post, edits seven and adds two
@@ -225,8 +253,11 @@ def test_content_hash_is_the_same_across_crawls_until_the_content_changes(states
     content = ("title", "published", "updated", "labels", "author", "body_text", "images", "comments")
     before, after = Blog(STATES_POSTS, 0, DEFAULT_BLOG_NAME), Blog(STATES_POSTS, 1, DEFAULT_BLOG_NAME)
     was = {t["post_id"]: [t[k] for k in content] for t in truth_records(before)}
-    changed = {t["post_id"] for t in truth_records(after) if t["post_id"] in was and [
-        t[k] for k in content] != was[t["post_id"]]}
+    changed = {
+        t["post_id"]
+        for t in truth_records(after)
+        if t["post_id"] in was and [t[k] for k in content] != was[t["post_id"]]
+    }
     assert {p.post_id for p in after.posts if p.edits} < changed
     assert {post_id for post_id in later if post_id in first and later[post_id] != first[post_id]} == changed
 

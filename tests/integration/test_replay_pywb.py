@@ -67,8 +67,9 @@ class Wayback:
         return self.get(f"{COLLECTION}/{timestamp}{mode}/{url}", headers)
 
 
-def fetch(url: str, headers: dict[str, str] | None = None,
-          opener: urllib.request.OpenerDirector | None = None) -> Reply:
+def fetch(
+    url: str, headers: dict[str, str] | None = None, opener: urllib.request.OpenerDirector | None = None
+) -> Reply:
     """GET ``url``; the body comes back exactly as sent (urllib never undoes a Content-Encoding)."""
     opener = opener or urllib.request.build_opener(urllib.request.ProxyHandler({}))
     request = urllib.request.Request(url, headers=headers or {})
@@ -96,8 +97,13 @@ def start_wayback(root: Path) -> Wayback:
     for _ in range(3):
         port = free_port()
         with log.open("wb") as out:
-            process = subprocess.Popen([str(BIN / "wayback"), "-b", "127.0.0.1", "-p", str(port)], cwd=root,
-                                       env=env, stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [str(BIN / "wayback"), "-b", "127.0.0.1", "-p", str(port)],
+                cwd=root,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         wayback = Wayback(process, f"http://127.0.0.1:{port}/", root / "collections" / COLLECTION, log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and process.poll() is None:
@@ -126,8 +132,13 @@ def wayback(archived_crawl: ArchivedCrawl, tmp_path_factory: pytest.TempPathFact
     root = tmp_path_factory.mktemp("pywb")
     manager = str(BIN / "wb-manager")
     subprocess.run([manager, "init", COLLECTION], cwd=root, check=True, capture_output=True, timeout=60)
-    subprocess.run([manager, "add", COLLECTION, *map(str, archived_crawl.warcs)], cwd=root, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [manager, "add", COLLECTION, *map(str, archived_crawl.warcs)],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     server = start_wayback(root)
     yield server
     stop(server.process)
@@ -136,12 +147,15 @@ def wayback(archived_crawl: ArchivedCrawl, tmp_path_factory: pytest.TempPathFact
 def from_replica(replica: Replica, url: str, headers: dict[str, str] | None = None) -> Reply:
     """Fetch ``url`` now from the replica, through its proxy, verifying its certificate with its CA."""
     context = ssl.create_default_context(cafile=str(replica.ca_cert))
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": replica.proxy, "https": replica.proxy}),
-                                         urllib.request.HTTPSHandler(context=context))
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({"http": replica.proxy, "https": replica.proxy}),
+        urllib.request.HTTPSHandler(context=context),
+    )
     return fetch(url, headers, opener)
 
 
 # -- pywb's own index -------------------------------------------------------------------------------------------
+
 
 def test_pywb_indexes_our_warcs_exactly_as_we_do(archived_crawl: ArchivedCrawl, wayback: Wayback) -> None:
     """`wb-manager add` prints an error but exits 0 with an empty index on a broken WARC: look at the index."""
@@ -160,6 +174,7 @@ def test_pywb_stays_offline(wayback: Wayback) -> None:
 
 
 # -- (a) a post page, rewritten --------------------------------------------------------------------------------
+
 
 def test_post_page_replays_with_its_text_images_and_css(archived_crawl: ArchivedCrawl, wayback: Wayback) -> None:
     timestamp = archived_crawl.timestamp(POST_URL)
@@ -196,6 +211,7 @@ def test_post_page_replays_with_its_text_images_and_css(archived_crawl: Archived
 
 # -- (b) a gzip-encoded response, raw --------------------------------------------------------------------------
 
+
 def test_gzip_response_replays_raw_and_decoded(archived_crawl: ArchivedCrawl, wayback: Wayback) -> None:
     stored = archived_crawl.responses()[POST_URL]
     assert stored.http.get_header("Content-Encoding") == "gzip"
@@ -218,6 +234,7 @@ def test_gzip_response_replays_raw_and_decoded(archived_crawl: ArchivedCrawl, wa
 
 
 # -- (c) responses the replica sent chunked --------------------------------------------------------------------
+
 
 def feed_url(start: int) -> str:
     query = f"max-results={FEED_PAGE}" if start == 1 else f"start-index={start}&max-results={FEED_PAGE}"
@@ -252,13 +269,17 @@ def test_chunked_archive_page_replays_every_post_of_the_month(archived_crawl: Ar
     reply = wayback.replay(archived_crawl.timestamp(url), "mp_", url)
     assert reply.status == 200
     titles = [" ".join(h3.text_content().split()) for h3 in lxml.html.fromstring(reply.body).find_class("post-title")]
-    expected = [" ".join(t["title"].split()) for t in archived_crawl.truth()
-                if t["kind"] == "post" and str(t["published"]).startswith("2013-09")]
+    expected = [
+        " ".join(t["title"].split())
+        for t in archived_crawl.truth()
+        if t["kind"] == "post" and str(t["published"]).startswith("2013-09")
+    ]
     assert len(expected) >= 2
     assert sorted(titles) == sorted(expected)
 
 
 # -- (d) an original-size image, byte for byte -------------------------------------------------------------------
+
 
 def png_chunks(data: bytes) -> list[bytes]:
     """Chunk types of a PNG, checking the signature and every chunk's CRC."""

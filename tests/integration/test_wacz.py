@@ -33,8 +33,9 @@ def read_jsonl(archive: zipfile.ZipFile, name: str) -> list[dict[str, Any]]:
 
 
 def validate(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "wacz"), "validate", "--file", str(path)], capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [str(BIN / "wacz"), "validate", "--file", str(path)], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_wacz_validate_accepts_the_package(archived_crawl: ArchivedCrawl) -> None:
@@ -62,9 +63,16 @@ def test_wacz_validate_would_catch_a_changed_member(archived_crawl: ArchivedCraw
 def test_layout_compression_and_fixity(archived_crawl: ArchivedCrawl) -> None:
     with zipfile.ZipFile(archived_crawl.wacz) as archive:
         names = archive.namelist()
-        assert names == [*(f"archive/{p.name}" for p in archived_crawl.warcs), "indexes/index.cdx.gz",
-                         "indexes/index.idx", "pages/pages.jsonl", "pages/extraPages.jsonl", "logs/crawl.log",
-                         "datapackage.json", "datapackage-digest.json"]
+        assert names == [
+            *(f"archive/{p.name}" for p in archived_crawl.warcs),
+            "indexes/index.cdx.gz",
+            "indexes/index.idx",
+            "pages/pages.jsonl",
+            "pages/extraPages.jsonl",
+            "logs/crawl.log",
+            "datapackage.json",
+            "datapackage-digest.json",
+        ]
         for info in archive.infolist():
             stored = info.filename.startswith("archive/") or info.filename.endswith(".cdx.gz")
             assert info.compress_type == (zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED), info.filename
@@ -79,7 +87,8 @@ def test_layout_compression_and_fixity(archived_crawl: ArchivedCrawl) -> None:
             data = archive.read(resource["path"])
             assert (resource["hash"], resource["bytes"]) == ("sha256:" + hashlib.sha256(data).hexdigest(), len(data))
         assert json.loads(archive.read("datapackage-digest.json"))["hash"] == (
-            "sha256:" + hashlib.sha256(archive.read("datapackage.json")).hexdigest())
+            "sha256:" + hashlib.sha256(archive.read("datapackage.json")).hexdigest()
+        )
         warc_members = [archive.getinfo(f"archive/{path.name}") for path in archived_crawl.warcs]
 
     # STORED means a replay tool can range-read a record straight out of the package at the index's offset
@@ -141,8 +150,13 @@ def test_pywb_unpacks_the_package_into_a_collection(archived_crawl: ArchivedCraw
     """`wb-manager add --unpack-wacz` reads our .cdx.gz index and re-points it at the WARCs it copies."""
     manager = str(BIN / "wb-manager")
     subprocess.run([manager, "init", "fromwacz"], cwd=tmp_path, check=True, capture_output=True, timeout=60)
-    subprocess.run([manager, "add", "--unpack-wacz", "fromwacz", str(archived_crawl.wacz)], cwd=tmp_path,
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [manager, "add", "--unpack-wacz", "fromwacz", str(archived_crawl.wacz)],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     collection = tmp_path / "collections" / "fromwacz"
     index = (collection / "indexes" / "index.cdxj").read_text(encoding="utf-8").splitlines()
     ours = archived_crawl.index_lines()
@@ -155,8 +169,9 @@ def test_pywb_unpacks_the_package_into_a_collection(archived_crawl: ArchivedCraw
         assert json.loads(theirs.split(" ", 2)[2])["filename"] in copied
 
 
-def test_package_command_rebuilds_the_same_package(archived_crawl: ArchivedCrawl, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_package_command_rebuilds_the_same_package(
+    archived_crawl: ArchivedCrawl, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     again = tmp_path / "again.wacz"
     assert main(["package", str(archived_crawl.dir), "-o", str(again)]) == 0
     assert f"{again}: 44 pages" in capsys.readouterr().out

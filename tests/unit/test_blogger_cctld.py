@@ -47,20 +47,28 @@ def test_every_real_blogger_cctld_is_mapped_by_both(suffix: str) -> None:
     assert replica_redirect(host) == "https://myblog.blogspot.com/2011/05/x.html"
 
 
-@pytest.mark.parametrize("host", [
-    "myblog.blogspot.com",  # already the canonical address
-    "myblog.blogspot.org", "myblog.blogspot.net", "myblog.blogspot.info",  # not country codes
-    "myblog.blogspot.com.a", "myblog.blogspot.co.uk.example", "myblog.blogspot.c0",
-    "a.b.blogspot.de",  # a name is one label
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "myblog.blogspot.com",  # already the canonical address
+        "myblog.blogspot.org",
+        "myblog.blogspot.net",
+        "myblog.blogspot.info",  # not country codes
+        "myblog.blogspot.com.a",
+        "myblog.blogspot.co.uk.example",
+        "myblog.blogspot.c0",
+        "a.b.blogspot.de",  # a name is one label
+    ],
+)
 def test_what_is_not_a_blogger_cctld_is_mapped_by_neither(host: str) -> None:
     assert archiver_redirect(host) is None
     assert replica_redirect(host) is None
 
 
 _LABEL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
-_TAIL = st.lists(st.sampled_from(["co", "com", "org", "uk", "de", "au", "c", "comm", "x1", "blogspot"]),
-                 min_size=1, max_size=3).map(".".join)
+_TAIL = st.lists(
+    st.sampled_from(["co", "com", "org", "uk", "de", "au", "c", "comm", "x1", "blogspot"]), min_size=1, max_size=3
+).map(".".join)
 
 
 @given(name=_LABEL, tail=_TAIL | st.text(alphabet="abcdefghijklmnopqrstuvwxyz.-", max_size=10))

@@ -59,8 +59,9 @@ def test_html_links_and_requisites() -> None:
 
 
 def test_html_base_href_is_honoured() -> None:
-    found = html_links(BASE, b"<html><head><base href='https://cdn.example.org/x/'></head>"
-                             b"<body><a href='y.html'>y</a></body></html>")
+    found = html_links(
+        BASE, b"<html><head><base href='https://cdn.example.org/x/'></head><body><a href='y.html'>y</a></body></html>"
+    )
     assert found.links == ("https://cdn.example.org/x/y.html",)
     assert not found.is_blogger
 
@@ -89,8 +90,11 @@ FEED = b"""<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/
 
 def test_feed_links() -> None:
     found = feed_links("https://name.blogspot.com/feeds/posts/default?max-results=2", FEED)
-    assert found.links == ("https://name.blogspot.com/", "https://name.blogspot.com/2016/06/a.html",
-                           "https://name.blogspot.com/2016/05/b.html")
+    assert found.links == (
+        "https://name.blogspot.com/",
+        "https://name.blogspot.com/2016/06/a.html",
+        "https://name.blogspot.com/2016/05/b.html",
+    )
     assert found.next_page == (
         "https://www.blogger.com/feeds/6708796347548417155/posts/default?start-index=3&max-results=2"
     )
@@ -115,12 +119,17 @@ def test_feed_paging_and_dates() -> None:
     assert (found.url_count, found.total_results, found.start_index) == (2, 40, 1)
     # the feed's <updated> and each entry's <published>, never an entry's <updated> (an edit is not a date of
     # the archive)
-    assert found.dates == ("2016-06-24T15:03:00.798-04:00", "2016-06-22T20:40:00.001-04:00",
-                           "2011-03-01T09:00:00.000-05:00")
-    empty = feed_links("https://name.blogspot.com/feeds/posts/default?start-index=1700001",
-                       b"<feed xmlns='http://www.w3.org/2005/Atom'><link rel='next' href='/x'/>"
-                       b"<openSearch:totalResults xmlns:openSearch='http://a9.com/-/spec/opensearch/1.1/'>"
-                       b"many</openSearch:totalResults></feed>")
+    assert found.dates == (
+        "2016-06-24T15:03:00.798-04:00",
+        "2016-06-22T20:40:00.001-04:00",
+        "2011-03-01T09:00:00.000-05:00",
+    )
+    empty = feed_links(
+        "https://name.blogspot.com/feeds/posts/default?start-index=1700001",
+        b"<feed xmlns='http://www.w3.org/2005/Atom'><link rel='next' href='/x'/>"
+        b"<openSearch:totalResults xmlns:openSearch='http://a9.com/-/spec/opensearch/1.1/'>"
+        b"many</openSearch:totalResults></feed>",
+    )
     assert (empty.url_count, empty.total_results, empty.start_index, empty.dates) == (0, None, None, ())
     assert feed_links("https://name.blogspot.com/feeds/posts/default", FEED).total_results is None
 
@@ -136,9 +145,12 @@ def test_archive_widget_links() -> None:
     <div class='widget BlogArchiveX'><a href='/1900/01/'>not the widget</a></div>
     <a href='/2099/01/'>calendar</a></body></html>"""
     found = html_links(BASE, page)
-    assert found.archive_links == ("https://name.blogspot.com/2013/", "https://name.blogspot.com/2013/09/",
-                                   "https://name.blogspot.com/2013/09/post.html",
-                                   "https://name.blogspot.com/2012/05/")
+    assert found.archive_links == (
+        "https://name.blogspot.com/2013/",
+        "https://name.blogspot.com/2013/09/",
+        "https://name.blogspot.com/2013/09/post.html",
+        "https://name.blogspot.com/2012/05/",
+    )
     assert "https://name.blogspot.com/2099/01/" in found.links  # still a link, but not the widget's
     assert found.listing_links is None  # no Blog widget: no main column to tell apart
 
@@ -149,25 +161,36 @@ def test_listing_links_are_the_blog_widgets() -> None:
     <a class='blog-pager-older-link' href='/search?updated-max=2013-09-01T00:00:00-04:00'>older</a></div></div>
     <div class='widget BlogArchive'><a href='/2013/09/sidebar.html'>sidebar</a></div></body></html>"""
     found = html_links(BASE, page)
-    assert found.listing_links == ("https://name.blogspot.com/2013/09/shown.html",
-                                   "https://name.blogspot.com/search?updated-max=2013-09-01T00:00:00-04:00")
+    assert found.listing_links == (
+        "https://name.blogspot.com/2013/09/shown.html",
+        "https://name.blogspot.com/search?updated-max=2013-09-01T00:00:00-04:00",
+    )
 
 
 def test_rss_items() -> None:
     rss = b"<rss><channel><link>https://name.blogspot.com/</link><item><link>https://name.blogspot.com/2016/06/a.html</link></item></channel></rss>"
     assert feed_links("https://name.blogspot.com/feeds/posts/default?alt=rss", rss).links == (
-        "https://name.blogspot.com/2016/06/a.html", "https://name.blogspot.com/")
+        "https://name.blogspot.com/2016/06/a.html",
+        "https://name.blogspot.com/",
+    )
 
 
 def test_sitemap_index_and_page() -> None:
-    index = (b"<?xml version='1.0' encoding='UTF-8'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
-             b"<sitemap><loc>https://name.blogspot.com/sitemap.xml?page=1</loc></sitemap>"
-             b"<sitemap><loc>https://name.blogspot.com/sitemap.xml?page=2</loc></sitemap></sitemapindex>")
+    index = (
+        b"<?xml version='1.0' encoding='UTF-8'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        b"<sitemap><loc>https://name.blogspot.com/sitemap.xml?page=1</loc></sitemap>"
+        b"<sitemap><loc>https://name.blogspot.com/sitemap.xml?page=2</loc></sitemap></sitemapindex>"
+    )
     found = sitemap_links("https://name.blogspot.com/sitemap.xml", index)
-    assert found.sitemaps == ("https://name.blogspot.com/sitemap.xml?page=1", "https://name.blogspot.com/sitemap.xml?page=2")
+    assert found.sitemaps == (
+        "https://name.blogspot.com/sitemap.xml?page=1",
+        "https://name.blogspot.com/sitemap.xml?page=2",
+    )
     assert found.links == ()
-    page = (b"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>https://name.blogspot.com/2016/06/a.html"
-            b"</loc><lastmod>2016-06-17T18:30:14Z</lastmod></url></urlset>")
+    page = (
+        b"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>https://name.blogspot.com/2016/06/a.html"
+        b"</loc><lastmod>2016-06-17T18:30:14Z</lastmod></url></urlset>"
+    )
     found = sitemap_links("https://name.blogspot.com/sitemap.xml?page=1", page)
     assert found.links == ("https://name.blogspot.com/2016/06/a.html",)
     assert found.url_count == 1
@@ -176,7 +199,8 @@ def test_sitemap_index_and_page() -> None:
 def test_robots_sitemap_lines() -> None:
     text = "User-agent: *\nDisallow: /search\nAllow: /\n\nSitemap: https://name.blogspot.com/sitemap.xml\n"
     assert robots_sitemaps("https://name.blogspot.com/robots.txt", text).sitemaps == (
-        "https://name.blogspot.com/sitemap.xml",)
+        "https://name.blogspot.com/sitemap.xml",
+    )
 
 
 def test_css_urls() -> None:
@@ -191,24 +215,31 @@ def test_css_urls() -> None:
 
 def test_extract_dispatches_on_media_type() -> None:
     assert extract(BASE, "text/html; charset=UTF-8", HTML).is_blogger
-    assert extract("https://name.blogspot.com/feeds/posts/default", "application/atom+xml; charset=UTF-8",
-                   FEED).next_page
+    assert extract(
+        "https://name.blogspot.com/feeds/posts/default", "application/atom+xml; charset=UTF-8", FEED
+    ).next_page
     assert extract("https://x.org/a.css", "text/css", b"a{background:url(b.png)}").requisites == (
-        "https://x.org/b.png",)
-    assert extract("https://name.blogspot.com/robots.txt", "text/plain",
-                   b"Sitemap: https://name.blogspot.com/sitemap.xml").sitemaps
+        "https://x.org/b.png",
+    )
+    assert extract(
+        "https://name.blogspot.com/robots.txt", "text/plain", b"Sitemap: https://name.blogspot.com/sitemap.xml"
+    ).sitemaps
     assert extract("https://x.org/a.png", "image/png", b"\x89PNG").outlinks == []
 
 
 # -- resolving: the cache of absolute links gives what urljoin gives ------------------------------------------
+
 
 def _urljoin_reference(base: str, raw: str) -> str | None:
     """What _Collector.resolve did before absolute links were cached: urljoin, drop the fragment, http(s) only."""
     from urllib.parse import urldefrag, urljoin
 
     value = raw.strip()
-    if not value or value.startswith("#") or value.lower().startswith(
-            ("javascript:", "mailto:", "data:", "about:", "tel:", "blob:")):
+    if (
+        not value
+        or value.startswith("#")
+        or value.lower().startswith(("javascript:", "mailto:", "data:", "about:", "tel:", "blob:"))
+    ):
         return None
     try:
         absolute = urldefrag(urljoin(base, value))[0]
@@ -217,12 +248,29 @@ def _urljoin_reference(base: str, raw: str) -> str | None:
     return absolute if absolute.startswith(("http://", "https://")) else None
 
 
-@given(base=st.sampled_from([BASE, "http://name.blogspot.com/", "https://blog.example.org/a/b/?q=1"]),
-       raw=st.one_of(
-           st.sampled_from(["https://x.org/a/../b?c#d", "HTTP://X.org", "https:///path", "http:relative", "https://",
-                            "http://x.org?", "https://[::1]:8080/a", " https://x.org/#", "https://x.org/a b"]),
-           st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://", "HTTPS://", ""]),
-                     st.text(alphabet="ab/.?#:@[]% ", max_size=12))))
+@given(
+    base=st.sampled_from([BASE, "http://name.blogspot.com/", "https://blog.example.org/a/b/?q=1"]),
+    raw=st.one_of(
+        st.sampled_from(
+            [
+                "https://x.org/a/../b?c#d",
+                "HTTP://X.org",
+                "https:///path",
+                "http:relative",
+                "https://",
+                "http://x.org?",
+                "https://[::1]:8080/a",
+                " https://x.org/#",
+                "https://x.org/a b",
+            ]
+        ),
+        st.builds(
+            lambda scheme, rest: scheme + rest,
+            st.sampled_from(["http://", "https://", "HTTPS://", ""]),
+            st.text(alphabet="ab/.?#:@[]% ", max_size=12),
+        ),
+    ),
+)
 def test_resolving_is_urljoin(base: str, raw: str) -> None:
     from archiver.blogger.discover import _Collector
 

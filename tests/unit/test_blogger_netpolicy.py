@@ -102,9 +102,19 @@ def test_bad_allow_entries_are_named(entry: str) -> None:
 
 @pytest.mark.parametrize(
     ("address", "refused"),
-    [("93.184.216.34", False), ("127.0.0.1", True), ("10.0.0.5", True), ("192.168.1.1", True),
-     ("169.254.169.254", True), ("100.64.0.1", True), ("0.0.0.0", True), ("224.0.0.1", True),
-     ("::1", True), ("::ffff:10.0.0.1", True), ("2606:4700::1", False)],
+    [
+        ("93.184.216.34", False),
+        ("127.0.0.1", True),
+        ("10.0.0.5", True),
+        ("192.168.1.1", True),
+        ("169.254.169.254", True),
+        ("100.64.0.1", True),
+        ("0.0.0.0", True),
+        ("224.0.0.1", True),
+        ("::1", True),
+        ("::ffff:10.0.0.1", True),
+        ("2606:4700::1", False),
+    ],
 )
 def test_resolved_addresses(address: str, refused: bool) -> None:
     message = address_refusal("blog.example.org", address, NONE)

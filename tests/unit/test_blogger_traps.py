@@ -110,8 +110,11 @@ def test_sitemap_urls_count_once_across_pages() -> None:
 
 def test_pager_chains_count_their_own_posts() -> None:
     assert pager_chain(f"{B}/") == pager_chain(f"{B}/search?updated-max=2013-09-01T00:00:00-04:00") == "/search"
-    assert pager_chain(f"{B}/search/label/Rally?updated-max=x") == pager_chain(f"{B}/search/label/Rally") \
+    assert (
+        pager_chain(f"{B}/search/label/Rally?updated-max=x")
+        == pager_chain(f"{B}/search/label/Rally")
         == "/search/label/Rally"
+    )
     assert pager_chain(f"{B}/2013/09/") is None
     assert is_pager(f"{B}/search?updated-max=2013-09-01T00:00:00-04:00&max-results=7")
     assert is_pager(f"{B}/search/label/Rally?updated-max=x")
@@ -142,6 +145,12 @@ def test_caps_and_depth_are_last_resorts() -> None:
 def test_the_default_caps_are_the_settings_defaults_and_let_a_big_blog_through() -> None:
     assert archiver.settings.ARCHIVER_TRAPS_MAX_PER_KIND == DEFAULT_MAX_PER_KIND
     # a 20,000-post blog: every post, a label page per post, its pager at one post a page, 30 years of months
-    for kind, needed in {"post": 20_000, "label": 20_000, "search": 20_000, "archive_month": 360,
-                         "archive_day": 11_000, "comment_feed": 20_000 + 700}.items():
+    for kind, needed in {
+        "post": 20_000,
+        "label": 20_000,
+        "search": 20_000,
+        "archive_month": 360,
+        "archive_day": 11_000,
+        "comment_feed": 20_000 + 700,
+    }.items():
         assert DEFAULT_MAX_PER_KIND[kind] >= 5 * needed, kind

@@ -60,10 +60,14 @@ def test_one_post_has_one_canonical_url(url: str) -> None:
         (f"https://{HOST}/?m=1", f"https://{HOST}/"),
         (f"https://{HOST}/search/label/集会", f"https://{HOST}/search/label/%E9%9B%86%E4%BC%9A"),
         (f"https://{HOST}/search/label/Free%20Speech", f"https://{HOST}/search/label/Free%20Speech"),
-        (f"https://{HOST}/search?updated-max=2015-10-17T10:00:00-07:00&max-results=7",
-         f"https://{HOST}/search?updated-max=2015-10-17T10:00:00-07:00&max-results=7"),
-        (f"https://{HOST}/feeds/posts/default?max-results=150&m=1",
-         f"https://{HOST}/feeds/posts/default?max-results=150"),
+        (
+            f"https://{HOST}/search?updated-max=2015-10-17T10:00:00-07:00&max-results=7",
+            f"https://{HOST}/search?updated-max=2015-10-17T10:00:00-07:00&max-results=7",
+        ),
+        (
+            f"https://{HOST}/feeds/posts/default?max-results=150&m=1",
+            f"https://{HOST}/feeds/posts/default?max-results=150",
+        ),
         ("http://1.bp.blogspot.com/-a/b/c/d/s320/x.jpg#f", "https://1.bp.blogspot.com/-a/b/c/d/s320/x.jpg"),
         ("http://www.cfcr2008.org/#top", "http://www.cfcr2008.org/"),
     ],
@@ -164,8 +168,10 @@ def test_in_scope_for_a_custom_domain_and_its_blogspot_alias() -> None:
     [
         (POST, None),
         (f"https://{HOST}/?widgetType=BlogArchive&widgetId=BlogArchive1&action=toggle&dir=open", "widget"),
-        (f"https://{HOST}/search?updated-min=2015-10-17T10:00:00-07:00&max-results=7&reverse-paginate=true",
-         "reverse-paginate"),
+        (
+            f"https://{HOST}/search?updated-min=2015-10-17T10:00:00-07:00&max-results=7&reverse-paginate=true",
+            "reverse-paginate",
+        ),
         (f"https://{HOST}/search?q=liu", "search query"),
         (f"https://{HOST}/2013/09/x.html?m=0", "desktop switch"),
         (f"https://{HOST}/a/a/a/a/x.html", "path loop"),
@@ -193,16 +199,31 @@ def test_blogger_feed_links_map_to_the_blog_host() -> None:
 @pytest.mark.parametrize(
     ("url", "size", "original"),
     [
-        ("https://2.bp.blogspot.com/-A/B/C/D/s400/DSC04732.png", "s400",
-         "https://2.bp.blogspot.com/-A/B/C/D/s1600/DSC04732.png"),
-        ("https://2.bp.blogspot.com/-A/B/C/D/s72-c/DSC04732.png", "s72-c",
-         "https://2.bp.blogspot.com/-A/B/C/D/s1600/DSC04732.png"),
-        ("https://2.bp.blogspot.com/-A/B/C/D/w640-h480/x.jpg", "w640-h480",
-         "https://2.bp.blogspot.com/-A/B/C/D/s1600/x.jpg"),
-        ("https://blogger.googleusercontent.com/img/b/R29vZ2xl/AVvXsEh/s320/x.png", "s320",
-         "https://blogger.googleusercontent.com/img/b/R29vZ2xl/AVvXsEh/s1600/x.png"),
-        ("https://blogger.googleusercontent.com/img/a/AVvXsEgQ=s320", "s320",
-         "https://blogger.googleusercontent.com/img/a/AVvXsEgQ=s1600"),
+        (
+            "https://2.bp.blogspot.com/-A/B/C/D/s400/DSC04732.png",
+            "s400",
+            "https://2.bp.blogspot.com/-A/B/C/D/s1600/DSC04732.png",
+        ),
+        (
+            "https://2.bp.blogspot.com/-A/B/C/D/s72-c/DSC04732.png",
+            "s72-c",
+            "https://2.bp.blogspot.com/-A/B/C/D/s1600/DSC04732.png",
+        ),
+        (
+            "https://2.bp.blogspot.com/-A/B/C/D/w640-h480/x.jpg",
+            "w640-h480",
+            "https://2.bp.blogspot.com/-A/B/C/D/s1600/x.jpg",
+        ),
+        (
+            "https://blogger.googleusercontent.com/img/b/R29vZ2xl/AVvXsEh/s320/x.png",
+            "s320",
+            "https://blogger.googleusercontent.com/img/b/R29vZ2xl/AVvXsEh/s1600/x.png",
+        ),
+        (
+            "https://blogger.googleusercontent.com/img/a/AVvXsEgQ=s320",
+            "s320",
+            "https://blogger.googleusercontent.com/img/a/AVvXsEgQ=s1600",
+        ),
         ("https://resources.blogblog.com/img/icon18_email.gif", None, None),
         ("https://2.bp.blogspot.com/-A/B/C/D/DSC04732.png", None, None),
     ],

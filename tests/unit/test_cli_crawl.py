@@ -21,9 +21,20 @@ def test_defaults_are_polite() -> None:
 
 
 def test_profile_flags_and_settings_override_in_order() -> None:
-    settings = settings_for("--profile", "local", "--ignore-robots", "--contact", "https://example.org/contact",
-                            "--mobile", "-o", "/tmp/out", "-s", "DOWNLOAD_DELAY=0.5",
-                            "-s", "ARCHIVER_WARC_MAX_SIZE=1000")
+    settings = settings_for(
+        "--profile",
+        "local",
+        "--ignore-robots",
+        "--contact",
+        "https://example.org/contact",
+        "--mobile",
+        "-o",
+        "/tmp/out",
+        "-s",
+        "DOWNLOAD_DELAY=0.5",
+        "-s",
+        "ARCHIVER_WARC_MAX_SIZE=1000",
+    )
     assert not settings.getbool("AUTOTHROTTLE_ENABLED")
     assert not settings.getbool("ROBOTSTXT_OBEY")
     assert settings.getfloat("DOWNLOAD_DELAY") == 0.5  # -s wins over the profile
@@ -65,7 +76,8 @@ def test_resume_needs_an_existing_folder(tmp_path, capsys: pytest.CaptureFixture
 
 
 def test_a_plain_rerun_into_a_crawl_folder_that_holds_captures_is_refused(  # type: ignore[no-untyped-def]
-        tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
     crawl_dir = tmp_path / "crawl"
     (crawl_dir / "warc").mkdir(parents=True)
     kept = crawl_dir / "warc" / "blog-20260101000000000-00000-host.warc.gz"
@@ -101,14 +113,17 @@ def test_the_refusal_looks_where_the_layout_puts_the_warcs(tmp_path, capsys: pyt
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "blog-20260101000000000-00000-host.warc.gz").write_bytes(b"earlier capture")
-    assert main(["crawl", "-o", str(tmp_path), "-s", "ARCHIVER_CRAWL_ID=run-2",
-                 "-s", f"ARCHIVER_WARC_DIR={elsewhere}"]) == 1
+    assert (
+        main(["crawl", "-o", str(tmp_path), "-s", "ARCHIVER_CRAWL_ID=run-2", "-s", f"ARCHIVER_WARC_DIR={elsewhere}"])
+        == 1
+    )
     assert "already holds a crawl" in capsys.readouterr().err
     assert not (tmp_path / "gongminziyoulianmeng.blogspot.com" / "run-2").exists()  # no crawl.json written
 
 
 def test_a_broken_layout_setting_is_named_before_anything_is_written(  # type: ignore[no-untyped-def]
-        tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["crawl", "-o", str(tmp_path), "-s", "ARCHIVER_CRAWL_ID=../x"]) == 1
     assert "archiver: ConfigError: ARCHIVER_CRAWL_ID '../x' is not a plain name" in capsys.readouterr().err
     assert main(["crawl", "-o", str(tmp_path), "-s", "ARCHIVER_CRAWL_DIR="]) == 1

@@ -19,8 +19,14 @@ STATS = {
 
 
 def summary(stats: dict[str, object] = STATS, files: list[str] | None = None) -> dict[str, object]:
-    return summarise(stats, seed="https://b.blogspot.com/", crawl_dir="out/b/1", duration_s=3.0,
-                     files=files or ["b-2.warc.gz"], mended=[])
+    return summarise(
+        stats,
+        seed="https://b.blogspot.com/",
+        crawl_dir="out/b/1",
+        duration_s=3.0,
+        files=files or ["b-2.warc.gz"],
+        mended=[],
+    )
 
 
 def test_retries_and_urls_given_up_are_reported_by_kind() -> None:
@@ -44,8 +50,12 @@ def test_a_resumed_crawl_adds_up_its_runs() -> None:
     first = summary({"archiver/fetched/post": 12, "response_received_count": 50}, ["b-1.warc.gz"])
     second = summary()
     add_earlier_runs(second, first)
-    assert second["all_runs"] == {"runs": 2, "posts_archived": 42, "responses": 170,
-                                  "warc_files": ["b-1.warc.gz", "b-2.warc.gz"]}
+    assert second["all_runs"] == {
+        "runs": 2,
+        "posts_archived": 42,
+        "responses": 170,
+        "warc_files": ["b-1.warc.gz", "b-2.warc.gz"],
+    }
     third = summary(files=["b-3.warc.gz"])
     add_earlier_runs(third, second)
     assert third["all_runs"]["runs"] == 3
@@ -54,16 +64,22 @@ def test_a_resumed_crawl_adds_up_its_runs() -> None:
 
 
 def test_post_records_are_reported_only_when_written() -> None:
-    written = summary({**STATS, "archiver/posts/written": 30, "archiver/pages/written": 3,
-                       "archiver/posts/corpus": 31})
+    written = summary({**STATS, "archiver/posts/written": 30, "archiver/pages/written": 3, "archiver/posts/corpus": 31})
     assert "records     30 posts in posts.jsonl, 3 pages in pages.jsonl; corpus holds 31 posts" in summary_text(written)
     assert "records " not in summary_text(summary())
 
 
 def test_trap_bounds_hit_are_warnings_in_the_summary() -> None:
-    result = summary({**STATS, "archiver/traps/feed_empty_page": 1, "archiver/traps/archive_out_of_range": 2,
-                      "archiver/traps/cap_archive_month": 3, "archiver/traps/pager_no_new_posts": 0,
-                      "archiver/gave_up/trap_cap_archive_month": 3})
+    result = summary(
+        {
+            **STATS,
+            "archiver/traps/feed_empty_page": 1,
+            "archiver/traps/archive_out_of_range": 2,
+            "archiver/traps/cap_archive_month": 3,
+            "archiver/traps/pager_no_new_posts": 0,
+            "archiver/gave_up/trap_cap_archive_month": 3,
+        }
+    )
     assert result["traps"] == {"archive_out_of_range": 2, "cap_archive_month": 3, "feed_empty_page": 1}
     assert result["warnings"] == [
         "trap archive_out_of_range: 2 archive page(s) outside the blog's dates (from its posts, archive widget "
@@ -88,8 +104,14 @@ def test_no_trap_hit_no_warnings() -> None:
 
 def test_a_resumed_crawl_counts_what_its_warcs_already_held() -> None:
     # after a hard kill no stats.json of the earlier run exists: the figures come from its WARC files
-    result = summary({"archiver/fetched/post": 41, "archiver/resume/earlier/post": 259,
-                      "archiver/resume/earlier/image": 500, "archiver/resume/earlier/feed": 3})
+    result = summary(
+        {
+            "archiver/fetched/post": 41,
+            "archiver/resume/earlier/post": 259,
+            "archiver/resume/earlier/image": 500,
+            "archiver/resume/earlier/feed": 3,
+        }
+    )
     text = summary_text(result)
     assert "posts       0 found, 41 archived by this run, 300 in all" in text
     assert "resumed     762 captures of earlier runs not fetched again (post 259, feed 3, image 500)" in text

@@ -42,8 +42,9 @@ def test_every_advertised_coding_round_trips(coding: str) -> None:
     assert decode_content(encode(HTML, [coding]), [coding]) == HTML
 
 
-@pytest.mark.parametrize("stack", [["gzip", "br"], ["br", "gzip"], ["deflate", "zstd"], ["zstd", "br", "gzip"],
-                                   ["identity", "gzip"]])
+@pytest.mark.parametrize(
+    "stack", [["gzip", "br"], ["br", "gzip"], ["deflate", "zstd"], ["zstd", "br", "gzip"], ["identity", "gzip"]]
+)
 def test_stacked_codings_are_undone_last_first(stack: list[str]) -> None:
     body = encode(HTML, stack)
     header = ", ".join(stack).encode()

@@ -120,8 +120,11 @@ def test_css_is_decoded_because_it_is_parsed() -> None:
 def test_a_bomb_is_a_decoded_size_limit_give_up_and_gives_no_links() -> None:
     request = prepared(POST, "post")
     request.meta[DECODE_LIMIT_KEY] = 1 * MiB
-    bomb = Response(POST, body=gzip.compress(bytes(8 * MiB), 9),
-                    headers={b"Content-Type": b"text/html", b"Content-Encoding": b"gzip"})
+    bomb = Response(
+        POST,
+        body=gzip.compress(bytes(8 * MiB), 9),
+        headers={b"Content-Type": b"text/html", b"Content-Encoding": b"gzip"},
+    )
     with pytest.raises(GaveUp) as caught:
         decompression().process_response(request, bomb)
     assert caught.value.reason == "decoded_size_limit"
@@ -137,8 +140,11 @@ def test_the_raw_body_of_a_document_still_gives_links_within_the_limit() -> None
 
 def test_a_corrupt_body_passes_on_encoded_and_is_counted() -> None:
     request = prepared(POST, "post")
-    raw = Response(POST, body=b"\x1f\x8b\x08\x00garbage-garbage-garbage",
-                   headers={b"Content-Type": b"text/html", b"Content-Encoding": b"gzip"})
+    raw = Response(
+        POST,
+        body=b"\x1f\x8b\x08\x00garbage-garbage-garbage",
+        headers={b"Content-Type": b"text/html", b"Content-Encoding": b"gzip"},
+    )
     middleware = decompression()
     assert middleware.process_response(request, raw) is raw
     assert middleware.stats.get_value("archiver/decode/errors") == 1

@@ -177,12 +177,24 @@ def test_download_handler_does_not_resend_silently() -> None:
     """
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "archiver.settings"}
-    done = subprocess.run([sys.executable, "-c", _HANDLER_SCRIPT], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _HANDLER_SCRIPT],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
-        "scrapy_handler": True, "pool": True, "retries_automatically": False, "recording_factory": True,
-        "lenient_parser": True, "missing": [], "download_with": True,
+        "scrapy_handler": True,
+        "pool": True,
+        "retries_automatically": False,
+        "recording_factory": True,
+        "lenient_parser": True,
+        "missing": [],
+        "download_with": True,
     }
     assert archiver.settings.DOWNLOAD_HANDLERS["https"] == "archiver.downloader.VisibleRetryHTTP11DownloadHandler"
     assert archiver.settings.DOWNLOAD_HANDLERS["http"] == "archiver.downloader.VisibleRetryHTTP11DownloadHandler"

@@ -35,9 +35,13 @@ SEED = {"archiver_seed": True}
 
 @pytest.mark.parametrize(
     ("url", "reason"),
-    [("http://127.0.0.1:8080/admin", "refused_address"), ("http://localhost/", "refused_address"),
-     ("http://0x7f.1/", "refused_address"), ("file:///etc/passwd", "refused_scheme"),
-     ("https://user:pw@x.blogspot.com/", "invalid_url")],
+    [
+        ("http://127.0.0.1:8080/admin", "refused_address"),
+        ("http://localhost/", "refused_address"),
+        ("http://0x7f.1/", "refused_address"),
+        ("file:///etc/passwd", "refused_scheme"),
+        ("https://user:pw@x.blogspot.com/", "invalid_url"),
+    ],
 )
 def test_the_seed_and_its_redirects_are_checked_too(url: str, reason: str) -> None:
     request = Request(url, meta=dict(SEED, redirect_times=1))
@@ -99,7 +103,8 @@ def test_too_many_redirects_is_a_give_up_naming_the_limit() -> None:
 
 
 def test_http_redirects_still_follow() -> None:
-    followed = redirect().process_response(Request("http://x.blogspot.com/"), moved("http://x.blogspot.com/",
-                                                                                   b"https://x.blogspot.com/"))
+    followed = redirect().process_response(
+        Request("http://x.blogspot.com/"), moved("http://x.blogspot.com/", b"https://x.blogspot.com/")
+    )
     assert isinstance(followed, Request)
     assert followed.url == "https://x.blogspot.com/"

@@ -31,9 +31,11 @@ if TYPE_CHECKING:
 
 HOST = "gongminziyoulianmeng.blogspot.com"
 URL = f"https://{HOST}/2013/09/post.html?a=1"
-HTML = (b"<html><head><meta content='blogger' name='generator'/></head><body>"
-        b"<a href='http://www.cfcr2008.org/'>old</a><img src='https://1.bp.blogspot.com/-a/b/c/d/s400/x.png'/>"
-        b"</body></html>")
+HTML = (
+    b"<html><head><meta content='blogger' name='generator'/></head><body>"
+    b"<a href='http://www.cfcr2008.org/'>old</a><img src='https://1.bp.blogspot.com/-a/b/c/d/s400/x.png'/>"
+    b"</body></html>"
+)
 
 
 def project_settings(**overrides: Any) -> dict[str, Any]:
@@ -59,11 +61,24 @@ def make_middleware(tmp_path: Path, **overrides: Any) -> WarcRecorderMiddleware:
     return build_from_crawler(WarcRecorderMiddleware, crawler)
 
 
-def make_response(request: Request, body: bytes = HTML, *, status: int = 200,
-                  headers: dict[str, Any] | None = None, flags: list[str] | None = None) -> Response:
-    return Response(request.url, status=status, body=body, request=request, flags=flags or [],
-                    headers=headers if headers is not None else {"Content-Type": "text/html; charset=UTF-8"},
-                    ip_address=ipaddress.ip_address("127.0.0.1"), protocol="HTTP/1.1")
+def make_response(
+    request: Request,
+    body: bytes = HTML,
+    *,
+    status: int = 200,
+    headers: dict[str, Any] | None = None,
+    flags: list[str] | None = None,
+) -> Response:
+    return Response(
+        request.url,
+        status=status,
+        body=body,
+        request=request,
+        flags=flags or [],
+        headers=headers if headers is not None else {"Content-Type": "text/html; charset=UTF-8"},
+        ip_address=ipaddress.ip_address("127.0.0.1"),
+        protocol="HTTP/1.1",
+    )
 
 
 def records(tmp_path: Path) -> list[tuple[Any, bytes, Any]]:
@@ -110,12 +125,21 @@ def test_an_unwritable_warc_folder_stops_the_crawl(tmp_path: Path) -> None:
 
 def test_gzip_response_is_recorded_still_gzip(tmp_path: Path) -> None:
     middleware = make_middleware(tmp_path)
-    request = Request(URL, headers={"Accept-Encoding": "gzip, deflate", "Proxy-Authorization": "Basic c2VjcmV0",
-                                    "User-Agent": "blogspot-archiver/test"},
-                      meta={"archiver_via": f"https://{HOST}/", "archiver_hop": "L"})
+    request = Request(
+        URL,
+        headers={
+            "Accept-Encoding": "gzip, deflate",
+            "Proxy-Authorization": "Basic c2VjcmV0",
+            "User-Agent": "blogspot-archiver/test",
+        },
+        meta={"archiver_via": f"https://{HOST}/", "archiver_hop": "L"},
+    )
     compressed = gzip.compress(HTML)
-    response = make_response(request, compressed, headers={"Content-Type": "text/html; charset=UTF-8",
-                                                           "Content-Encoding": "gzip", "Set-Cookie": ["a=1", "b=2"]})
+    response = make_response(
+        request,
+        compressed,
+        headers={"Content-Type": "text/html; charset=UTF-8", "Content-Encoding": "gzip", "Set-Cookie": ["a=1", "b=2"]},
+    )
     assert middleware.process_response(request, response) is response
     middleware.spider_closed(middleware.crawler.spider, "finished")
 
@@ -167,8 +191,9 @@ def test_cached_and_opted_out_responses_are_not_recorded(tmp_path: Path) -> None
 def test_redirect_is_recorded_with_its_location_as_outlink(tmp_path: Path) -> None:
     middleware = make_middleware(tmp_path)
     request = Request(f"http://{HOST}/")
-    response = make_response(request, b"moved", status=301,
-                             headers={"Location": f"https://{HOST}/", "Content-Type": "text/html"})
+    response = make_response(
+        request, b"moved", status=301, headers={"Location": f"https://{HOST}/", "Content-Type": "text/html"}
+    )
     middleware.process_response(request, response)
     middleware.spider_closed(middleware.crawler.spider, "finished")
     (_, resp, meta) = records(tmp_path)[1:]
@@ -234,14 +259,17 @@ def test_crawl_log_lines(tmp_path: Path) -> None:
 
 def test_the_crawl_log_is_core_off_only_by_its_switch(tmp_path: Path) -> None:
     with pytest.raises(NotConfigured, match="ARCHIVER_CRAWLLOG_ENABLED is false"):
-        build_from_crawler(CrawlLogMiddleware, get_crawler(Spider, project_settings(
-            ARCHIVER_CRAWLLOG_ENABLED=False, ARCHIVER_CRAWL_DIR=str(tmp_path))))
+        build_from_crawler(
+            CrawlLogMiddleware,
+            get_crawler(Spider, project_settings(ARCHIVER_CRAWLLOG_ENABLED=False, ARCHIVER_CRAWL_DIR=str(tmp_path))),
+        )
     with pytest.raises(ConfigError, match="ARCHIVER_CRAWL_DIR is not set"):
         build_from_crawler(CrawlLogMiddleware, get_crawler(Spider, project_settings()))
     (tmp_path / "a-file").write_text("not a folder")
     with pytest.raises(ConfigError, match=r"ARCHIVER_CRAWL_DIR .*a-file is not a folder"):
-        build_from_crawler(CrawlLogMiddleware, get_crawler(Spider, project_settings(
-            ARCHIVER_CRAWL_DIR=str(tmp_path / "a-file"))))
+        build_from_crawler(
+            CrawlLogMiddleware, get_crawler(Spider, project_settings(ARCHIVER_CRAWL_DIR=str(tmp_path / "a-file")))
+        )
 
 
 def test_failure_codes() -> None:

@@ -27,9 +27,13 @@ if TYPE_CHECKING:
 
 def crawl_settings(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     crawl = tmp_path / "out" / HOST / "c0"
-    values = {"ARCHIVER_OUTPUT_DIR": str(tmp_path / "out"), "ARCHIVER_CRAWL_DIR": str(crawl),
-              "ARCHIVER_WARC_DIR": str(crawl / "warc"), "ARCHIVER_CRAWL_ID": "c0",
-              "EXTENSIONS": {}}  # the components under test are built by hand
+    values = {
+        "ARCHIVER_OUTPUT_DIR": str(tmp_path / "out"),
+        "ARCHIVER_CRAWL_DIR": str(crawl),
+        "ARCHIVER_WARC_DIR": str(crawl / "warc"),
+        "ARCHIVER_CRAWL_ID": "c0",
+        "EXTENSIONS": {},
+    }  # the components under test are built by hand
     return project_settings(**{**values, **overrides})
 
 
@@ -51,16 +55,27 @@ def fetch(middleware: WarcRecorderMiddleware, url: str, *, encode: bool) -> None
         headers["Content-Encoding"] = "gzip"
         body = gzip.compress(body, mtime=0)
     request = Request(url)
-    middleware.process_response(request, Response(url, status=page.status, body=body, headers=headers,
-                                                  request=request, ip_address=ipaddress.ip_address("127.0.0.1"),
-                                                  protocol="HTTP/1.1"))
+    middleware.process_response(
+        request,
+        Response(
+            url,
+            status=page.status,
+            body=body,
+            headers=headers,
+            request=request,
+            ip_address=ipaddress.ip_address("127.0.0.1"),
+            protocol="HTTP/1.1",
+        ),
+    )
 
 
 def urls() -> list[str]:
     blog = app().blog
-    return ([f"{BASE}/", f"{BASE}/feeds/posts/default?max-results=150", f"{BASE}/feeds/pages/default"]
-            + [f"{BASE}{p.path}" for p in [*blog.posts[:8], *blog.pages]]
-            + [f"{BASE}/feeds/{p.post_id}/comments/default" for p in blog.posts[:8] if blog.comments(p)])
+    return (
+        [f"{BASE}/", f"{BASE}/feeds/posts/default?max-results=150", f"{BASE}/feeds/pages/default"]
+        + [f"{BASE}{p.path}" for p in [*blog.posts[:8], *blog.pages]]
+        + [f"{BASE}/feeds/{p.post_id}/comments/default" for p in blog.posts[:8] if blog.comments(p)]
+    )
 
 
 def close(middleware: WarcRecorderMiddleware, extension: PostRecordsExtension, reason: str = "finished") -> None:
@@ -70,12 +85,15 @@ def close(middleware: WarcRecorderMiddleware, extension: PostRecordsExtension, r
     extension.spider_closed(spider, reason)
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"ARCHIVER_POSTS_ENABLED": False}, "ARCHIVER_POSTS_ENABLED is false"),
-    ({"ARCHIVER_WARC_ENABLED": False}, "read from the WARC files, and ARCHIVER_WARC_ENABLED is false"),
-    ({"ARCHIVER_CRAWL_DIR": None}, "ARCHIVER_CRAWL_DIR or ARCHIVER_WARC_DIR is not set"),
-    ({"ARCHIVER_POSTS_FILE": ""}, "ARCHIVER_POSTS_FILE or ARCHIVER_POSTS_PAGES_FILE is empty"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"ARCHIVER_POSTS_ENABLED": False}, "ARCHIVER_POSTS_ENABLED is false"),
+        ({"ARCHIVER_WARC_ENABLED": False}, "read from the WARC files, and ARCHIVER_WARC_ENABLED is false"),
+        ({"ARCHIVER_CRAWL_DIR": None}, "ARCHIVER_CRAWL_DIR or ARCHIVER_WARC_DIR is not set"),
+        ({"ARCHIVER_POSTS_FILE": ""}, "ARCHIVER_POSTS_FILE or ARCHIVER_POSTS_PAGES_FILE is empty"),
+    ],
+)
 def test_not_configured(tmp_path: Path, overrides: dict[str, Any], message: str) -> None:
     crawler = get_crawler(BlogSpider, crawl_settings(tmp_path, **overrides))
     with pytest.raises(NotConfigured, match=message):
@@ -136,8 +154,12 @@ def test_an_undecodable_capture_is_counted_and_logged(tmp_path: Path, caplog: py
     middleware, extension = components(tmp_path, ARCHIVER_POSTS_CORPUS_ENABLED=False)
     url = f"{BASE}{app().blog.posts[0].path}"
     request = Request(url)
-    middleware.process_response(request, Response(url, body=b"\x00junk", request=request, headers={
-        "Content-Type": "text/html", "Content-Encoding": "gzip"}))
+    middleware.process_response(
+        request,
+        Response(
+            url, body=b"\x00junk", request=request, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}
+        ),
+    )
     close(middleware, extension)
     stats = middleware.crawler.stats
     assert stats is not None

@@ -29,8 +29,7 @@ GBK_ONLY = "朱镕基"  # 镕 (U+9555) is in GBK, not in GB2312
 
 def read(url: str, content_type: str, body: bytes) -> dict[str, object]:
     """What a reader of the record sees: title, body text, labels, author and comments of the post page."""
-    (fragment,) = extract_records(url, [("Content-Type", content_type)], body, fetched_at=FETCHED_AT,
-                                  source=pointer())
+    (fragment,) = extract_records(url, [("Content-Type", content_type)], body, fetched_at=FETCHED_AT, source=pointer())
     assert fragment.body is not None
     return {
         "title": fragment.title,

@@ -17,12 +17,15 @@ def test_stated_keeps_the_spelling_and_rejects_non_times() -> None:
     assert dates.stated(None) is None
 
 
-@pytest.mark.parametrize(("value", "utc"), [
-    ("2013-09-17T21:38:00.001-04:00", "2013-09-18T01:38:00.001Z"),
-    ("2013-09-17T21:38:00-04:00", "2013-09-18T01:38:00Z"),
-    ("2013-09-18T01:38:00Z", "2013-09-18T01:38:00Z"),
-    ("nonsense", None),
-])
+@pytest.mark.parametrize(
+    ("value", "utc"),
+    [
+        ("2013-09-17T21:38:00.001-04:00", "2013-09-18T01:38:00.001Z"),
+        ("2013-09-17T21:38:00-04:00", "2013-09-18T01:38:00Z"),
+        ("2013-09-18T01:38:00Z", "2013-09-18T01:38:00Z"),
+        ("nonsense", None),
+    ],
+)
 def test_to_utc(value: str, utc: str | None) -> None:
     assert dates.to_utc(value) == utc
 

@@ -24,15 +24,34 @@ from tests.records_support import BASE, FETCHED_AT, app, extract, pointer
 if TYPE_CHECKING:
     from blogger_replica.app import ReplicaApp
 
-COMPARED = ("kind", "post_id", "blog_id", "url", "path", "title", "published", "updated", "labels", "author",
-            "paragraphs", "images", "comment_count", "attendees", "edited")
+COMPARED = (
+    "kind",
+    "post_id",
+    "blog_id",
+    "url",
+    "path",
+    "title",
+    "published",
+    "updated",
+    "labels",
+    "author",
+    "paragraphs",
+    "images",
+    "comment_count",
+    "attendees",
+    "edited",
+)
 
 
 def archive_urls(replica: ReplicaApp) -> list[str]:
     """What a crawl of the replica archives that can give fragments (the spider's routes)."""
     blog = replica.blog
-    urls = [f"{BASE}/", f"{BASE}/feeds/posts/default?max-results=150", f"{BASE}/feeds/pages/default",
-            f"{BASE}/feeds/comments/default?max-results=150"]
+    urls = [
+        f"{BASE}/",
+        f"{BASE}/feeds/posts/default?max-results=150",
+        f"{BASE}/feeds/pages/default",
+        f"{BASE}/feeds/comments/default?max-results=150",
+    ]
     urls += [f"{BASE}{p.path}" for p in [*blog.posts, *blog.pages]]
     urls += [f"{BASE}{p.path}?m=1" for p in blog.posts[:5]]
     urls += [f"{BASE}/feeds/{p.post_id}/comments/default" for p in blog.posts if blog.comments(p)]
@@ -55,8 +74,9 @@ def held(theme: str) -> frozenset[str]:
     """
     blog = app(theme=theme).blog
     images = [(n, image) for n, post in enumerate(blog.posts) for image in blog.body(post).images]
-    return frozenset([*archive_urls(app(theme=theme)), *(i.src for _, i in images),
-                      *(i.original for n, i in images if n % 2 == 0)])
+    return frozenset(
+        [*archive_urls(app(theme=theme)), *(i.src for _, i in images), *(i.original for n, i in images if n % 2 == 0)]
+    )
 
 
 def squeeze(text: str) -> str:
@@ -83,7 +103,8 @@ def test_records_equal_the_truth(theme: str) -> None:
         assert project(record) == project(want), record["url"]
         assert record["body_text"].split("\n\n") == [squeeze(p) for p in want["body_text"].split("\n\n")]
         assert [(c["id"], c["author"], c["published"], c["text"]) for c in record["comments"]] == [
-            (c["id"], c["author"], c["published"], c["text"]) for c in want["comments"]]
+            (c["id"], c["author"], c["published"], c["text"]) for c in want["comments"]
+        ]
         if theme == "classic" and record["kind"] == "post":
             assert record["date_header"] == want["date_header"]
     assert result.dropped == {}
@@ -169,9 +190,17 @@ def test_comment_feeds_are_unioned_and_the_newest_capture_wins() -> None:
     old = Comment("1", Person("A", None), "2013-09-18T10:00:00.000-04:00", "old text")
     new = replace(old, text="edited text")
     other = Comment("2", None, "2013-09-18T09:00:00.000-04:00", "first")
-    feeds = [replace(base, origin="comment_feed", comments=(old, other), fetched_at="2024-01-01T00:00:00Z", body=None),
-             replace(base, origin="comment_feed", comments=(new,), fetched_at="2024-02-01T00:00:00Z", body=None,
-                     url=base.url + "&x")]
+    feeds = [
+        replace(base, origin="comment_feed", comments=(old, other), fetched_at="2024-01-01T00:00:00Z", body=None),
+        replace(
+            base,
+            origin="comment_feed",
+            comments=(new,),
+            fetched_at="2024-02-01T00:00:00Z",
+            body=None,
+            url=base.url + "&x",
+        ),
+    ]
     (record,) = merge([base, *feeds], archived=()).posts
     assert [(c["id"], c["text"]) for c in record["comments"]] == [("2", "first"), ("1", "edited text")]
     assert record["provenance"]["comments"] == "comment_feed"
@@ -197,6 +226,7 @@ def test_other_blogs_get_null_site_fields() -> None:
 
 # -- fields computed at merge time: archived, in_scope, content_sha256, source -------------------------------
 
+
 @pytest.mark.parametrize("theme", ["classic", "contempo"])
 def test_images_are_archived_exactly_when_the_captures_hold_a_200_for_them(theme: str) -> None:
     result = merge(fragments(theme), archived=held(theme))
@@ -204,16 +234,29 @@ def test_images_are_archived_exactly_when_the_captures_hold_a_200_for_them(theme
     assert any(i["archived"] for i in found)
     assert not all(i["archived"] for i in found)
     assert all(i["archived"] == (i["original"] in held(theme)) and i["src_archived"] for i in found)
-    assert not any(i["archived"] or i["src_archived"] for r in merge(fragments(theme), archived=()).posts
-                   for i in r["images"])
+    assert not any(
+        i["archived"] or i["src_archived"] for r in merge(fragments(theme), archived=()).posts for i in r["images"]
+    )
 
 
 def test_archived_urls_are_compared_in_canonical_form() -> None:
     post = next(p for p in app().blog.posts if app().blog.body(p).images)
     image = app().blog.body(post).images[0]
-    shown_http = [replace(f, body=replace(f.body, images=tuple(
-        replace(i, src=i.src.replace("https:", "http:"), original=i.original.replace("https:", "http:"))
-        for i in f.body.images))) if f.body is not None else f for f in _of(post.post_id, "post_page")]
+    shown_http = [
+        replace(
+            f,
+            body=replace(
+                f.body,
+                images=tuple(
+                    replace(i, src=i.src.replace("https:", "http:"), original=i.original.replace("https:", "http:"))
+                    for i in f.body.images
+                ),
+            ),
+        )
+        if f.body is not None
+        else f
+        for f in _of(post.post_id, "post_page")
+    ]
     (record,) = merge(shown_http, archived=[image.original, image.src.replace("https://", "HTTPS://")]).posts
     assert record["images"][0]["original"].startswith("http://")
     assert (record["images"][0]["archived"], record["images"][0]["src_archived"]) == (True, True)
@@ -222,14 +265,21 @@ def test_archived_urls_are_compared_in_canonical_form() -> None:
 def test_links_say_whether_they_are_in_the_blog_s_scope() -> None:
     (page,) = _of(app().blog.by_path[SEED_PATH].post_id, "post_page")
     assert page.body is not None
-    hrefs = [f"{BASE}/2013/09/other.html", "http://gongminziyoulianmeng.blogspot.tw/p/about-us.html",
-             "https://1.bp.blogspot.com/-a/b/c/d/s1600/x.png", "https://www.blogger.com/profile/123",
-             "https://www.blogger.com/static/v1/widgets/x.css", "http://www.cfcr2008.org/", "mailto:a@b.org",
-             "http://[::1"]
+    hrefs = [
+        f"{BASE}/2013/09/other.html",
+        "http://gongminziyoulianmeng.blogspot.tw/p/about-us.html",
+        "https://1.bp.blogspot.com/-a/b/c/d/s1600/x.png",
+        "https://www.blogger.com/profile/123",
+        "https://www.blogger.com/static/v1/widgets/x.css",
+        "http://www.cfcr2008.org/",
+        "mailto:a@b.org",
+        "http://[::1",
+    ]
     links = tuple(Link(href, f"link {n}") for n, href in enumerate(hrefs))
     (record,) = merge([replace(page, body=replace(page.body, links=links))], archived=()).posts
-    assert [(link["href"], link["in_scope"]) for link in record["links"]] == list(zip(
-        hrefs, [True, True, True, False, True, False, False, False], strict=True))
+    assert [(link["href"], link["in_scope"]) for link in record["links"]] == list(
+        zip(hrefs, [True, True, True, False, True, False, False, False], strict=True)
+    )
 
 
 def test_content_hash_covers_the_content_and_nothing_about_the_captures() -> None:
@@ -242,8 +292,10 @@ def test_content_hash_covers_the_content_and_nothing_about_the_captures() -> Non
     (from_feed,) = merge(_of(post.post_id, "feed", "comment_feed"), archived=()).posts
     assert (from_feed["provenance"]["body"], from_feed["body_html"] != full["body_html"]) == ("feed", True)
     assert from_feed["content_sha256"] == full["content_sha256"]
-    later = [replace(f, fetched_at="2030-01-01T00:00:00Z", source=replace(f.source, offset=f.source.offset + 7))
-             for f in everything]
+    later = [
+        replace(f, fetched_at="2030-01-01T00:00:00Z", source=replace(f.source, offset=f.source.offset + 7))
+        for f in everything
+    ]
     (moved,) = merge(later, archived=()).posts
     assert moved["content_sha256"] == full["content_sha256"]
     # any change of content changes it
@@ -265,8 +317,11 @@ def test_content_hash_covers_the_content_and_nothing_about_the_captures() -> Non
 
 def test_source_is_the_capture_the_body_came_from() -> None:
     post = app().blog.by_path[SEED_PATH]
-    for origins, role in ((("post_page", "feed", "listing"), "post_page"), (("feed", "listing"), "feed"),
-                          (("listing", "comment_feed"), "listing")):
+    for origins, role in (
+        (("post_page", "feed", "listing"), "post_page"),
+        (("feed", "listing"), "feed"),
+        (("listing", "comment_feed"), "listing"),
+    ):
         (record,) = merge(_of(post.post_id, *origins), archived=()).posts
         assert record["provenance"]["body"] == role
         assert {"role": role, **record["source"]} in record["sources"]
@@ -279,8 +334,9 @@ BARE = """<html><head><meta content='blogger' name='generator'/></head><body><di
 
 def test_a_post_without_title_date_header_labels_or_author_gives_a_valid_record() -> None:
     url = "https://someone.blogspot.com/2014/02/untitled.html"
-    fragments = extract_records(url, [("Content-Type", "text/html")], BARE.encode(), fetched_at=FETCHED_AT,
-                                source=pointer())
+    fragments = extract_records(
+        url, [("Content-Type", "text/html")], BARE.encode(), fetched_at=FETCHED_AT, source=pointer()
+    )
     (record,) = merge(fragments, archived=()).posts
     jsonschema.Draft202012Validator(load("post")).validate(record)
     assert (record["title"], record["date_header"], record["labels"], record["author"]) == ("", None, [], None)

@@ -24,12 +24,13 @@ def _with_inside_body(insert: bytes) -> bytes:
     body = _page()
     at = _BODY_OPEN.search(body)
     assert at is not None
-    return body[:at.end()] + insert + body[at.end():]
+    return body[: at.end()] + insert + body[at.end() :]
 
 
 def _fragment(body: bytes) -> html.Fragment:  # type: ignore[name-defined]
-    (fragment,) = extract_records(URL, [("Content-Type", "text/html; charset=UTF-8")], body,
-                                  fetched_at=FETCHED_AT, source=pointer())
+    (fragment,) = extract_records(
+        URL, [("Content-Type", "text/html; charset=UTF-8")], body, fetched_at=FETCHED_AT, source=pointer()
+    )
     return fragment
 
 
@@ -41,8 +42,11 @@ DEEP = b"<div>" * 5000 + b"<p>DEEP TEXT</p>" + b"</div>" * 5000
 HUGE_ATTR = b'<img src="data:image/png;base64,' + b"A" * (50 * 1024 * 1024) + b'"/><p>AFTER THE ATTRIBUTE</p>'
 
 
-@pytest.mark.parametrize(("insert", "first"), [(DEEP, "DEEP TEXT"), (HUGE_ATTR, "AFTER THE ATTRIBUTE")],
-                         ids=["5000-nested-divs", "50MB-attribute"])
+@pytest.mark.parametrize(
+    ("insert", "first"),
+    [(DEEP, "DEEP TEXT"), (HUGE_ATTR, "AFTER THE ATTRIBUTE")],
+    ids=["5000-nested-divs", "50MB-attribute"],
+)
 def test_a_body_past_lxmls_limits_is_read_whole(insert: bytes, first: str) -> None:
     plain = _fragment(_page())
     hostile = _fragment(_with_inside_body(insert))

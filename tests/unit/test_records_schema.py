@@ -38,7 +38,8 @@ def test_post_and_page_schemas_differ_only_in_kind(version: str) -> None:
     assert post["$defs"] == page["$defs"]
     assert post["required"] == page["required"]
     assert {k: v for k, v in post["properties"].items() if k != "kind"} == {
-        k: v for k, v in page["properties"].items() if k != "kind"}
+        k: v for k, v in page["properties"].items() if k != "kind"
+    }
 
 
 def test_a_minor_version_only_adds_fields() -> None:

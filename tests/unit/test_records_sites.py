@@ -31,10 +31,13 @@ def test_seed_posts_pair_exactly(seed: dict[str, object]) -> None:
 
 
 def test_typos_and_missing_spaces_are_kept_as_written() -> None:
-    english, chinese = attendee_lists(paras(
-        'Members of "Coaliton for Citizens Rights" attending today\'s rally include: Li Changzhu,Cui Haiyan, '
-        "Ju Yuzi.",
-        "参加此次集会的成员有:李长洙,崔海燕, 具玉子。"))
+    english, chinese = attendee_lists(
+        paras(
+            'Members of "Coaliton for Citizens Rights" attending today\'s rally include: Li Changzhu,Cui Haiyan, '
+            "Ju Yuzi.",
+            "参加此次集会的成员有:李长洙,崔海燕, 具玉子。",
+        )
+    )
     assert english == ["Li Changzhu", "Cui Haiyan", "Ju Yuzi"]
     assert chinese == ["李长洙", "崔海燕", "具玉子"]
 
@@ -44,8 +47,11 @@ def test_fullwidth_separators() -> None:
 
 
 def test_unequal_or_one_sided_lists_are_not_aligned() -> None:
-    assert pair(["A B", "C D"], ["甲"]) == [{"en": "A B", "zh": None}, {"en": "C D", "zh": None},
-                                           {"en": None, "zh": "甲"}]
+    assert pair(["A B", "C D"], ["甲"]) == [
+        {"en": "A B", "zh": None},
+        {"en": "C D", "zh": None},
+        {"en": None, "zh": "甲"},
+    ]
     assert pair(["A B"], []) == [{"en": "A B", "zh": None}]
     assert pair([], []) == []
 

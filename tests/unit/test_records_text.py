@@ -24,9 +24,11 @@ def test_rich_editor_blocks_are_paragraphs_and_empty_ones_vanish(tag: str) -> No
 
 
 def test_caption_table_gives_the_caption_as_its_own_paragraph_and_image() -> None:
-    html = ('Before<table class="tr-caption-container"><tbody><tr><td><a href="https://1.bp.blogspot.com/k/s1600/a.png">'
-            '<img src="https://1.bp.blogspot.com/k/s320/a.png" /></a></td></tr>'
-            '<tr><td class="tr-caption">Liu Xiaobo &amp; Liu Xia</td></tr></tbody></table>After')
+    html = (
+        'Before<table class="tr-caption-container"><tbody><tr><td><a href="https://1.bp.blogspot.com/k/s1600/a.png">'
+        '<img src="https://1.bp.blogspot.com/k/s320/a.png" /></a></td></tr>'
+        '<tr><td class="tr-caption">Liu Xiaobo &amp; Liu Xia</td></tr></tbody></table>After'
+    )
     element = body(html)
     assert texts(element) == ["Before", "Liu Xiaobo & Liu Xia", "After"]
     (image,) = images(element, "https://x.blogspot.com/2013/09/p.html")
@@ -39,51 +41,75 @@ def test_image_without_caption_and_relative_src() -> None:
     (image,) = images(body('<div class="separator"><img src="/img/x.png"></div>'), "https://x.blogspot.com/p/a.html")
     # not on a Blogger image host and no size segment: the file shown is the largest one known
     assert (image.src, image.original, image.alt, image.caption) == (
-        "https://x.blogspot.com/img/x.png", "https://x.blogspot.com/img/x.png", "", "")
+        "https://x.blogspot.com/img/x.png",
+        "https://x.blogspot.com/img/x.png",
+        "",
+        "",
+    )
 
 
 IMG = "https://1.bp.blogspot.com/-k/AAAA/BBB/CCC/s320/a.png"
 FULL = "https://1.bp.blogspot.com/-k/AAAA/BBB/CCC/s1600/a.png"
 
 
-@pytest.mark.parametrize(("markup", "original"), [
-    # Blogger's editor: the link around the image is the same image at full size
-    (f'<a href="{FULL}" imageanchor="1"><img src="{IMG}"></a>', FULL),
-    # the same image on another image host mirror, at another size, with the size as "=sNNN": still the link
-    (f'<a href="https://4.bp.blogspot.com/-k/AAAA/BBB/CCC/s0/a.png"><span><img src="{IMG}"></span></a>',
-     "https://4.bp.blogspot.com/-k/AAAA/BBB/CCC/s0/a.png"),
-    ('<a href="https://blogger.googleusercontent.com/img/b/R29v/s2048/a.jpg">'
-     '<img src="https://blogger.googleusercontent.com/img/b/R29v/w640-h400/a.jpg"></a>',
-     "https://blogger.googleusercontent.com/img/b/R29v/s2048/a.jpg"),
-    ('<a href="https://blogger.googleusercontent.com/img/a/AVvX=s1200"><img src="https://blogger.googleusercontent.com/img/a/AVvX=w400-h300"></a>',
-     "https://blogger.googleusercontent.com/img/a/AVvX=s1200"),
-    # no link, a link to a page, or a link to another image: the size segment set to s1600
-    (f'<img src="{IMG}">', FULL),
-    (f'<a href="https://example.org/petition"><img src="{IMG}"></a>', FULL),
-    (f'<a href="https://1.bp.blogspot.com/-other/AAAA/BBB/CCC/s1600/b.png"><img src="{IMG}"></a>', FULL),
-    ('<img src="https://2.bp.blogspot.com/-k/A/B/C/w640-h480-p-k-no-nu/a.png">',
-     "https://2.bp.blogspot.com/-k/A/B/C/s1600/a.png"),
-    # an image elsewhere: the link is not trusted to be the same picture; the file shown is kept
-    ('<a href="https://example.org/big.jpg"><img src="https://example.org/small.jpg"></a>',
-     "https://example.org/small.jpg"),
-])
+@pytest.mark.parametrize(
+    ("markup", "original"),
+    [
+        # Blogger's editor: the link around the image is the same image at full size
+        (f'<a href="{FULL}" imageanchor="1"><img src="{IMG}"></a>', FULL),
+        # the same image on another image host mirror, at another size, with the size as "=sNNN": still the link
+        (
+            f'<a href="https://4.bp.blogspot.com/-k/AAAA/BBB/CCC/s0/a.png"><span><img src="{IMG}"></span></a>',
+            "https://4.bp.blogspot.com/-k/AAAA/BBB/CCC/s0/a.png",
+        ),
+        (
+            '<a href="https://blogger.googleusercontent.com/img/b/R29v/s2048/a.jpg">'
+            '<img src="https://blogger.googleusercontent.com/img/b/R29v/w640-h400/a.jpg"></a>',
+            "https://blogger.googleusercontent.com/img/b/R29v/s2048/a.jpg",
+        ),
+        (
+            '<a href="https://blogger.googleusercontent.com/img/a/AVvX=s1200"><img src="https://blogger.googleusercontent.com/img/a/AVvX=w400-h300"></a>',
+            "https://blogger.googleusercontent.com/img/a/AVvX=s1200",
+        ),
+        # no link, a link to a page, or a link to another image: the size segment set to s1600
+        (f'<img src="{IMG}">', FULL),
+        (f'<a href="https://example.org/petition"><img src="{IMG}"></a>', FULL),
+        (f'<a href="https://1.bp.blogspot.com/-other/AAAA/BBB/CCC/s1600/b.png"><img src="{IMG}"></a>', FULL),
+        (
+            '<img src="https://2.bp.blogspot.com/-k/A/B/C/w640-h480-p-k-no-nu/a.png">',
+            "https://2.bp.blogspot.com/-k/A/B/C/s1600/a.png",
+        ),
+        # an image elsewhere: the link is not trusted to be the same picture; the file shown is kept
+        (
+            '<a href="https://example.org/big.jpg"><img src="https://example.org/small.jpg"></a>',
+            "https://example.org/small.jpg",
+        ),
+    ],
+)
 def test_original_is_the_full_size_image(markup: str, original: str) -> None:
     (image,) = images(body(markup), "https://x.blogspot.com/2013/09/p.html")
     assert image.original == original
 
 
 def test_alt_is_kept_whitespace_collapsed() -> None:
-    found = images(body(f'<img alt=" Liu  Xiaobo\n&amp; Liu Xia " src="{IMG}"><img src="{IMG}" alt="">'
-                        f'<img src="data:image/png;base64,AAAA"><img alt="no src">'), "https://x.blogspot.com/")
+    found = images(
+        body(
+            f'<img alt=" Liu  Xiaobo\n&amp; Liu Xia " src="{IMG}"><img src="{IMG}" alt="">'
+            f'<img src="data:image/png;base64,AAAA"><img alt="no src">'
+        ),
+        "https://x.blogspot.com/",
+    )
     assert [i.alt for i in found] == ["Liu Xiaobo & Liu Xia", ""]
 
 
 def test_links_are_every_anchor_but_the_image_links_in_document_order() -> None:
-    html = (f'<p>See <a href="/2013/09/other.html">the <b>other</b>\n rally</a> and '
-            f'<a href=" https://example.org/x?a=1&amp;b=2 ">Example</a>.</p>'
-            f'<div class="separator"><a href="{FULL}" imageanchor="1"><img src="{IMG}"></a></div>'
-            f'<a href="https://example.org/petition"><img src="{IMG}"></a>'
-            '<a name="more"></a><a href="">empty</a><a href="mailto:a@b.org">mail</a><a href="http://[::1">bad</a>')
+    html = (
+        f'<p>See <a href="/2013/09/other.html">the <b>other</b>\n rally</a> and '
+        f'<a href=" https://example.org/x?a=1&amp;b=2 ">Example</a>.</p>'
+        f'<div class="separator"><a href="{FULL}" imageanchor="1"><img src="{IMG}"></a></div>'
+        f'<a href="https://example.org/petition"><img src="{IMG}"></a>'
+        '<a name="more"></a><a href="">empty</a><a href="mailto:a@b.org">mail</a><a href="http://[::1">bad</a>'
+    )
     found = read_body(body(html), "https://x.blogspot.com/2013/09/p.html", complete=True)
     assert [(link.href, link.text) for link in found.links] == [
         ("https://x.blogspot.com/2013/09/other.html", "the other rally"),
@@ -96,10 +122,14 @@ def test_links_are_every_anchor_but_the_image_links_in_document_order() -> None:
 
 
 def test_inner_html_is_the_body_markup_without_the_template_clear_div() -> None:
-    html = ('\n<div dir="ltr">A &amp; B &lt;3 \u00a0x</div><br /><img src=\'x.png\' alt="q&quot;"><a name=\'more\'></a>'
-            'Cafe\u0301<!-- note -->\n<div style=\'clear: both;\'></div>\n')
-    assert inner_html(body(html)) == ('<div dir="ltr">A &amp; B &lt;3 \u00a0x</div><br><img src="x.png" alt=\'q"\'>'
-                                      '<a name="more"></a>Caf\u00e9<!-- note -->')
+    html = (
+        "\n<div dir=\"ltr\">A &amp; B &lt;3 \u00a0x</div><br /><img src='x.png' alt=\"q&quot;\"><a name='more'></a>"
+        "Cafe\u0301<!-- note -->\n<div style='clear: both;'></div>\n"
+    )
+    assert inner_html(body(html)) == (
+        '<div dir="ltr">A &amp; B &lt;3 \u00a0x</div><br><img src="x.png" alt=\'q"\'>'
+        '<a name="more"></a>Caf\u00e9<!-- note -->'
+    )
     assert inner_html(body("  Text &gt; only\u3000 ")) == "Text &gt; only\u3000"  # ideographic space kept
     kept = '<p>x</p><div style="clear: both;">not empty</div>'
     assert inner_html(body(kept)) == kept

@@ -33,16 +33,29 @@ def write_warcs(directory: Path, urls: list[str], *, max_size: int = 10**9, gzip
             if gzip_bodies and i % 2 == 0:
                 headers.append((b"Content-Encoding", b"gzip"))
                 body = gzip.compress(body, mtime=0)
-            writer.write_capture(Capture(CapturedRequest("GET", url), CapturedResponse(
-                page.status, None, "HTTP/1.1", headers, body, "127.0.0.1"), START + timedelta(seconds=i)))
+            writer.write_capture(
+                Capture(
+                    CapturedRequest("GET", url),
+                    CapturedResponse(page.status, None, "HTTP/1.1", headers, body, "127.0.0.1"),
+                    START + timedelta(seconds=i),
+                )
+            )
     return list(writer.files_written)
 
 
 def small_site() -> list[str]:
     blog = app().blog
-    return ([f"{BASE}/", f"{BASE}/feeds/posts/default?max-results=150", f"{BASE}/feeds/pages/default",
-             f"{BASE}/2099/01/gone.html", "https://1.bp.blogspot.com/x/s320/a.png"]
-            + [f"{BASE}{p.path}" for p in blog.posts[:6]] + [f"{BASE}{p.path}" for p in blog.pages])
+    return (
+        [
+            f"{BASE}/",
+            f"{BASE}/feeds/posts/default?max-results=150",
+            f"{BASE}/feeds/pages/default",
+            f"{BASE}/2099/01/gone.html",
+            "https://1.bp.blogspot.com/x/s320/a.png",
+        ]
+        + [f"{BASE}{p.path}" for p in blog.posts[:6]]
+        + [f"{BASE}{p.path}" for p in blog.pages]
+    )
 
 
 def test_pointers_resolve_to_the_response_records(tmp_path: Path) -> None:
@@ -64,8 +77,19 @@ def test_pointers_resolve_to_the_response_records(tmp_path: Path) -> None:
 def test_extract_cli_writes_posts_and_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_warcs(tmp_path / "crawl" / "warc", small_site(), max_size=60_000)
     assert len(find_warcs([tmp_path])) > 1
-    assert main(["extract", str(tmp_path / "crawl"), "-o", str(tmp_path / "posts.jsonl"),
-                 "--pages", str(tmp_path / "pages.jsonl")]) == 0
+    assert (
+        main(
+            [
+                "extract",
+                str(tmp_path / "crawl"),
+                "-o",
+                str(tmp_path / "posts.jsonl"),
+                "--pages",
+                str(tmp_path / "pages.jsonl"),
+            ]
+        )
+        == 0
+    )
     posts = [json.loads(line) for line in (tmp_path / "posts.jsonl").read_text(encoding="utf-8").splitlines()]
     pages = [json.loads(line) for line in (tmp_path / "pages.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(pages) == 3
@@ -83,7 +107,8 @@ def test_gzip_or_not_the_records_are_the_same(tmp_path: Path) -> None:
     second, _ = extract_warcs([tmp_path / "b"])
     strip = {"source", "sources"}
     assert [{k: v for k, v in r.items() if k not in strip} for r in first.posts] == [
-        {k: v for k, v in r.items() if k not in strip} for r in second.posts]
+        {k: v for k, v in r.items() if k not in strip} for r in second.posts
+    ]
 
 
 def test_no_warcs_and_missing_paths_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -109,7 +134,7 @@ def test_a_corrupt_warc_names_the_file_and_the_offset(tmp_path: Path, capsys: py
         for _ in iterator:
             offsets.append(iterator.get_record_offset())
     cut = offsets[5]
-    path.write_bytes(data[:cut] + b"\x1f\x8b\x08\x00garbage, not a gzip member" + data[cut + 40:])
+    path.write_bytes(data[:cut] + b"\x1f\x8b\x08\x00garbage, not a gzip member" + data[cut + 40 :])
     with pytest.raises(WarcReadError, match=rf"{path.name}: cannot read the WARC record at offset {cut}:"):
         list(iter_fragments(path))
     assert main(["extract", str(path)]) == 1
@@ -118,13 +143,25 @@ def test_a_corrupt_warc_names_the_file_and_the_offset(tmp_path: Path, capsys: py
     assert str(cut) in err
 
 
-def test_an_undecodable_capture_is_counted_and_logged_with_its_url(tmp_path: Path,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_an_undecodable_capture_is_counted_and_logged_with_its_url(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     writer = WarcFileWriter(tmp_path, "T", "h", clock=lambda: START)
     with writer:
-        writer.write_capture(Capture(CapturedRequest("GET", SEED), CapturedResponse(
-            200, None, "HTTP/1.1", [(b"Content-Type", b"text/html"), (b"Content-Encoding", b"compress")],
-            b"\x1f\x9d\x90", "127.0.0.1"), START))
+        writer.write_capture(
+            Capture(
+                CapturedRequest("GET", SEED),
+                CapturedResponse(
+                    200,
+                    None,
+                    "HTTP/1.1",
+                    [(b"Content-Type", b"text/html"), (b"Content-Encoding", b"compress")],
+                    b"\x1f\x9d\x90",
+                    "127.0.0.1",
+                ),
+                START,
+            )
+        )
     result, stats = extract_warcs([tmp_path])
     assert (stats.errors, stats.error_urls, result.posts) == (1, [SEED], [])
     assert "unsupported content coding 'compress'" in caplog.text

@@ -19,13 +19,16 @@ if TYPE_CHECKING:
 POST = f"{HOME}2013/09/post.html"
 
 
-@pytest.mark.parametrize(("given", "seed"), [
-    (f"http://{HOST}/", f"http://{HOST}/"),  # the 301 to https is archived too
-    (f"http://{HOST}", f"http://{HOST}/"),
-    (HOME, HOME),
-    (f"http://{HOST}/2013/09/post.html", HOME),  # a post given: the home page is the seed, over https
-    ("https://gongminziyoulianmeng.blogspot.de/", HOME),
-])
+@pytest.mark.parametrize(
+    ("given", "seed"),
+    [
+        (f"http://{HOST}/", f"http://{HOST}/"),  # the 301 to https is archived too
+        (f"http://{HOST}", f"http://{HOST}/"),
+        (HOME, HOME),
+        (f"http://{HOST}/2013/09/post.html", HOME),  # a post given: the home page is the seed, over https
+        ("https://gongminziyoulianmeng.blogspot.de/", HOME),
+    ],
+)
 def test_home_page_is_fetched_as_given(tmp_path: Path, given: str, seed: str) -> None:
     spider = make_spider(tmp_path, given)
     first = start(spider)[0]

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
 POST_A = f"{HOME}2013/09/rally-a.html"
 POST_B = f"{HOME}2013/09/rally-b.html"
-BLOGGER = (b"<meta content='blogger' name='generator'/>"
-           b"<script>_WidgetManager._Init('//www.blogger.com/rearrange?blogID=1234567890123456789')</script>")
+BLOGGER = (
+    b"<meta content='blogger' name='generator'/>"
+    b"<script>_WidgetManager._Init('//www.blogger.com/rearrange?blogID=1234567890123456789')</script>"
+)
 
 
 def page(*links: str) -> bytes:
@@ -36,10 +38,13 @@ def page(*links: str) -> bytes:
 def write_captures(warc_dir: Path, *captures: tuple[str, int, list[tuple[bytes, bytes]], bytes]) -> None:
     with WarcFileWriter(warc_dir, HOST, "test") as writer:
         for url, status, headers, body in captures:
-            writer.write_capture(Capture(
-                request=CapturedRequest("GET", url),
-                response=CapturedResponse(status=status, protocol="HTTP/1.1", headers=headers, body=body),
-                date=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)))
+            writer.write_capture(
+                Capture(
+                    request=CapturedRequest("GET", url),
+                    response=CapturedResponse(status=status, protocol="HTTP/1.1", headers=headers, body=body),
+                    date=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+                )
+            )
 
 
 HTML = [(b"Content-Type", b"text/html; charset=UTF-8")]
@@ -51,9 +56,11 @@ def resuming_spider(tmp_path: Path, *, resume: bool, url: str = HOME) -> Blogspo
 
 def test_a_resumed_crawl_fetches_what_the_archived_pages_link_to_and_nothing_archived(tmp_path: Path) -> None:
     # the earlier run archived the home page (gzip, as Blogger sends it) and post A, which links to post B
-    write_captures(tmp_path / "warc",
-                   (HOME, 200, [*HTML, (b"Content-Encoding", b"gzip")], gzip.compress(page(POST_A))),
-                   (POST_A, 200, HTML, page(POST_B, HOME)))
+    write_captures(
+        tmp_path / "warc",
+        (HOME, 200, [*HTML, (b"Content-Encoding", b"gzip")], gzip.compress(page(POST_A))),
+        (POST_A, 200, HTML, page(POST_B, HOME)),
+    )
     spider = resuming_spider(tmp_path, resume=True)
     urls = [request.url for request in start(spider)]
     assert POST_B in urls  # found only on an archived page: the frontier is rebuilt from the WARC
@@ -68,9 +75,11 @@ def test_a_resumed_crawl_fetches_what_the_archived_pages_link_to_and_nothing_arc
 
 def test_a_redirected_seed_is_followed_through_its_archived_hops(tmp_path: Path) -> None:
     http_home = f"http://{HOST}/"
-    write_captures(tmp_path / "warc",
-                   (http_home, 301, [*HTML, (b"Location", HOME.encode())], b"moved"),
-                   (HOME, 200, HTML, page(POST_A)))
+    write_captures(
+        tmp_path / "warc",
+        (http_home, 301, [*HTML, (b"Location", HOME.encode())], b"moved"),
+        (HOME, 200, HTML, page(POST_A)),
+    )
     urls = [request.url for request in start(resuming_spider(tmp_path, resume=True, url=http_home))]
     assert POST_A in urls
     assert http_home not in urls

@@ -62,15 +62,17 @@ def test_an_unknown_range_drops_no_real_month(tmp_path: Path) -> None:
 def test_feed_paging_stops_at_an_empty_page(tmp_path: Path) -> None:
     spider = make_spider(tmp_path)
     next_page = f"{HOME}feeds/posts/default?start-index=151&max-results=150"
-    full = Discovered(links=(f"{HOME}2013/09/a.html",), next_page=next_page, url_count=150, total_results=400,
-                      start_index=1)
+    full = Discovered(
+        links=(f"{HOME}2013/09/a.html",), next_page=next_page, url_count=150, total_results=400, start_index=1
+    )
     assert next_page in respond(spider, FEED, full)
     far = f"{HOME}feeds/posts/default?start-index=1700151&max-results=150"
     empty = Discovered(next_page=far, url_count=0, total_results=400, start_index=1700001)
     assert respond(spider, f"{HOME}feeds/posts/default?start-index=1700001&max-results=150", empty) == []
     assert stat(spider, "archiver/traps/feed_empty_page") == 1
-    last = Discovered(links=(f"{HOME}2013/08/b.html",), next_page=far, url_count=100, total_results=400,
-                      start_index=301)
+    last = Discovered(
+        links=(f"{HOME}2013/08/b.html",), next_page=far, url_count=100, total_results=400, start_index=301
+    )
     assert far not in respond(spider, f"{HOME}feeds/posts/default?start-index=301&max-results=150", last)
     assert stat(spider, "archiver/traps/feed_past_total") == 1
 
@@ -111,12 +113,14 @@ def test_the_pager_counts_the_posts_of_the_main_column_not_the_sidebar(tmp_path:
     spider = make_spider(tmp_path)
     sidebar = tuple(f"{HOME}2013/09/s{i}.html" for i in range(30))  # the expanded newest month, on every page
     older = f"{HOME}search?updated-max=2013-09-20T00:00:00-04:00&max-results=7"
-    home = Discovered(links=(f"{HOME}2013/09/s0.html", older, *sidebar),
-                      listing_links=(f"{HOME}2013/09/s0.html", older))
+    home = Discovered(
+        links=(f"{HOME}2013/09/s0.html", older, *sidebar), listing_links=(f"{HOME}2013/09/s0.html", older)
+    )
     assert older in respond(spider, HOME, home)
     older2 = f"{HOME}search?updated-max=2013-09-10T00:00:00-04:00&max-results=7"
-    page2 = Discovered(links=(f"{HOME}2013/09/s1.html", older2, *sidebar),
-                       listing_links=(f"{HOME}2013/09/s1.html", older2))
+    page2 = Discovered(
+        links=(f"{HOME}2013/09/s1.html", older2, *sidebar), listing_links=(f"{HOME}2013/09/s1.html", older2)
+    )
     assert older2 in respond(spider, older, page2)  # s1 was in the sidebar, never in the chain's main column
 
 

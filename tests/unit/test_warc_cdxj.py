@@ -109,19 +109,78 @@ _HOSTS = st.one_of(
     st.builds("{}.blogspot.com".format, _LABEL),
     st.builds("{}.blogspot.{}".format, _LABEL, st.sampled_from(["de", "co.uk", "com.au", "com.br", "in", "jp"])),
     st.builds("{}.bp.blogspot.com".format, st.integers(1, 4)),
-    st.sampled_from(["blogger.googleusercontent.com", "www.blogger.com", "resources.blogblog.com",
-                     "www.example.org", "WWW2.Example.Org", "blog.example.org", "xn--mnchen-3ya.de", "münchen.de"]),
+    st.sampled_from(
+        [
+            "blogger.googleusercontent.com",
+            "www.blogger.com",
+            "resources.blogblog.com",
+            "www.example.org",
+            "WWW2.Example.Org",
+            "blog.example.org",
+            "xn--mnchen-3ya.de",
+            "münchen.de",
+        ]
+    ),
     st.builds(lambda a, b: f"{a}.{b}.org", _LABEL, _LABEL),
 )
 _ESCAPES = st.builds("%{:02X}".format, st.integers(0, 255)) | st.builds("%{:02x}".format, st.integers(0, 255))
 _PATH_PIECES = st.one_of(
-    _LABEL, st.sampled_from(["2013", "09", "p", "search", "label", "feeds", "posts", "default", "s1600", ".", "..",
-                             "index.html", "post.html", "a.b", "-x_y~", "a+b", "a,b", "a=b", "a;b", "", "中文",
-                             "集会", "café", "a b", "%", "%%", "%2F", "%252F"]), _ESCAPES)
-_QUERY_NAMES = st.sampled_from(["m", "a", "b", "A", "updated-max", "max-results", "start-index", "showComment",
-                                "label", "q", "zz", "jsessionid", "x"])
-_QUERY_VALUES = st.one_of(st.sampled_from(["", "1", "0", "2013-09-17T21:38:00-04:00", "中", "a b", "%20", "%2F",
-                                           "A%2fb", "x=y", "20"]), _ESCAPES)
+    _LABEL,
+    st.sampled_from(
+        [
+            "2013",
+            "09",
+            "p",
+            "search",
+            "label",
+            "feeds",
+            "posts",
+            "default",
+            "s1600",
+            ".",
+            "..",
+            "index.html",
+            "post.html",
+            "a.b",
+            "-x_y~",
+            "a+b",
+            "a,b",
+            "a=b",
+            "a;b",
+            "",
+            "中文",
+            "集会",
+            "café",
+            "a b",
+            "%",
+            "%%",
+            "%2F",
+            "%252F",
+        ]
+    ),
+    _ESCAPES,
+)
+_QUERY_NAMES = st.sampled_from(
+    [
+        "m",
+        "a",
+        "b",
+        "A",
+        "updated-max",
+        "max-results",
+        "start-index",
+        "showComment",
+        "label",
+        "q",
+        "zz",
+        "jsessionid",
+        "x",
+    ]
+)
+_QUERY_VALUES = st.one_of(
+    st.sampled_from(["", "1", "0", "2013-09-17T21:38:00-04:00", "中", "a b", "%20", "%2F", "A%2fb", "x=y", "20"]),
+    _ESCAPES,
+)
 
 
 @st.composite
@@ -145,8 +204,11 @@ def blogger_urls(draw: st.DrawFn) -> str:
 #: forms of a URL the crawl may meet besides the plain one (WARC-Target-URI is what Scrapy asked for)
 _URL_FORMS = st.one_of(
     blogger_urls(),
-    st.builds(lambda url, user: url.replace("://", f"://{user}@", 1), blogger_urls(),
-              st.sampled_from(["user", "u:p", "a%40b"])),
+    st.builds(
+        lambda url, user: url.replace("://", f"://{user}@", 1),
+        blogger_urls(),
+        st.sampled_from(["user", "u:p", "a%40b"]),
+    ),
     st.builds(lambda url: url + "\t\n", blogger_urls()),
     st.builds(str.upper, blogger_urls()),
     st.builds(lambda url: url.lower().replace("/", "//"), blogger_urls()),
@@ -180,12 +242,15 @@ def test_surt_equals_the_surt_package_on_blogger_urls(url: str) -> None:
         assert surt(url) == package_surt(url), url
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://2130706433/", "numeric host"),
-    ("http://0177.0.0.1/x", "numeric host"),
-    ("Name.blogspot.com:8080/x", "no scheme, a port"),
-    ("HTTPS:////name.blogspot.com/x", "upper-case scheme, extra slashes"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://2130706433/", "numeric host"),
+        ("http://0177.0.0.1/x", "numeric host"),
+        ("Name.blogspot.com:8080/x", "no scheme, a port"),
+        ("HTTPS:////name.blogspot.com/x", "upper-case scheme, extra slashes"),
+    ],
+)
 def test_the_classes_that_differ_on_purpose(url: str, reason: str, surt_package: Callable[[str], str]) -> None:
     """Each excluded class is named, and the property above really excludes it."""
     assert differs_on_purpose(url) == reason
@@ -285,9 +350,7 @@ def response_positions(path: Path) -> list[str]:
         for record in records:
             if record.rec_type == "response":
                 records.read_to_end()
-                found.append(
-                    f'"length": "{records.get_record_length()}", "offset": "{records.get_record_offset()}"'
-                )
+                found.append(f'"length": "{records.get_record_length()}", "offset": "{records.get_record_offset()}"')
     return found
 
 
@@ -351,8 +414,6 @@ def test_against_a_live_pywb_indexer(tmp_path: Path) -> None:
     path, locations = write_pywb_warc(tmp_path)
     indexer = _pywb_indexer()
     assert indexer.is_file(), f"{indexer} is missing: install the test dependencies (pip install -e .[test])"
-    result = subprocess.run(
-        [str(indexer), "-j", str(path)], capture_output=True, text=True, check=True, timeout=60
-    )
+    result = subprocess.run([str(indexer), "-j", str(path)], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.splitlines() == [location_to_cdxj(location) for location in locations]
     assert result.stdout.splitlines() == index_warc(path)

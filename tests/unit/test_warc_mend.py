@@ -45,9 +45,7 @@ def cut_points(spans: list[tuple[int, int, str]]) -> list[int]:
     """Every boundary, one byte either side of it, and the middle and near-ends of every member."""
     points = {0, 1, 2, 10}
     for start, end, _ in spans:
-        points.update(
-            {start, start + 1, start + 5, (start + end) // 2, end - 9, end - 4, end - 1, end, end + 1}
-        )
+        points.update({start, start + 1, start + 5, (start + end) // 2, end - 9, end - 4, end - 1, end, end + 1})
     total = spans[-1][1]
     return sorted(p for p in points if 0 <= p <= total)
 

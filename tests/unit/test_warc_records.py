@@ -58,9 +58,7 @@ def test_request_line_uses_slash_for_empty_path() -> None:
 
 
 def test_host_header_is_added_first_when_missing() -> None:
-    request = CapturedRequest(
-        "GET", "https://foo.blogspot.com/", [(b"User-Agent", b"ua"), (b"Accept", b"*/*")]
-    )
+    request = CapturedRequest("GET", "https://foo.blogspot.com/", [(b"User-Agent", b"ua"), (b"Accept", b"*/*")])
     assert build_request_head(request) == (
         b"GET / HTTP/1.1\r\nHost: foo.blogspot.com\r\nUser-Agent: ua\r\nAccept: */*\r\n\r\n"
     )
@@ -108,9 +106,7 @@ def test_request_body_is_kept_with_its_length() -> None:
         ("HTTP/2.0", b"HTTP/1.1 200 OK", "h2"),
     ],
 )
-def test_status_line_and_warc_protocol(
-    protocol: str | None, status_line: bytes, warc_proto: str | None
-) -> None:
+def test_status_line_and_warc_protocol(protocol: str | None, status_line: bytes, warc_proto: str | None) -> None:
     lines, _ = split_block(build_response_block(CapturedResponse(200, None, protocol, [], b"x")))
     assert lines[0] == status_line
     assert warc_protocol(protocol) == warc_proto
@@ -234,9 +230,7 @@ def test_response_head_parses_back_with_warcio() -> None:
 _header_names = st.sampled_from(
     [b"Content-Length", b"content-length", b"Transfer-Encoding", b"Content-Type", b"Set-Cookie", b"X-Other"]
 )
-_header_values = st.one_of(
-    st.integers(0, 99).map(lambda n: str(n).encode()), st.sampled_from([b"chunked", b"x"])
-)
+_header_values = st.one_of(st.integers(0, 99).map(lambda n: str(n).encode()), st.sampled_from([b"chunked", b"x"]))
 
 
 @given(

@@ -48,8 +48,12 @@ def html(title: str, body: str = "") -> bytes:
 CAPTURES: list[tuple[str, int, list[tuple[bytes, bytes]], bytes]] = [
     (f"{BLOG}/", 200, GZIP_HTML, gzip.compress(html("Foo Blog"), mtime=0)),
     (f"{BLOG}/2024/01/first.html", 200, HTML, html("Foo Blog: First &amp;\n   post")),
-    (f"{BLOG}/2024/02/blog-post_03.html", 200, GZIP_HTML,
-     gzip.compress("<html><body><h3 class='post-title entry-title'> 第二 </h3></body></html>".encode(), mtime=0)),
+    (
+        f"{BLOG}/2024/02/blog-post_03.html",
+        200,
+        GZIP_HTML,
+        gzip.compress("<html><body><h3 class='post-title entry-title'> 第二 </h3></body></html>".encode(), mtime=0),
+    ),
     (f"{BLOG}/p/about.html", 200, HTML, html("Foo Blog: About")),
     (f"{BLOG}/2024/01/first.html?m=1", 200, HTML, html("Foo Blog: First (mobile)")),
     (f"{BLOG}/2024/01/", 200, GZIP_HTML, gzip.compress(html("Foo Blog: January"), mtime=0)),
@@ -65,8 +69,11 @@ def write_warcs(directory: Path, max_size: int = 10_000_000) -> list[Path]:
     writer = WarcFileWriter(directory, "T", "h", max_size=max_size, clock=lambda: start, id_factory=FixedIds())
     with writer:
         for i, (url, status, headers, body) in enumerate(CAPTURES):
-            capture = Capture(CapturedRequest("GET", url), CapturedResponse(status, None, "HTTP/1.1", headers, body),
-                              start + timedelta(seconds=i, microseconds=1000 * i))
+            capture = Capture(
+                CapturedRequest("GET", url),
+                CapturedResponse(status, None, "HTTP/1.1", headers, body),
+                start + timedelta(seconds=i, microseconds=1000 * i),
+            )
             writer.write_capture(capture)
     return writer.files_written
 
@@ -93,9 +100,16 @@ def test_package_members_pages_and_datapackage(crawl_dir: Path) -> None:
     with zipfile.ZipFile(result.path) as archive:
         warcs = sorted((crawl_dir / "warc").glob("*.warc.gz"))
         names = archive.namelist()
-        assert names == [*(f"archive/{p.name}" for p in warcs), "indexes/index.cdx.gz", "indexes/index.idx",
-                         "pages/pages.jsonl", "pages/extraPages.jsonl", "logs/crawl.log", "datapackage.json",
-                         "datapackage-digest.json"]
+        assert names == [
+            *(f"archive/{p.name}" for p in warcs),
+            "indexes/index.cdx.gz",
+            "indexes/index.idx",
+            "pages/pages.jsonl",
+            "pages/extraPages.jsonl",
+            "logs/crawl.log",
+            "datapackage.json",
+            "datapackage-digest.json",
+        ]
         for info in archive.infolist():
             stored = info.filename.startswith("archive/") or info.filename.endswith(".cdx.gz")
             assert info.compress_type == (zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED), info.filename
@@ -105,16 +119,33 @@ def test_package_members_pages_and_datapackage(crawl_dir: Path) -> None:
 
         pages = pages_of(archive, "pages/pages.jsonl")
         assert archive.read("pages/pages.jsonl").startswith(
-            b'{"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}\n')
+            b'{"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}\n'
+        )
         assert pages[1:] == [
-            {"id": "00000000-0000-0000-0000-000000000002", "url": f"{BLOG}/", "ts": "2024-01-02T03:04:05.678Z",
-             "title": "Foo Blog"},
-            {"id": "00000000-0000-0000-0000-000000000008", "url": f"{BLOG}/2024/02/blog-post_03.html",
-             "ts": "2024-01-02T03:04:07.680Z", "title": "第二"},
-            {"id": "00000000-0000-0000-0000-000000000005", "url": f"{BLOG}/2024/01/first.html",
-             "ts": "2024-01-02T03:04:06.679Z", "title": "Foo Blog: First & post"},
-            {"id": "00000000-0000-0000-0000-000000000012", "url": f"{BLOG}/p/about.html",
-             "ts": "2024-01-02T03:04:08.681Z", "title": "Foo Blog: About"},
+            {
+                "id": "00000000-0000-0000-0000-000000000002",
+                "url": f"{BLOG}/",
+                "ts": "2024-01-02T03:04:05.678Z",
+                "title": "Foo Blog",
+            },
+            {
+                "id": "00000000-0000-0000-0000-000000000008",
+                "url": f"{BLOG}/2024/02/blog-post_03.html",
+                "ts": "2024-01-02T03:04:07.680Z",
+                "title": "第二",
+            },
+            {
+                "id": "00000000-0000-0000-0000-000000000005",
+                "url": f"{BLOG}/2024/01/first.html",
+                "ts": "2024-01-02T03:04:06.679Z",
+                "title": "Foo Blog: First & post",
+            },
+            {
+                "id": "00000000-0000-0000-0000-000000000012",
+                "url": f"{BLOG}/p/about.html",
+                "ts": "2024-01-02T03:04:08.681Z",
+                "title": "Foo Blog: About",
+            },
         ]
         extra = pages_of(archive, "pages/extraPages.jsonl")
         assert extra[0] == {"format": "json-pages-1.0", "id": "extra-pages", "title": "Extra Pages"}
@@ -125,8 +156,14 @@ def test_package_members_pages_and_datapackage(crawl_dir: Path) -> None:
 
         package = json.loads(archive.read("datapackage.json"))
         assert {k: v for k, v in package.items() if k != "resources"} == {
-            "profile": "data-package", "wacz_version": "1.1.1", "title": "Foo Blog", "created": "2024-02-03T04:05:06Z",
-            "software": package["software"], "mainPageURL": f"{BLOG}/", "mainPageDate": "2024-01-02T03:04:05.678Z"}
+            "profile": "data-package",
+            "wacz_version": "1.1.1",
+            "title": "Foo Blog",
+            "created": "2024-02-03T04:05:06Z",
+            "software": package["software"],
+            "mainPageURL": f"{BLOG}/",
+            "mainPageDate": "2024-01-02T03:04:05.678Z",
+        }
         assert package["software"].startswith("blogspot-archiver/")
         assert [r["path"] for r in package["resources"]] == names[:-2]
         for resource in package["resources"]:
@@ -135,8 +172,10 @@ def test_package_members_pages_and_datapackage(crawl_dir: Path) -> None:
             assert resource["bytes"] == len(data)
             assert resource["name"] == resource["path"].rsplit("/", 1)[1].lower()
         digest = json.loads(archive.read("datapackage-digest.json"))
-        assert digest == {"path": "datapackage.json",
-                          "hash": "sha256:" + hashlib.sha256(archive.read("datapackage.json")).hexdigest()}
+        assert digest == {
+            "path": "datapackage.json",
+            "hash": "sha256:" + hashlib.sha256(archive.read("datapackage.json")).hexdigest(),
+        }
 
 
 def test_same_contents_and_time_give_the_same_bytes(crawl_dir: Path, tmp_path: Path) -> None:
@@ -151,7 +190,8 @@ def test_index_blocks_are_independent_gzip_members_located_by_the_idx(crawl_dir:
     blocks = list(index_blocks(lines, block_lines=3))
     assert len(blocks) == -(-len(lines) // 3)
     assert [gzip.decompress(data).decode() for _, data in blocks] == [
-        "".join(line + "\n" for line in lines[i : i + 3]) for i in range(0, len(lines), 3)]
+        "".join(line + "\n" for line in lines[i : i + 3]) for i in range(0, len(lines), 3)
+    ]
     assert [prefix for prefix, _ in blocks] == [" ".join(lines[i].split(" ")[:2]) for i in range(0, len(lines), 3)]
 
     result = package_crawl(crawl_dir, tmp_path / "x.wacz", created=CREATED)
@@ -212,9 +252,13 @@ def test_errors_name_the_bad_input(crawl_dir: Path, tmp_path: Path) -> None:
 def test_a_crawl_without_pages_is_refused(tmp_path: Path) -> None:
     writer = WarcFileWriter(tmp_path, "T", "h", id_factory=FixedIds())
     with writer:
-        writer.write_capture(Capture(CapturedRequest("GET", "https://1.bp.blogspot.com/x.png"),
-                                     CapturedResponse(200, None, "HTTP/1.1", [(b"Content-Type", b"image/png")], b"x"),
-                                     CREATED))
+        writer.write_capture(
+            Capture(
+                CapturedRequest("GET", "https://1.bp.blogspot.com/x.png"),
+                CapturedResponse(200, None, "HTTP/1.1", [(b"Content-Type", b"image/png")], b"x"),
+                CREATED,
+            )
+        )
     with pytest.raises(WaczError, match="no home page, post or static page was captured"):
         gather(writer.files_written)
 
@@ -227,15 +271,18 @@ def test_package_command(crawl_dir: Path, tmp_path: Path, capsys: pytest.Capture
     assert "WaczError: " in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("document", "encoding", "title"), [
-    (b"<html><head><title>\n  A   title </title></head></html>", None, "A title"),
-    (b"<title>Caf\xe9</title>", "iso-8859-1", "Café"),
-    ("<title>公民自由联盟</title>".encode("gbk"), "gbk", "公民自由联盟"),
-    (b"<title></title><h3 class='post-title entry-title'>Post <b>title</b></h3>", "utf-8", "Post title"),
-    (b"<p>nothing</p>", "utf-8", None),
-    (b"<title>x</title>", "no-such-charset", "x"),
-    (b"<html><body>" + b"<p>filler</p>" * 5000 + b"<h3 class='post-title'>Late</h3>", None, "Late"),
-])
+@pytest.mark.parametrize(
+    ("document", "encoding", "title"),
+    [
+        (b"<html><head><title>\n  A   title </title></head></html>", None, "A title"),
+        (b"<title>Caf\xe9</title>", "iso-8859-1", "Café"),
+        ("<title>公民自由联盟</title>".encode("gbk"), "gbk", "公民自由联盟"),
+        (b"<title></title><h3 class='post-title entry-title'>Post <b>title</b></h3>", "utf-8", "Post title"),
+        (b"<p>nothing</p>", "utf-8", None),
+        (b"<title>x</title>", "no-such-charset", "x"),
+        (b"<html><body>" + b"<p>filler</p>" * 5000 + b"<h3 class='post-title'>Late</h3>", None, "Late"),
+    ],
+)
 def test_page_title(document: bytes, encoding: str | None, title: str | None) -> None:
     assert page_title(document, encoding) == title
 
@@ -258,18 +305,23 @@ def test_write_wacz_refuses_a_bad_name(crawl_dir: Path, tmp_path: Path) -> None:
 
 def test_extension_needs_its_switch_and_a_crawl_dir(tmp_path: Path) -> None:
     with pytest.raises(NotConfigured, match="ARCHIVER_WACZ_ENABLED"):
-        build_from_crawler(WaczPackageExtension, get_crawler(Spider, project_settings(
-            ARCHIVER_WACZ_ENABLED=False, ARCHIVER_CRAWL_DIR=str(tmp_path))))
+        build_from_crawler(
+            WaczPackageExtension,
+            get_crawler(Spider, project_settings(ARCHIVER_WACZ_ENABLED=False, ARCHIVER_CRAWL_DIR=str(tmp_path))),
+        )
     with pytest.raises(NotConfigured, match="ARCHIVER_WARC_ENABLED"):
-        build_from_crawler(WaczPackageExtension, get_crawler(Spider, project_settings(
-            ARCHIVER_WARC_ENABLED=False, ARCHIVER_CRAWL_DIR=str(tmp_path))))
+        build_from_crawler(
+            WaczPackageExtension,
+            get_crawler(Spider, project_settings(ARCHIVER_WARC_ENABLED=False, ARCHIVER_CRAWL_DIR=str(tmp_path))),
+        )
     with pytest.raises(NotConfigured, match="ARCHIVER_CRAWL_DIR"):
         build_from_crawler(WaczPackageExtension, get_crawler(Spider, project_settings()))
 
 
 def _extension(crawl_dir: Path) -> tuple[WaczPackageExtension, Any]:
-    crawler = get_crawler(Spider, project_settings(ARCHIVER_CRAWL_DIR=str(crawl_dir),
-                                                   ARCHIVER_CRAWL_ID="20240102T030405Z"))
+    crawler = get_crawler(
+        Spider, project_settings(ARCHIVER_CRAWL_DIR=str(crawl_dir), ARCHIVER_CRAWL_ID="20240102T030405Z")
+    )
     crawler.stats.open_spider()
     return build_from_crawler(WaczPackageExtension, crawler), crawler.stats
 

@@ -195,10 +195,7 @@ def test_exact_bytes_of_a_small_capture(tmp_path: Path) -> None:
     request_block = b"GET /p?q=1 HTTP/1.1\r\nHost: foo.blogspot.com\r\nUser-Agent: t\r\n\r\n"
     response_block = (
         b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
-        b"X-Orig-Transfer-Encoding: chunked\r\nContent-Length: "
-        + str(len(body)).encode()
-        + b"\r\n\r\n"
-        + body
+        b"X-Orig-Transfer-Encoding: chunked\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
     )
     metadata_block = (
         b"outlink: https://foo.blogspot.com/x L\r\nvia: https://foo.blogspot.com/\r\n"
@@ -354,9 +351,7 @@ def test_repeated_set_cookie_and_binary_body_survive(tmp_path: Path) -> None:
 def test_truncated_and_h2_captures_are_marked(tmp_path: Path) -> None:
     headers = [(b"Content-Length", b"999999"), (b"Content-Type", b"text/html")]
     with make_writer(tmp_path) as writer:
-        writer.write_capture(
-            make_capture(headers=headers, body=b"partial", protocol="h2", truncated="length")
-        )
+        writer.write_capture(make_capture(headers=headers, body=b"partial", protocol="h2", truncated="length"))
     response = read_records(writer.files_written[0])[2]
     assert response["headers"]["WARC-Truncated"] == "length"
     assert response["headers"]["WARC-Protocol"] == "h2"
@@ -480,9 +475,7 @@ def test_warcinfo_fields(tmp_path: Path) -> None:
     text = warcinfo["payload"].decode()
     assert f"software: blogspot-archiver/{__version__} warcio/" in text
     assert "format: WARC File Format 1.1\r\n" in text
-    assert (
-        "conformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/" in text
-    )
+    assert "conformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/" in text
     assert "hostname: testhost\r\n" in text
     assert "ip: 10.9.9.9\r\n" in text
     assert "operator: Jane <jane@example.org>\r\nrobots: obey\r\ncrawl-settings: a b\r\n" in text

@@ -44,8 +44,10 @@ def dtd(tmp_path: Path) -> str:
     external_dtd = tmp_path / "evil.dtd"
     external_dtd.write_text(f'<!ENTITY leak "{DTD_SECRET}">', encoding="utf-8")
     laughs = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
-    return (f'[<!ENTITY xxe SYSTEM "{secret.as_uri()}"><!ENTITY % remote SYSTEM "{external_dtd.as_uri()}">%remote;'
-            f'<!ENTITY alias "{ALIAS}"><!ENTITY lol0 "{LAUGH}">{laughs}]')
+    return (
+        f'[<!ENTITY xxe SYSTEM "{secret.as_uri()}"><!ENTITY % remote SYSTEM "{external_dtd.as_uri()}">%remote;'
+        f'<!ENTITY alias "{ALIAS}"><!ENTITY lol0 "{LAUGH}">{laughs}]'
+    )
 
 
 REFS = "&xxe;&leak;&alias;&lol9;"
@@ -62,7 +64,7 @@ def attacked(body: bytes, root: str, subset: str, edits: list[tuple[str, str]]) 
     text = f"{text[:start]}<!DOCTYPE {root} {subset}>{text[start:]}"
     for old, new in edits:
         at = text.rindex(old)
-        text = text[:at] + new + text[at + len(old):]
+        text = text[:at] + new + text[at + len(old) :]
     return text.encode("utf-8")
 
 
@@ -79,7 +81,7 @@ def assert_nothing_resolved(output: object, clean: object) -> None:
 
 
 def test_the_external_entity_leaks_the_file_to_a_parser_that_resolves_entities(dtd: str) -> None:
-    xxe = dtd[1:dtd.index(">") + 1]  # <!ENTITY xxe SYSTEM "file:///.../secret.txt">
+    xxe = dtd[1 : dtd.index(">") + 1]  # <!ENTITY xxe SYSTEM "file:///.../secret.txt">
     doc = f'<?xml version="1.0"?><!DOCTYPE f [{xxe}]><f>&xxe;</f>'.encode()
     root = etree.fromstring(doc, parser=etree.XMLParser(resolve_entities=True, no_network=True))
     assert root.text == SECRET
@@ -104,25 +106,64 @@ def _discovery_cases(subset: str) -> list[tuple[str, str, bytes, bytes]]:
     feed, rss = serve(FEED, replica), serve(RSS, replica)
     index, sitemap = serve(SITEMAP_INDEX, replica), serve(SITEMAP, replica)
     return [
-        (FEED, feed.content_type, feed.body, attacked(feed.body, "feed", subset, [
-            ("</title>", f"{REFS}</title>"),
-            ("</content>", f"{REFS}</content>"),
-            ("</entry>", f"<link rel='alternate' type='text/html' href='&alias;'/>{REFS}</entry>")])),
-        (RSS, rss.content_type, rss.body, attacked(rss.body, "rss", subset, [
-            ("</link>", f"{REFS}</link>"),
-            ("</item>", f"<link>&alias;</link>{REFS}</item>")])),
-        (SITEMAP_INDEX, index.content_type, index.body, attacked(index.body, "sitemapindex", subset, [
-            ("</loc>", f"{REFS}</loc>"),
-            ("</sitemapindex>", "<sitemap><loc>&alias;</loc></sitemap></sitemapindex>")])),
-        (SITEMAP, sitemap.content_type, sitemap.body, attacked(sitemap.body, "urlset", subset, [
-            ("</loc>", f"{REFS}</loc>"),
-            ("</urlset>", f"<url><loc>&alias;{REFS}</loc></url></urlset>")])),
+        (
+            FEED,
+            feed.content_type,
+            feed.body,
+            attacked(
+                feed.body,
+                "feed",
+                subset,
+                [
+                    ("</title>", f"{REFS}</title>"),
+                    ("</content>", f"{REFS}</content>"),
+                    ("</entry>", f"<link rel='alternate' type='text/html' href='&alias;'/>{REFS}</entry>"),
+                ],
+            ),
+        ),
+        (
+            RSS,
+            rss.content_type,
+            rss.body,
+            attacked(
+                rss.body,
+                "rss",
+                subset,
+                [("</link>", f"{REFS}</link>"), ("</item>", f"<link>&alias;</link>{REFS}</item>")],
+            ),
+        ),
+        (
+            SITEMAP_INDEX,
+            index.content_type,
+            index.body,
+            attacked(
+                index.body,
+                "sitemapindex",
+                subset,
+                [
+                    ("</loc>", f"{REFS}</loc>"),
+                    ("</sitemapindex>", "<sitemap><loc>&alias;</loc></sitemap></sitemapindex>"),
+                ],
+            ),
+        ),
+        (
+            SITEMAP,
+            sitemap.content_type,
+            sitemap.body,
+            attacked(
+                sitemap.body,
+                "urlset",
+                subset,
+                [("</loc>", f"{REFS}</loc>"), ("</urlset>", f"<url><loc>&alias;{REFS}</loc></url></urlset>")],
+            ),
+        ),
     ]
 
 
 @pytest.mark.parametrize("which", ["atom", "rss", "sitemap index", "sitemap"])
 def test_discovery_in_an_attacked_feed_or_sitemap_finds_what_the_clean_one_has_and_nothing_else(
-        dtd: str, which: str) -> None:
+    dtd: str, which: str
+) -> None:
     cases = dict(zip(["atom", "rss", "sitemap index", "sitemap"], _discovery_cases(dtd), strict=True))
     url, content_type, clean_body, body = cases[which]
     clean = extract(url, content_type, clean_body)
@@ -157,11 +198,17 @@ def test_discovery_in_an_attacked_html_page_finds_no_entity(dtd: str) -> None:
 
 def test_records_of_an_attacked_feed_are_those_of_the_clean_feed(dtd: str) -> None:
     page = serve(FEED, app(20))
-    body = attacked(page.body, "feed", dtd, [
-        ("</title>", f"{REFS}</title>"),
-        ("</content>", f"{REFS}&lt;a href='{REFS}'&gt;x&lt;/a&gt;</content>"),
-        ("</name>", f"{REFS}</name>"),
-        ("</entry>", f"<category scheme='http://www.blogger.com/atom/ns#' term='&alias;'/>{REFS}</entry>")])
+    body = attacked(
+        page.body,
+        "feed",
+        dtd,
+        [
+            ("</title>", f"{REFS}</title>"),
+            ("</content>", f"{REFS}&lt;a href='{REFS}'&gt;x&lt;/a&gt;</content>"),
+            ("</name>", f"{REFS}</name>"),
+            ("</entry>", f"<category scheme='http://www.blogger.com/atom/ns#' term='&alias;'/>{REFS}</entry>"),
+        ],
+    )
     headers = [("Content-Type", page.content_type)]
     clean = extract_records(FEED, headers, page.body, fetched_at=FETCHED_AT, source=pointer())
     found = extract_records(FEED, headers, body, fetched_at=FETCHED_AT, source=pointer())
@@ -169,7 +216,8 @@ def test_records_of_an_attacked_feed_are_those_of_the_clean_feed(dtd: str) -> No
     assert_nothing_resolved(found, clean)
     # the references are not expanded: every entry reads as in the clean feed
     assert [(f.post_id, f.title, f.labels, f.author, f.published) for f in found] == [
-        (f.post_id, f.title, f.labels, f.author, f.published) for f in clean]
+        (f.post_id, f.title, f.labels, f.author, f.published) for f in clean
+    ]
     assert [f.body.paragraphs for f in found if f.body] == [f.body.paragraphs for f in clean if f.body]
 
 
@@ -177,8 +225,9 @@ def test_records_of_an_attacked_post_page_hold_no_entity_text(dtd: str) -> None:
     page = serve(POST, app(20))
     body = page.body.replace(b"<!DOCTYPE html>", f"<!DOCTYPE html {dtd}>".encode(), 1)
     body = body.replace(b"</h3>", f"{REFS}</h3>".encode(), 1)
-    body = body.replace(b"itemprop='articleBody'>", f"itemprop='articleBody'><p>{REFS}<a href='&alias;'>"
-                        f"{REFS}</a></p>".encode(), 1)
+    body = body.replace(
+        b"itemprop='articleBody'>", f"itemprop='articleBody'><p>{REFS}<a href='&alias;'>{REFS}</a></p>".encode(), 1
+    )
     headers = [("Content-Type", page.content_type)]
     (clean,) = extract_records(POST, headers, page.body, fetched_at=FETCHED_AT, source=pointer())
     (found,) = extract_records(POST, headers, body, fetched_at=FETCHED_AT, source=pointer())
@@ -189,7 +238,11 @@ def test_records_of_an_attacked_post_page_hold_no_entity_text(dtd: str) -> None:
     assert LAUGH * 2 not in shown
     assert len(shown) <= len(repr(clean)) + 500  # the literal references, as text, and nothing more
     assert (found.post_id, found.labels, found.published, found.author) == (
-        clean.post_id, clean.labels, clean.published, clean.author)
+        clean.post_id,
+        clean.labels,
+        clean.published,
+        clean.author,
+    )
     assert found.body is not None
     assert found.body.complete
     assert clean.body is not None
@@ -197,14 +250,16 @@ def test_records_of_an_attacked_post_page_hold_no_entity_text(dtd: str) -> None:
 
 
 def test_an_entity_declaration_the_byte_scan_cannot_see_leaves_the_document_unread(
-        dtd: str, caplog: pytest.LogCaptureFixture) -> None:
+    dtd: str, caplog: pytest.LogCaptureFixture
+) -> None:
     page = serve(FEED, app(20))
     text = attacked(page.body, "feed", dtd, [("</title>", "&alias;</title>")]).decode("utf-8")
     body = text.replace("encoding='UTF-8'", "encoding='UTF-16'", 1).encode("utf-16")
     with caplog.at_level(logging.WARNING, logger="archiver.xmlsafe"):
         found = extract(FEED, "application/atom+xml", body)
-        fragments = extract_records(FEED, [("Content-Type", "application/atom+xml")], body,
-                                    fetched_at=FETCHED_AT, source=pointer())
+        fragments = extract_records(
+            FEED, [("Content-Type", "application/atom+xml")], body, fetched_at=FETCHED_AT, source=pointer()
+        )
     assert found.links == ()
     assert fragments == []
     assert any(FEED in record.getMessage() and "entities" in record.getMessage() for record in caplog.records)
@@ -213,16 +268,23 @@ def test_an_entity_declaration_the_byte_scan_cannot_see_leaves_the_document_unre
 # -- the DOCTYPE scan ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("doc", "left"), [
-    (b"<?xml version='1.0'?><!DOCTYPE f [<!ENTITY a \"]>\">]><f>&a;</f>",
-     b"<?xml version='1.0'?>" + STUB + b"<f>&a;</f>"),
-    (b"<!DOCTYPE f [<!-- ]> --><!ENTITY a 'x'>]><f/>", STUB + b"<f/>"),
-    (b"<!DOCTYPE f [<?pi ]> ?><!ENTITY a 'x'>]><f/>", STUB + b"<f/>"),
-    (b"\xef\xbb\xbf<!-- c --> <?pi?>\n<!DOCTYPE f SYSTEM 'a>b.dtd'><f/>",
-     b"\xef\xbb\xbf<!-- c --> <?pi?>\n" + STUB + b"<f/>"),
-    (b"<f><![CDATA[<!DOCTYPE f [<!ENTITY a 'x'>]>]]></f>", b"<f><![CDATA[<!DOCTYPE f [<!ENTITY a 'x'>]>]]></f>"),
-    (b"<!DOCTYPE f [<!ENTITY a 'never closed", STUB),
-    (b"", b""),
-])
+@pytest.mark.parametrize(
+    ("doc", "left"),
+    [
+        (
+            b"<?xml version='1.0'?><!DOCTYPE f [<!ENTITY a \"]>\">]><f>&a;</f>",
+            b"<?xml version='1.0'?>" + STUB + b"<f>&a;</f>",
+        ),
+        (b"<!DOCTYPE f [<!-- ]> --><!ENTITY a 'x'>]><f/>", STUB + b"<f/>"),
+        (b"<!DOCTYPE f [<?pi ]> ?><!ENTITY a 'x'>]><f/>", STUB + b"<f/>"),
+        (
+            b"\xef\xbb\xbf<!-- c --> <?pi?>\n<!DOCTYPE f SYSTEM 'a>b.dtd'><f/>",
+            b"\xef\xbb\xbf<!-- c --> <?pi?>\n" + STUB + b"<f/>",
+        ),
+        (b"<f><![CDATA[<!DOCTYPE f [<!ENTITY a 'x'>]>]]></f>", b"<f><![CDATA[<!DOCTYPE f [<!ENTITY a 'x'>]>]]></f>"),
+        (b"<!DOCTYPE f [<!ENTITY a 'never closed", STUB),
+        (b"", b""),
+    ],
+)
 def test_the_doctype_of_the_prolog_is_replaced_and_nothing_else(doc: bytes, left: bytes) -> None:
     assert xmlsafe.replace_doctype(doc) == left

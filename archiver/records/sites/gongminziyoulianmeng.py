@@ -24,15 +24,15 @@ if TYPE_CHECKING:
 
     from archiver.records.model import Paragraph
 
-_EN_LIST = re.compile(r"\b(?:attend\w*|participat\w*|present)\b[^:：]*?\b(?:include[sd]?|were|are)\s*[:：]\s*(.+)$",
-                      re.I | re.S)
+_EN_LIST = re.compile(
+    r"\b(?:attend\w*|participat\w*|present)\b[^:：]*?\b(?:include[sd]?|were|are)\s*[:：]\s*(.+)$", re.I | re.S
+)
 _ZH_LIST = re.compile(r"(?:成员|人员|参加者|出席者)[^:：]{0,12}?(?:有|是|包括)\s*[:：]\s*(.+)$", re.S)
 _SEPARATORS = re.compile(r"\s*[,，、]\s*")
 
 
 def _names(text: str) -> list[str]:
-    return [name for name in (part.strip() for part in _SEPARATORS.split(text.strip().rstrip(".。").strip()))
-            if name]
+    return [name for name in (part.strip() for part in _SEPARATORS.split(text.strip().rstrip(".。").strip())) if name]
 
 
 def attendee_lists(paragraphs: Sequence[Paragraph]) -> tuple[list[str], list[str]]:

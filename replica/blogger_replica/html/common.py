@@ -69,15 +69,27 @@ ZH = {
 
 def esc(text: str) -> str:
     """Escape text for an HTML text node or a quoted attribute, as Blogger does (``&#39;``, ``&quot;``)."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#39;"))
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
 
 
 def js_str(text: str) -> str:
     r"""A JavaScript string body in Blogger's escaping (``\\x27``, ``\\x3d``, ``\\x26`` …)."""
     out = text.replace("\\", "\\\\")
-    for char, code in (("'", "\\x27"), ('"', "\\x22"), ("<", "\\x3c"), (">", "\\x3e"), ("&", "\\x26"),
-                       ("=", "\\x3d"), ("\n", "\\n")):
+    for char, code in (
+        ("'", "\\x27"),
+        ('"', "\\x22"),
+        ("<", "\\x3c"),
+        (">", "\\x3e"),
+        ("&", "\\x26"),
+        ("=", "\\x3d"),
+        ("\n", "\\n"),
+    ):
         out = out.replace(char, code)
     return out
 
@@ -88,6 +100,7 @@ def json_ld(data: dict[str, object]) -> str:
 
 
 # --- dates --------------------------------------------------------------------------------------------
+
 
 def zh_time(moment: datetime) -> str:
     """Blogger's zh-CN post timestamp: ``下午9:38``."""
@@ -107,6 +120,7 @@ def zh_long_date(moment: datetime) -> str:
 
 # --- the post body ------------------------------------------------------------------------------------
 
+
 def display_size(image: Image) -> tuple[int, int]:
     """(width, height) of the ``sNNN`` variant the body shows: longest side scaled to ``display_size``."""
     longest = max(image.width, image.height)
@@ -116,15 +130,19 @@ def display_size(image: Image) -> tuple[int, int]:
 
 def image_html(image: Image) -> str:
     width, height = display_size(image)
-    img = (f'<a href="{image.original}" imageanchor="1" style="{{}}"><img border="0" height="{height}" '
-           f'src="{image.src}" width="{width}" /></a>')
+    img = (
+        f'<a href="{image.original}" imageanchor="1" style="{{}}"><img border="0" height="{height}" '
+        f'src="{image.src}" width="{width}" /></a>'
+    )
     if image.caption:
         anchor = img.replace("{}", "margin-left: auto; margin-right: auto;", 1)
-        return ('<table align="center" cellpadding="0" cellspacing="0" class="tr-caption-container" '
-                'style="margin-left: auto; margin-right: auto; text-align: center;"><tbody>'
-                f'<tr><td style="text-align: center;">{anchor}</td></tr>'
-                f'<tr><td class="tr-caption" style="text-align: center;">{esc(image.caption)}</td></tr>'
-                '</tbody></table>')
+        return (
+            '<table align="center" cellpadding="0" cellspacing="0" class="tr-caption-container" '
+            'style="margin-left: auto; margin-right: auto; text-align: center;"><tbody>'
+            f'<tr><td style="text-align: center;">{anchor}</td></tr>'
+            f'<tr><td class="tr-caption" style="text-align: center;">{esc(image.caption)}</td></tr>'
+            "</tbody></table>"
+        )
     anchor = img.replace("{}", "margin-left: 1em; margin-right: 1em;", 1)
     return f'<div class="separator" style="clear: both; text-align: center;">{anchor}</div>'
 
@@ -160,7 +178,7 @@ def body_html(body: Body, *, listing: bool) -> str:
     blocks = body.blocks
     jump = body.jump_after
     if listing and jump is not None:
-        blocks = blocks[:jump + 1]
+        blocks = blocks[: jump + 1]
     sep = "<br /><br />" if body.style == "br" else "\n"
     parts = []
     for i, block in enumerate(blocks):
@@ -194,6 +212,7 @@ def first_image(body: Body) -> Image | None:
 
 # --- the blog chrome (per blog, cached) ---------------------------------------------------------------
 
+
 @dataclass
 class Chrome:
     """Per-blog facts the sidebar widgets show, computed once per Blog (O(months + labels))."""
@@ -221,10 +240,13 @@ def chrome(blog: Blog) -> Chrome:
         by_year: dict[int, list[tuple[int, int]]] = {}
         for (year, month), posts in blog.months.items():
             by_year.setdefault(year, []).append((month, len(posts)))
-        years = [(year, len(blog.years[year]), sorted(by_year[year], reverse=True))
-                 for year in sorted(by_year, reverse=True)]
-        labels = sorted(((label, len(index.posts)) for label, index in blog.label_index.items()),
-                        key=lambda item: (item[0].casefold(), item[0]))
+        years = [
+            (year, len(blog.years[year]), sorted(by_year[year], reverse=True)) for year in sorted(by_year, reverse=True)
+        ]
+        labels = sorted(
+            ((label, len(index.posts)) for label, index in blog.label_index.items()),
+            key=lambda item: (item[0].casefold(), item[0]),
+        )
         found = _CHROME[blog] = Chrome(years=years, labels=labels)
     return found
 
@@ -252,6 +274,7 @@ FREEDOM_TEXT = seeds.SIDEBAR_FREEDOM
 
 # --- shared page facts --------------------------------------------------------------------------------
 
+
 def page_title(site: Site, page_name: str) -> str:
     return f"{site.blog.title}: {page_name}" if page_name else site.blog.title
 
@@ -259,8 +282,8 @@ def page_title(site: Site, page_name: str) -> str:
 def canonical_url(site: Site, path: str) -> str:
     """The page's canonical URL: https on the blog's own host (Blogger, since 2016), else ``site.base``."""
     base = site.base
-    if base.startswith("http://") and base[len("http://"):].rstrip("/") == site.blog.host:
-        base = "https://" + base[len("http://"):]
+    if base.startswith("http://") and base[len("http://") :].rstrip("/") == site.blog.host:
+        base = "https://" + base[len("http://") :]
     return f"{base}{path}"
 
 
@@ -301,15 +324,19 @@ def status_html(site: Site, view: View) -> str:
         text = f"{lead}{what}“<span class='{css}'>{esc(message.arg)}</span>”{tail}。 {show_all}"
     else:
         text = ZH["no_posts"]
-    return ("<div class='status-msg-wrap'>\n<div class='status-msg-body'>\n" + text + "\n</div>\n"
-            "<div class='status-msg-border'>\n<div class='status-msg-bg'>\n"
-            f"<div class='status-msg-hidden'>{text}</div>\n</div>\n</div>\n</div>\n"
-            "<div style='clear: both;'></div>\n")
+    return (
+        "<div class='status-msg-wrap'>\n<div class='status-msg-body'>\n" + text + "\n</div>\n"
+        "<div class='status-msg-border'>\n<div class='status-msg-bg'>\n"
+        f"<div class='status-msg-hidden'>{text}</div>\n</div>\n</div>\n</div>\n"
+        "<div style='clear: both;'></div>\n"
+    )
 
 
 def page_list_items(site: Site, *, mobile: bool = False, current: str | None = None) -> str:
     """The PageList widget's links: the home page, then every static page (``/p/…``), as Blogger lists them."""
     entries = [("/", ZH["home"])] + [(page.path, page.title) for page in site.blog.pages]
     selected = " class='selected'"
-    return "".join(f"<li{selected if path == current else ''}>"
-                   f"<a href='{site.url(path, mobile=mobile)}'>{esc(title)}</a></li>\n" for path, title in entries)
+    return "".join(
+        f"<li{selected if path == current else ''}><a href='{site.url(path, mobile=mobile)}'>{esc(title)}</a></li>\n"
+        for path, title in entries
+    )

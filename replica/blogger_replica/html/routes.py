@@ -77,6 +77,7 @@ class View:
 
 # --- query parsing ----------------------------------------------------------------------------------
 
+
 def _first(query: dict[str, list[str]], key: str) -> str | None:
     values = query.get(key)
     return values[0] if values else None
@@ -129,6 +130,7 @@ def _floor_second(moment: datetime) -> datetime:
 
 # --- windows over a newest-first post list ----------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Window:
     posts: list[Post]
@@ -140,26 +142,37 @@ def _keys(posts: list[Post]) -> list[float]:
     return [-p.published.timestamp() for p in posts]
 
 
-def window(posts: list[Post], keys: list[float], *, updated_max: datetime | None,
-           updated_min: datetime | None, count: int, reverse: bool) -> _Window:
+def window(
+    posts: list[Post],
+    keys: list[float],
+    *,
+    updated_max: datetime | None,
+    updated_min: datetime | None,
+    count: int,
+    reverse: bool,
+) -> _Window:
     """A page of ``posts`` (newest first, ``keys`` = -timestamps ascending) as Blogger's /search shows it."""
     # posts strictly before updated_max: index >= lo
     lo = 0 if updated_max is None else bisect.bisect_right(keys, -updated_max.timestamp())
     # posts published in a later second than updated_min: index < hi
-    hi = len(posts) if updated_min is None else bisect.bisect_right(
-        keys, -(_floor_second(updated_min) + timedelta(seconds=1)).timestamp())
+    hi = (
+        len(posts)
+        if updated_min is None
+        else bisect.bisect_right(keys, -(_floor_second(updated_min) + timedelta(seconds=1)).timestamp())
+    )
     if hi < lo:
         hi = lo
     if reverse and updated_min is not None:
         start = max(lo, hi - count)
         chunk = posts[start:hi]
         return _Window(chunk, newer=start > 0, older=hi < len(posts))
-    chunk = posts[lo:min(hi, lo + count)]
+    chunk = posts[lo : min(hi, lo + count)]
     end = lo + len(chunk)
     return _Window(chunk, newer=lo > 0, older=end < len(posts))
 
 
 # --- search-query index, cached per blog ------------------------------------------------------------
+
 
 class _QueryCache:
     """Title matches of recent ``?q=`` searches of one blog; the titles are lower-cased once."""
@@ -192,6 +205,7 @@ def _query_matches(blog: Blog, word: str) -> tuple[list[Post], list[float]]:
 
 # --- resolution -------------------------------------------------------------------------------------
 
+
 def _month_of(post: Post) -> tuple[int, int]:
     return post.published.year, post.published.month
 
@@ -214,7 +228,7 @@ def resolve(blog: Blog, path: str, query: dict[str, list[str]]) -> View | None:
     if path == "/search" or path == "/search/":
         return _search(blog, query, mobile, label=None)
     if path.startswith("/search/label/"):
-        label = path[len("/search/label/"):].rstrip("/")
+        label = path[len("/search/label/") :].rstrip("/")
         if not label:
             return _search(blog, query, mobile, label=None)
         return _search(blog, query, mobile, label=label)
@@ -236,15 +250,22 @@ def resolve(blog: Blog, path: str, query: dict[str, list[str]]) -> View | None:
 
 
 def not_found_view(blog: Blog, mobile: bool = False) -> View:
-    return View(page_type="error", mobile=mobile, canonical="/", message=Message("not_found"),
-                expanded=newest_month(blog), status=404)
+    return View(
+        page_type="error",
+        mobile=mobile,
+        canonical="/",
+        message=Message("not_found"),
+        expanded=newest_month(blog),
+        status=404,
+    )
 
 
 def _home(blog: Blog, mobile: bool) -> View:
     posts, more = blog.before(blog.all_index, None, HOME_POSTS)
     older = _older_link("/search", posts, HOME_POSTS) if more else None
-    return View(page_type="index", mobile=mobile, canonical="/", posts=tuple(posts), older=older,
-                expanded=newest_month(blog))
+    return View(
+        page_type="index", mobile=mobile, canonical="/", posts=tuple(posts), older=older, expanded=newest_month(blog)
+    )
 
 
 def _older_link(base: str, posts: list[Post], count: int) -> str:
@@ -295,9 +316,18 @@ def _search(blog: Blog, query: dict[str, list[str]], mobile: bool, label: str | 
         newer = f"{prefix}updated-min={format_time(shown[0].published)}&max-results={count}&reverse-paginate=true"
     canonical = _canonical_query(base, query, word if label is None else None)
     expanded = _month_of(shown[0]) if shown else newest_month(blog)
-    return View(page_type="index", mobile=mobile, canonical=canonical, posts=tuple(shown), newer=newer,
-                older=older, message=message, expanded=expanded, page_name=label or word or "",
-                search=search)
+    return View(
+        page_type="index",
+        mobile=mobile,
+        canonical=canonical,
+        posts=tuple(shown),
+        newer=newer,
+        older=older,
+        message=message,
+        expanded=expanded,
+        page_name=label or word or "",
+        search=search,
+    )
 
 
 _CANONICAL_KEYS = ("q", "updated-min", "updated-max", "max-results", "start", "by-date", "reverse-paginate")
@@ -343,8 +373,17 @@ def _archive(blog: Blog, mobile: bool, year: int, month: int | None) -> View:
         expanded = (year, month)
     else:
         expanded = newest_month(blog)
-    return View(page_type="archive", mobile=mobile, canonical=canonical, posts=tuple(shown), newer=newer,
-                older=older, message=None if shown else Message("empty"), expanded=expanded, page_name=name)
+    return View(
+        page_type="archive",
+        mobile=mobile,
+        canonical=canonical,
+        posts=tuple(shown),
+        newer=newer,
+        older=older,
+        message=None if shown else Message("empty"),
+        expanded=expanded,
+        page_name=name,
+    )
 
 
 def _day(blog: Blog, mobile: bool, year: int, month: int, day: int) -> View:
@@ -355,9 +394,14 @@ def _day(blog: Blog, mobile: bool, year: int, month: int, day: int) -> View:
     shown = [p for p in blog.months.get((year, month), []) if p.day == wanted]
     if not shown:
         return not_found_view(blog, mobile)
-    return View(page_type="archive", mobile=mobile, canonical=f"/{year:04d}_{month:02d}_{day:02d}_archive.html",
-                posts=tuple(shown), expanded=(year, month),
-                page_name=f"{year}年{month}月{day}日")
+    return View(
+        page_type="archive",
+        mobile=mobile,
+        canonical=f"/{year:04d}_{month:02d}_{day:02d}_archive.html",
+        posts=tuple(shown),
+        expanded=(year, month),
+        page_name=f"{year}年{month}月{day}日",
+    )
 
 
 def _item(blog: Blog, path: str, mobile: bool) -> View:
@@ -365,9 +409,22 @@ def _item(blog: Blog, path: str, mobile: bool) -> View:
     if post is None:  # deleted since the first visit, or never existed: Blogger's 404 page
         return not_found_view(blog, mobile)
     if post.kind == "page":
-        return View(page_type="static_page", mobile=mobile, canonical=post.path, posts=(post,),
-                    expanded=newest_month(blog), page_name=post.title)
+        return View(
+            page_type="static_page",
+            mobile=mobile,
+            canonical=post.path,
+            posts=(post,),
+            expanded=newest_month(blog),
+            page_name=post.title,
+        )
     newer, older = blog.neighbours(post)
-    return View(page_type="item", mobile=mobile, canonical=post.path, posts=(post,),
-                newer=newer.path if newer else None, older=older.path if older else None,
-                expanded=_month_of(post), page_name=post.title)
+    return View(
+        page_type="item",
+        mobile=mobile,
+        canonical=post.path,
+        posts=(post,),
+        newer=newer.path if newer else None,
+        older=older.path if older else None,
+        expanded=_month_of(post),
+        page_name=post.title,
+    )
