@@ -11,10 +11,12 @@ is the operator's choice) and the host names of the proxies in ``http_proxy``/``
 Scrapy's HttpProxyMiddleware reads them, with :func:`urllib.request.getproxies`), which may well be on the
 local network.
 
-A refused name fails as Twisted's ``DNSLookupError`` (the only failure Twisted's name resolution passes on
-quietly), so the fetch reaches the middlewares as a failed DNS lookup: crawl.log code -1, then
-``archiver/gave_up/DNSLookupError``, exit status 3. The reason is logged once per name as a warning naming
-the name, the address and the setting.
+A refused name fails as Twisted's ``DNSLookupError`` (Twisted's name resolution turns any resolver failure
+into a plain "no results" lookup error, so the reason cannot travel with the exception). The refusal is
+therefore also noted here, per name (:func:`refusal_for`): the retry middleware asks, and turns the failed
+lookup of a refused name into the give-up ``refused_address`` instead of retrying it (crawl.log still shows
+the attempt as -1, a DNS failure). The reason is logged once per name as a warning naming the name, the
+address and the setting.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
+
+#: names refused in this process, and why (the resolver is the reactor's, one per process, as this table)
+_REFUSED: dict[str, str] = {}
+
+
+def refusal_for(host: str | None) -> str | None:
+    """Why the resolver refused ``host`` (lower case, no port), or None when it did not."""
+    return _REFUSED.get(host.lower()) if host else None
 
 
 class RefusedAddressError(DNSLookupError):
@@ -99,6 +109,7 @@ class PublicOnlyResolver(CachingThreadedResolver):
         reason = address_refusal(name, address, self.allowed)
         if reason is None:
             return address
+        _REFUSED[name.lower()] = reason
         if name not in self._warned:
             self._warned.add(name)
             logger.warning("Refused to connect: %s", reason)

@@ -24,6 +24,11 @@ from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.error import DNSLookupError
+
+from archiver.giveup import GaveUp
+from archiver.resolver import refusal_for
 
 if TYPE_CHECKING:
     from typing import Self
@@ -106,7 +111,15 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return retry
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
-        """Retry a fetch that failed with one of RETRY_EXCEPTIONS, after the wait."""
+        """Retry a fetch that failed with one of RETRY_EXCEPTIONS, after the wait.
+
+        A failed lookup of a host name the resolver refused (it resolves to an internal address) is not
+        retried: it is the give-up ``refused_address`` (:mod:`archiver.resolver`).
+        """
+        if isinstance(exception, DNSLookupError):
+            reason = refusal_for(urlparse_cached(request).hostname)
+            if reason is not None:
+                raise GaveUp("refused_address", reason)
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
         retry = self._retry(request, exception)
