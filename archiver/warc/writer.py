@@ -11,6 +11,8 @@ written to the file in one go, then flushed, so a killed crawl loses at most the
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import os
 import re
@@ -153,8 +155,27 @@ class CaptureLocation:
     mime: str
     payload_digest: str
     request: RecordLocation
-    response: RecordLocation
+    response: RecordLocation  # the response record, or the revisit record written in its place
     metadata: RecordLocation
+    revisit_of: RevisitOf | None = None  # set when the payload was not stored again
+
+
+#: the WARC/1.1 revisit profile for a payload already archived (WARC 1.1, section 6.7.2)
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+
+
+@dataclass(frozen=True)
+class RevisitOf:
+    """The complete, readable response record a revisit refers to: it holds the same payload."""
+
+    uri: str  # its WARC-Target-URI
+    date: str  # its WARC-Date, as written there
+    record_id: str  # its WARC-Record-ID, ``<urn:uuid:...>``
+
+
+def payload_digest(body: bytes) -> str:
+    """The ``WARC-Payload-Digest`` the writer gives a payload (``sha1:`` and base32, as warcio writes it)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -400,8 +421,16 @@ class WarcFileWriter:
 
     # -- public writing API -----------------------------------------------------------------------------
 
-    def write_capture(self, capture: Capture) -> CaptureLocation:
-        """Write request, response and metadata records of one capture to the current file and flush it."""
+    def write_capture(self, capture: Capture, revisit_of: RevisitOf | None = None) -> CaptureLocation:
+        """Write request, response and metadata records of one capture to the current file and flush it.
+
+        With ``revisit_of`` (an archived response with the same payload digest, complete and readable: the
+        caller checks), the response is written as a ``revisit`` record of the identical-payload-digest
+        profile instead: its block is the HTTP head exactly as it would have been stored (status line and
+        headers, ``Content-Length`` the payload's), its ``WARC-Payload-Digest`` the payload's, and the payload
+        itself is left out; ``WARC-Refers-To-Target-URI``, ``WARC-Refers-To-Date`` and ``WARC-Refers-To`` name
+        the original. Replay tools (pywb, ReplayWeb.page) serve the original's payload with these headers.
+        """
         self._ensure_open()
         assert self._final_path is not None
         request, response = capture.request, capture.response
@@ -422,12 +451,13 @@ class WarcFileWriter:
                 ("WARC-Concurrent-To", response_id),
             ],
         )
+        record_type = "revisit" if revisit_of is not None else "response"
         response_member = self._http_member(
-            "response",
+            record_type,
             build_response_head(response, request.method),
-            response.body,
+            response.body if revisit_of is None else b"",
             [
-                ("WARC-Type", "response"),
+                ("WARC-Type", record_type),
                 ("WARC-Record-ID", response_id),
                 ("WARC-Date", date),
                 ("WARC-Target-URI", url),
@@ -436,6 +466,17 @@ class WarcFileWriter:
                 ("WARC-IP-Address", response.ip_address),
                 ("WARC-Protocol", warc_protocol(response.protocol)),
                 ("WARC-Truncated", response.truncated),
+                *(
+                    [
+                        ("WARC-Profile", REVISIT_PROFILE),
+                        ("WARC-Refers-To-Target-URI", revisit_of.uri),
+                        ("WARC-Refers-To-Date", revisit_of.date),
+                        ("WARC-Refers-To", revisit_of.record_id),
+                        ("WARC-Payload-Digest", payload_digest(response.body)),
+                    ]
+                    if revisit_of is not None
+                    else []
+                ),
             ],
         )
         metadata_member = self._fields_member(
@@ -469,6 +510,7 @@ class WarcFileWriter:
             request=req_loc,
             response=resp_loc,
             metadata=meta_loc,
+            revisit_of=revisit_of,
         )
         self._roll_if_full()
         return location
