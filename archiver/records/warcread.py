@@ -21,6 +21,7 @@ from archiver.errors import ArchiverError
 from archiver.records.extract import FEED_TYPES, HTML_TYPES, ExtractError, extract_records
 from archiver.records.merge import MergeResult, merge
 from archiver.records.model import WarcPointer
+from archiver.warc.writer import REVISIT_PROFILE, payload_digest
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -78,11 +79,71 @@ def find_warcs(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def iter_fragments(path: Path, stats: ReadStats | None = None) -> Iterator[Fragment]:
+class Originals:
+    """The payloads revisit records refer to, found by ``WARC-Refers-To`` in a blog's WARC files.
+
+    A revisit of the identical-payload-digest profile stores the HTTP head and leaves the payload in an
+    earlier response record, usually in an earlier crawl of the same blog. The files searched are the ones
+    being read, then every finished WARC of the blog's other crawls: for a file ``<blog>/<crawl>/warc/F``,
+    every ``<blog>/*/warc/*.warc.gz``. Response records are located by a scan of their headers (record id to
+    file and offset), done once, on the first revisit met; a payload is then read by seeking to its record.
+    The payload found must have the revisit's ``WARC-Payload-Digest``, or it is not used.
+    """
+
+    def __init__(self, paths: Iterable[Path]) -> None:
+        """Search ``paths`` first, then the other crawls of the blogs they belong to."""
+        self.paths = list(paths)
+        self._where: dict[str, tuple[Path, int]] | None = None
+
+    def _candidates(self) -> list[Path]:
+        seen: dict[Path, None] = dict.fromkeys(self.paths)
+        for path in self.paths:
+            if path.parent.name == "warc":
+                blog = path.parent.parent.parent
+                seen.update(dict.fromkeys(sorted(blog.glob("*/warc/*.warc.gz"))))
+        return list(seen)
+
+    def _scan(self) -> dict[str, tuple[Path, int]]:
+        where: dict[str, tuple[Path, int]] = {}
+        for path in self._candidates():
+            try:
+                with path.open("rb") as stream:
+                    records = ArchiveIterator(stream)
+                    for record in records:
+                        if record.rec_type == "response":
+                            record_id = record.rec_headers.get_header("WARC-Record-ID")
+                            if record_id and record_id not in where:
+                                where[record_id] = (path, records.get_record_offset())
+            except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
+                logger.warning("Not searched for the originals of revisits: %s (%s)", path, exc)
+        return where
+
+    def payload(self, record_id: str, digest: str) -> bytes | None:
+        """The payload of the response record ``record_id``, when it is found and has ``digest``."""
+        if self._where is None:
+            self._where = self._scan()
+        found = self._where.get(record_id)
+        if found is None:
+            return None
+        path, offset = found
+        with path.open("rb") as stream:
+            stream.seek(offset)
+            for record in ArchiveIterator(stream):
+                body: bytes = record.raw_stream.read()
+                return body if payload_digest(body) == digest else None
+        return None
+
+
+def iter_fragments(
+    path: Path, stats: ReadStats | None = None, originals: Originals | None = None
+) -> Iterator[Fragment]:
     """Fragments of every response record of one WARC file, in file order (200 URLs noted in ``stats``).
 
-    A capture that cannot be extracted is logged with its URL and counted in ``stats.errors``; a file that
-    cannot be read raises :class:`WarcReadError` naming the file and the record offset.
+    A ``revisit`` record of the identical-payload-digest profile is read with the payload of the record it
+    refers to (``originals``); its ``source`` is the revisit itself, in this file. A revisit whose original
+    cannot be found (or has another digest) is an extraction error, logged with its URL. A capture that cannot
+    be extracted is logged with its URL and counted in ``stats.errors``; a file that cannot be read raises
+    :class:`WarcReadError` naming the file and the record offset.
     """
     stats = stats if stats is not None else ReadStats()
     stats.files += 1
@@ -91,7 +152,10 @@ def iter_fragments(path: Path, stats: ReadStats | None = None) -> Iterator[Fragm
         with path.open("rb") as stream:
             records = ArchiveIterator(stream)
             for record in records:
-                if record.rec_type != "response" or record.http_headers is None:
+                revisit = (
+                    record.rec_type == "revisit" and record.rec_headers.get_header("WARC-Profile") == REVISIT_PROFILE
+                )
+                if (record.rec_type != "response" and not revisit) or record.http_headers is None:
                     continue
                 stats.responses += 1
                 url = record.rec_headers.get_header("WARC-Target-URI") or ""
@@ -103,6 +167,23 @@ def iter_fragments(path: Path, stats: ReadStats | None = None) -> Iterator[Fragm
                     continue
                 body = record.raw_stream.read()
                 records.read_to_end()
+                if revisit:
+                    refers_to = record.rec_headers.get_header("WARC-Refers-To") or ""
+                    digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+                    original = originals.payload(refers_to, digest) if originals is not None else None
+                    if original is None:
+                        stats.errors += 1
+                        stats.error_urls.append(url)
+                        logger.warning(
+                            "The revisit of %s (offset %d of %s) refers to %s, which is not in the WARC files "
+                            "read nor in the blog's other crawls",
+                            url,
+                            records.get_record_offset(),
+                            path.name,
+                            refers_to or "no record",
+                        )
+                        continue
+                    body = original
                 pointer = WarcPointer(
                     filename=path.name,
                     offset=records.get_record_offset(),
@@ -156,5 +237,6 @@ def extract_warcs(paths: Iterable[Path]) -> tuple[MergeResult, ReadStats]:
     if not warcs:
         raise WarcReadError(f"no WARC files (*.warc.gz, *.warc) in {', '.join(str(p) for p in given)}")
     stats = ReadStats()
-    fragments = [fragment for path in warcs for fragment in iter_fragments(path, stats)]
+    originals = Originals(warcs)
+    fragments = [fragment for path in warcs for fragment in iter_fragments(path, stats, originals)]
     return merge(fragments, archived=stats.archived), stats
