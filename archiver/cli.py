@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_crawl_parser(commands)
     _add_package_parser(commands)
     _add_extract_parser(commands)
+    _add_index_parser(commands)
+    _add_diff_parser(commands)
     return parser
 
 
@@ -48,7 +50,8 @@ def _add_crawl_parser(commands: Any) -> None:
         help="archive Blogger blogs into WARC files (the same as `scrapy crawl blogspot -a url=URL`)",
         description="Crawl each blog into OUTPUT/<host>/<crawl-id>/: warc/, index.cdxj, crawl.log, stats.json, "
         "summary.txt, <host>-<crawl-id>.wacz, posts.jsonl and pages.jsonl (post records, also "
-        "folded into OUTPUT/<host>/corpus/), and crawl.json (the seed, for --resume).",
+        "folded into OUTPUT/<host>/corpus/), changes.jsonl (what changed since the blog's earlier crawls) "
+        "and crawl.json (the seed, for --resume).",
         epilog=f"Exit status: 0 when every URL was archived; {EXIT_INCOMPLETE} when the crawl finished but gave up "
         "on some URLs (a 5xx, 429 or failed fetch after its retries: see summary.txt and crawl.log); "
         "1 when it did not finish (interrupted, WARC write error, not a Blogger blog, bad arguments).",
@@ -205,6 +208,109 @@ def _extract(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def _add_index_parser(commands: Any) -> None:
+    index = commands.add_parser(
+        "index",
+        help="the blog's dedup index (OUTPUT/<host>/dedup.sqlite): rebuild it from the WARCs, or count it",
+        description="The dedup index lists every complete response record of a blog's crawls (URL, payload "
+        "digest, date, WARC file and offset) for the revisit records of later crawls. A crawl adds its own "
+        "files at the end; `rebuild` makes it again from the WARC files alone.",
+    )
+    actions = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    for name, help_text, func in (
+        ("rebuild", "delete the index and rebuild it from every crawl's warc/*.warc.gz", _index_rebuild),
+        ("stats", "print what the index holds", _index_stats),
+    ):
+        action = actions.add_parser(name, help=help_text, description=help_text)
+        action.add_argument(
+            "blog_dir", type=Path, metavar="BLOG_DIR", help="the blog's folder OUTPUT/<host>, holding its crawls"
+        )
+        action.set_defaults(func=func)
+
+
+def _index_rebuild(args: argparse.Namespace) -> int:
+    import time
+
+    from archiver.warc.dedup import rebuild
+
+    started = time.monotonic()
+
+    def progress(path: Path, records: int) -> None:
+        print(f"{path}: {records} response records", file=sys.stderr)
+
+    result, crawls, skipped = rebuild(args.blog_dir, progress=progress)
+    left_open = f", {len(skipped)} .open files skipped" if skipped else ""
+    print(
+        f"archiver index rebuild: {result.files} WARC files, {result.records} response records, {crawls} crawls"
+        f"{left_open} in {time.monotonic() - started:.1f} s"
+    )
+    return 0
+
+
+def _index_stats(args: argparse.Namespace) -> int:
+    from archiver.layout import DEDUP_INDEX
+    from archiver.warc.dedup import DedupError, DedupIndex
+
+    path = args.blog_dir / DEDUP_INDEX
+    if not path.is_file():
+        raise DedupError(f"{path} does not exist: run `archiver index rebuild {args.blog_dir}`")
+    with DedupIndex(args.blog_dir, path) as index:
+        counts = index.stats()
+    print(
+        f"{path}: {counts.records} response records, {counts.files} WARC files, {counts.crawls} crawls, "
+        f"{counts.urls} URLs, {counts.digests} distinct payloads"
+    )
+    return 0
+
+
+def _add_diff_parser(commands: Any) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="what changed in a blog between two of its crawls (the comparison of changes.jsonl)",
+        description="Compare the post records (posts.jsonl) of two crawl folders of a blog and print what "
+        "changed from CRAWL_A to CRAWL_B: new, edited, deleted and restored posts, added and removed "
+        "comments. A post counts as deleted only when CRAWL_B finished and its WARC files hold a 404 or "
+        "410 answer for the post's URL; a post CRAWL_B merely did not reach is named on standard error "
+        "as missing. Nothing is fetched.",
+        epilog="Exit status: 0 (whether or not anything changed); 1 when a folder is not a crawl.",
+    )
+    diff.add_argument("crawl_a", type=Path, metavar="CRAWL_A", help="the earlier crawl folder: OUTPUT/<host>/<id>")
+    diff.add_argument("crawl_b", type=Path, metavar="CRAWL_B", help="the later crawl folder")
+    diff.add_argument("--json", action="store_true", help="print JSON Lines, one change per line, as in changes.jsonl")
+    diff.set_defaults(func=_diff)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import io
+
+    from archiver.records import changes, jsonl
+
+    before, after = changes.read_crawl(args.crawl_a), changes.read_crawl(args.crawl_b)
+    found = changes.compare(before.posts, after.posts, gone=after.gone, complete=after.complete)
+    lost = changes.missing(before.posts, after.posts, gone=after.gone, complete=after.complete)
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+    try:
+        if args.json:
+            jsonl.write((change.as_record() for change in found), stream)
+        else:
+            for change in found:
+                stream.write(changes.describe(change) + "\n\n")
+            counts = "".join(f", {n} {kind}" for kind, n in changes.counts(found).items())
+            stream.write(f"{len(found)} changes{counts}\n")
+    finally:
+        stream.flush()
+        stream.detach()
+    for post in lost:
+        print(
+            f"archiver diff: missing (not in {args.crawl_b}, no 404/410 there: not counted as deleted): "
+            f"{post['url'] or post['post_id']}",
+            file=sys.stderr,
+        )
+    if not after.complete:
+        print(f"archiver diff: {args.crawl_b} did not finish: no post counted as deleted or missing", file=sys.stderr)
     return 0
 
 

@@ -11,6 +11,7 @@ ARCHIVER_CRAWL_ID          the name of ARCHIVER_CRAWL_DIR when that is given, el
 ARCHIVER_CRAWL_DIR         ``ARCHIVER_OUTPUT_DIR/<host folder>/<crawl id>``
 ARCHIVER_WARC_DIR          ``ARCHIVER_CRAWL_DIR/warc``
 ARCHIVER_POSTS_CORPUS_DIR  ``ARCHIVER_OUTPUT_DIR/<host folder>/corpus``
+ARCHIVER_DEDUP_INDEX       ``ARCHIVER_OUTPUT_DIR/<host folder>/dedup.sqlite`` (:mod:`archiver.warc.dedup`)
 ARCHIVER_WARC_PREFIX       the host folder (also when empty: the file-name prefix has no other use for "")
 USER_AGENT                 (always) the configured one, with `` (+ARCHIVER_CONTACT)`` appended when a contact is
                            given and not already in it
@@ -60,6 +61,7 @@ LAYOUT_SETTINGS = (
     "ARCHIVER_CRAWL_DIR",
     "ARCHIVER_WARC_DIR",
     "ARCHIVER_POSTS_CORPUS_DIR",
+    "ARCHIVER_DEDUP_INDEX",
     "ARCHIVER_WARC_PREFIX",
     "ARCHIVER_CONTACT",
     "USER_AGENT",
@@ -68,6 +70,7 @@ LAYOUT_SETTINGS = (
 _CRAWL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 WARC_FOLDER = "warc"
 CORPUS_FOLDER = "corpus"
+DEDUP_INDEX = "dedup.sqlite"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class CrawlLayout:
     crawl_dir: str | None
     warc_dir: str | None
     corpus_dir: str | None
+    dedup_index: str | None
     warc_prefix: str | None
     contact: str
     user_agent: str
@@ -90,6 +94,7 @@ class CrawlLayout:
             "ARCHIVER_CRAWL_DIR": self.crawl_dir,
             "ARCHIVER_WARC_DIR": self.warc_dir,
             "ARCHIVER_POSTS_CORPUS_DIR": self.corpus_dir,
+            "ARCHIVER_DEDUP_INDEX": self.dedup_index,
             "ARCHIVER_WARC_PREFIX": self.warc_prefix,
             "USER_AGENT": self.user_agent,
         }
@@ -149,6 +154,10 @@ def crawl_layout(values: Mapping[str, Any], blog_host: str | None, *, now: datet
     if corpus_dir is None and host_folder is not None:
         output = _non_empty(values, "ARCHIVER_OUTPUT_DIR", "the corpus folder OUTPUT/<blog host>/corpus")
         corpus_dir = str(Path(output) / host_folder / CORPUS_FOLDER)
+    dedup_index = _given(values, "ARCHIVER_DEDUP_INDEX")
+    if dedup_index is None and host_folder is not None:
+        output = _non_empty(values, "ARCHIVER_OUTPUT_DIR", "the dedup index OUTPUT/<blog host>/dedup.sqlite")
+        dedup_index = str(Path(output) / host_folder / DEDUP_INDEX)
     contact = (_given(values, "ARCHIVER_CONTACT") or "").strip()
     return CrawlLayout(
         host_folder=host_folder,
@@ -156,6 +165,7 @@ def crawl_layout(values: Mapping[str, Any], blog_host: str | None, *, now: datet
         crawl_dir=crawl_dir,
         warc_dir=warc_dir,
         corpus_dir=corpus_dir,
+        dedup_index=dedup_index,
         warc_prefix=_given(values, "ARCHIVER_WARC_PREFIX") or host_folder,
         contact=contact,
         user_agent=user_agent(_given(values, "USER_AGENT") or "", contact),

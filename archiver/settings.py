@@ -93,6 +93,8 @@ EXTENSIONS = {
     "archiver.pipelines.records.PostRecordsExtension": 512,
     # on engine_stopped, before the report (520), which lists the package it wrote
     "archiver.extensions.wacz.WaczPackageExtension": 515,
+    # on engine_stopped too, once the WARC files have their final names; before the report, which saves its stats
+    "archiver.extensions.dedup.DedupIndexExtension": 517,
     "archiver.extensions.report.CrawlReportExtension": 520,
 }
 
@@ -226,6 +228,14 @@ ARCHIVER_CDXJ_ENABLED = True
 # --- ARCHIVER_WACZ: CRAWL_DIR/<host>-<crawl id>.wacz, the WACZ 1.1.1 package of the crawl ---------------
 ARCHIVER_WACZ_ENABLED = True
 
+# --- ARCHIVER_DEDUP: OUTPUT/<host>/dedup.sqlite, the blog's index of archived payloads (archiver.warc.dedup) --
+# Every finished WARC file's response records (URL, payload digest, date, file and offset), added at the end of
+# every crawl, finished or interrupted; what later crawls' revisit records refer to. `archiver index rebuild`
+# rebuilds it from the WARCs alone.
+ARCHIVER_DEDUP_ENABLED = True
+# unset means OUTPUT_DIR/<blog host>/dedup.sqlite; the paths in it are relative to the folder holding it
+ARCHIVER_DEDUP_INDEX: str | None = None
+
 # --- ARCHIVER_POSTS: JSON records of posts and static pages, extracted from the crawl's captures -----------
 ARCHIVER_POSTS_ENABLED = True
 # in the crawl folder: one record per post / per static page (byte-identical to `archiver extract CRAWL_DIR`)
@@ -235,6 +245,10 @@ ARCHIVER_POSTS_PAGES_FILE = "pages.jsonl"
 ARCHIVER_POSTS_CORPUS_ENABLED = True
 # unset means OUTPUT_DIR/<blog host>/corpus
 ARCHIVER_POSTS_CORPUS_DIR: str | None = None
+# in the crawl folder: what changed since the corpus as it was before this crawl (needs the corpus; empty for
+# the blog's first crawl), archiver.records.changes; a body diff longer than DIFF_LINES lines is cut (and says so)
+ARCHIVER_POSTS_CHANGES_FILE = "changes.jsonl"
+ARCHIVER_POSTS_CHANGES_DIFF_LINES = 40
 
 # --- ARCHIVER_REPORT: stats.json and summary.txt at the end ---------------------------------------------
 ARCHIVER_REPORT_ENABLED = True

@@ -15,6 +15,7 @@ from scrapy.exceptions import NotConfigured
 from archiver import signals as archiver_signals
 from archiver.blogger.urls import KINDS, OTHER_KIND, PAGE_KINDS, REQUISITE_KINDS, STRUCTURE_KINDS
 from archiver.extensions.progress import FETCHED_PREFIX, human_bytes, kind_total
+from archiver.records.changes import KINDS as CHANGE_KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -93,6 +94,8 @@ def summarise(
         "records_posts": int(stats.get("archiver/posts/written", 0)),
         "records_pages": int(stats.get("archiver/pages/written", 0)),
         "corpus_posts": int(stats.get("archiver/posts/corpus", 0)),
+        # changes.jsonl by kind (archiver.records.changes), plus first_crawl and missing (not changes)
+        "changes": _by_prefix(stats, "archiver/changes/"),
         "wacz": stats.get("archiver/wacz/file"),
         "wacz_bytes": int(stats.get("archiver/wacz/bytes", 0)),
         # crawler trap bounds hit (archiver.blogger.traps), and what each means for a person
@@ -141,6 +144,16 @@ def add_earlier_runs(summary: dict[str, Any], previous: dict[str, Any]) -> None:
         "responses": int(before["responses"]) + summary["responses"],
         "warc_files": [*before["warc_files"], *(f for f in summary["warc_files"] if f not in before["warc_files"])],
     }
+
+
+def changes_text(counts: dict[str, int]) -> str:
+    """The ``changes`` line: counts by kind in the order of :data:`archiver.records.changes.KINDS`."""
+    if counts.get("first_crawl"):
+        return "first crawl of the blog: nothing to compare with (changes.jsonl is empty)"
+    text = ", ".join(f"{counts[kind]} {kind}" for kind in CHANGE_KINDS if counts.get(kind)) or "none"
+    if counts.get("missing"):
+        text += f"; {counts['missing']} posts missing (not found, not answered 404/410: not counted as deleted)"
+    return text + " (changes.jsonl)"
 
 
 def summary_text(summary: dict[str, Any]) -> str:
@@ -201,6 +214,8 @@ def summary_text(summary: dict[str, Any]) -> str:
             f"  records     {summary['records_posts']} posts in posts.jsonl, {summary['records_pages']} "
             f"pages in pages.jsonl; corpus holds {summary['corpus_posts']} posts"
         )
+    if summary.get("changes"):
+        lines.append(f"  changes     {changes_text(summary['changes'])}")
     if summary.get("wacz"):
         lines.append(f"  WACZ        {summary['wacz']}, {human_bytes(summary['wacz_bytes'])}")
     package = f", {summary['wacz']}" if summary.get("wacz") else ""

@@ -8,26 +8,34 @@ crawl) are read back from disk at the end. The spider stays navigation-only, and
 byte-identical to ``archiver extract`` of its WARCs. It is a Scrapy extension rather than an item pipeline
 because items would miss what never reaches a spider callback (a capture written as the crawl closes, one
 handled by an errback).
+
+The change history (``changes.jsonl``, :mod:`archiver.records.changes`) compares the crawl's posts with the
+blog's corpus as it was just before this crawl updated it, with the 404/410 answers of all the crawl's WARC
+files as the evidence of deletions. A resumed crawl keeps the changes its earlier runs reported (the corpus
+already holds their records) and adds those of the posts only this run found. Without the corpus there is
+nothing to compare with, and no change file.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from warcio.exceptions import ArchiveLoadFailed
 
 from archiver import signals as archiver_signals
 from archiver.errors import ConfigError
 from archiver.giveup import count_give_up
-from archiver.records import ExtractError, WarcPointer, corpus, extract_records, jsonl, merge
+from archiver.records import ExtractError, WarcPointer, changes, corpus, extract_records, jsonl, merge
 from archiver.records.warcread import ReadStats, WarcReadError, iter_fragments
 from archiver.warc.writer import WARC_SUFFIX, warc_date
 
 if TYPE_CHECKING:
-    from collections import Counter
     from typing import Self
 
     from scrapy import Spider
@@ -44,10 +52,13 @@ class PostRecordsExtension:
     """Extract records from every written capture; write CRAWL_DIR/posts.jsonl, pages.jsonl and the corpus.
 
     Reads ARCHIVER_POSTS_ENABLED, ARCHIVER_POSTS_FILE, ARCHIVER_POSTS_PAGES_FILE, ARCHIVER_POSTS_CORPUS_ENABLED,
-    ARCHIVER_POSTS_CORPUS_DIR, ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID, ARCHIVER_WARC_ENABLED and ARCHIVER_WARC_DIR
-    (the folders and crawl id as :mod:`archiver.layout` filled them in).
+    ARCHIVER_POSTS_CORPUS_DIR, ARCHIVER_POSTS_CHANGES_FILE, ARCHIVER_POSTS_CHANGES_DIFF_LINES, ARCHIVER_CRAWL_DIR,
+    ARCHIVER_CRAWL_ID, ARCHIVER_WARC_ENABLED and ARCHIVER_WARC_DIR (the folders and crawl id as
+    :mod:`archiver.layout` filled them in).
     Counts ``archiver/records/fragments``, ``archiver/records/errors``, ``archiver/posts/written``,
-    ``archiver/pages/written`` and ``archiver/posts/dropped/<reason>``.
+    ``archiver/pages/written``, ``archiver/posts/dropped/<reason>``, ``archiver/changes/total`` and
+    ``archiver/changes/<kind>``, ``archiver/changes/missing`` (posts not reached, not proven deleted) and
+    ``archiver/changes/first_crawl``.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -78,6 +89,12 @@ class PostRecordsExtension:
                     "or set ARCHIVER_POSTS_CORPUS_ENABLED=False"
                 )
             self.corpus_dir = Path(corpus_dir) if corpus_dir else None
+        changes_file = settings.get("ARCHIVER_POSTS_CHANGES_FILE")
+        self.changes_path = Path(crawl_dir) / changes_file if changes_file else None
+        self.diff_lines = settings.getint("ARCHIVER_POSTS_CHANGES_DIFF_LINES")
+        if self.diff_lines < 1:
+            raise ConfigError(f"ARCHIVER_POSTS_CHANGES_DIFF_LINES must be at least 1, not {self.diff_lines}")
+        self.gone: set[str] = set()  # URLs answered 404/410 in this crawl: the evidence of a deletion
         self.fragments: list[Fragment] = []
         self.files: set[str] = set()
         self.archived: set[str] = set()  # URLs of this run's 200 responses, as ReadStats.archived offline
@@ -100,6 +117,8 @@ class PostRecordsExtension:
         self.files.add(location.filename)
         if location.status == 200:
             self.archived.add(location.url)
+        elif location.status in changes.GONE_STATUSES:
+            self.gone.add(location.url)
         pointer = WarcPointer(
             location.filename,
             location.response.offset,
@@ -158,6 +177,10 @@ class PostRecordsExtension:
                 logger.error("Records of %s are incomplete: %s", path.name, exc)
             self.stats.inc_value("archiver/records/errors", read.errors)
             self.archived |= read.archived
+            try:
+                self.gone |= changes.gone_urls([path])
+            except (ArchiveLoadFailed, OSError, zlib.error) as exc:  # iter_fragments counted it already
+                logger.warning("404/410 answers of %s not all read: %s", path.name, exc)
         return found
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -182,14 +205,56 @@ class PostRecordsExtension:
             try:
                 # only a crawl that ended normally and found posts can tell that a post is no longer there
                 complete = reason == "finished" and bool(result.posts)
-                sizes = corpus.update_files(
+                folded = corpus.fold_files(
                     self.corpus_dir, result.posts, result.pages, crawl_id=self.crawl_id, complete=complete
                 )
             except OSError as exc:
                 self.stats.inc_value("archiver/records/errors")
                 logger.error("Cannot update the corpus in %s: %s", self.corpus_dir, exc, exc_info=True)
             else:
-                self.stats.set_value("archiver/posts/corpus", sizes["posts.jsonl"])
+                self.stats.set_value("archiver/posts/corpus", folded.sizes["posts.jsonl"])
+                self._write_changes(folded.previous_posts, result.posts, complete=complete)
+
+    def _write_changes(self, previous: list[dict[str, Any]], posts: list[dict[str, Any]], *, complete: bool) -> None:
+        """Write CRAWL_DIR/changes.jsonl: this crawl's posts against the corpus as it was before it."""
+        if self.changes_path is None:
+            return
+        # the blog's first crawl (perhaps resumed): every post is new, and posts.jsonl already lists them
+        first = not any(set(r.get("corpus", {}).get("seen_in_crawls", ())) - {self.crawl_id} for r in previous)
+        if first:
+            jsonl.write_file([], self.changes_path)
+            self.stats.set_value("archiver/changes/first_crawl", 1)
+            logger.info("Changes: first crawl of the blog, nothing to compare with (%s is empty)", self.changes_path)
+            return
+        earlier: list[dict[str, Any]] = []
+        if any(r.get("corpus", {}).get("crawl_id") == self.crawl_id for r in previous):
+            # resumed: the posts an earlier run of this crawl folded in keep the changes that run reported
+            ours = {str(r["post_id"]) for r in previous if r.get("corpus", {}).get("crawl_id") == self.crawl_id}
+            if self.changes_path.exists():
+                earlier = [c for c in jsonl.read_file(self.changes_path) if str(c["post_id"]) in ours]
+            previous = [r for r in previous if str(r["post_id"]) not in ours]
+            posts = [r for r in posts if str(r["post_id"]) not in ours]
+        found = changes.compare(previous, posts, gone=self.gone, complete=complete, diff_lines=self.diff_lines)
+        lost = changes.missing(previous, posts, gone=self.gone, complete=complete)
+        records = sorted([*earlier, *(change.as_record() for change in found)], key=changes.sort_key)
+        jsonl.write_file(records, self.changes_path)
+        found_kinds = Counter(str(c["change"]) for c in records)
+        by_kind = {kind: found_kinds[kind] for kind in changes.KINDS if found_kinds[kind]}
+        self.stats.set_value("archiver/changes/total", len(records))
+        for kind, count in by_kind.items():
+            self.stats.set_value(f"archiver/changes/{kind}", count)
+        if lost:
+            self.stats.set_value("archiver/changes/missing", len(lost))
+            logger.warning(
+                "%d posts of the corpus not found by this crawl, and not answered 404/410 (not counted as deleted): %s",
+                len(lost),
+                ", ".join(str(p["url"] or p["post_id"]) for p in lost[:5]) + (" ..." if len(lost) > 5 else ""),
+            )
+        logger.info(
+            "Changes: %s in %s",
+            ", ".join(f"{count} {kind}" for kind, count in by_kind.items()) or "none",
+            self.changes_path,
+        )
 
 
 def _dropped_note(dropped: Counter[str]) -> str:

@@ -9,7 +9,11 @@ Each record is a crawl's record plus a ``corpus`` object:
   latest crawl that saw the post;
 - ``seen_in_crawls``: every crawl that saw it, sorted;
 - ``missing_since``: the first complete crawl after ``last_seen`` that did not find the post (deleted,
-  reverted to draft, or unreachable that day), else null; a later crawl that finds it clears it.
+  reverted to draft, or unreachable that day), else null; a later crawl that finds it clears it;
+- ``versions`` (schema 1.2): every content the crawls archived of the post, oldest first, as ``crawl_id``,
+  ``fetched_at`` (the record's newest capture), ``content_sha256`` and ``source`` (the capture its body came
+  from, in that crawl's ``warc/``). A version is appended when a newer record's ``content_sha256`` differs from
+  the last one; a record of an earlier schema that a 1.2 record replaces becomes the first version.
 
 "Latest" is by capture time, not by the order crawls are applied in: a record replaces the stored one only
 when its newest capture is at least as new as the stored ``last_seen``. A post missing from a later crawl
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import fcntl
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archiver.records import dates, jsonl
@@ -46,6 +51,16 @@ def captured_at(record: dict[str, Any]) -> str:
         if moment is not None and (best is None or moment > best[0]):
             best = (moment, stamp)
     return best[1] if best is not None else ""
+
+
+def version(record: dict[str, Any], crawl_id: str, when: str) -> dict[str, Any]:
+    """One entry of ``corpus.versions``: the crawl, the capture time, the content hash and the body's capture."""
+    return {
+        "crawl_id": crawl_id,
+        "fetched_at": when or None,
+        "content_sha256": record.get("content_sha256"),
+        "source": record.get("source"),
+    }
 
 
 def _newer_or_same(stamp: str, than: str) -> bool:
@@ -75,6 +90,7 @@ def update(
                     "last_seen": when,
                     "seen_in_crawls": [crawl_id],
                     "missing_since": None,
+                    "versions": [version(record, crawl_id, when)],
                 },
             }
             continue
@@ -83,7 +99,10 @@ def update(
         if not _newer_or_same(when, info["first_seen"]):
             info["first_seen"] = when
         if _newer_or_same(when, info["last_seen"]):
-            info.update(crawl_id=crawl_id, last_seen=when, missing_since=None)
+            versions = list(info.get("versions") or [version(old, info["crawl_id"], info["last_seen"])])
+            if versions[-1]["content_sha256"] != record.get("content_sha256"):
+                versions.append(version(record, crawl_id, when))
+            info.update(crawl_id=crawl_id, last_seen=when, missing_since=None, versions=versions)
             corpus[post_id] = {**record, "corpus": info}
         else:
             corpus[post_id] = {**old, "corpus": info}
@@ -91,7 +110,7 @@ def update(
         for post_id, record in corpus.items():
             info = record["corpus"]
             if post_id not in seen and info["missing_since"] is None and crawl_id not in info["seen_in_crawls"]:
-                record["corpus"] = {**info, "missing_since": crawl_id}
+                corpus[post_id] = {**record, "corpus": {**info, "missing_since": crawl_id}}  # inputs stay as given
     return sorted(corpus.values(), key=sort_key)
 
 
@@ -105,15 +124,35 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class Folded:
+    """What :func:`fold_files` did: the sizes of the corpus files, and the corpus posts as they were before."""
+
+    sizes: dict[str, int]
+    previous_posts: list[dict[str, Any]]
+
+
+def fold_files(
+    directory: Path, posts: list[dict[str, Any]], pages: list[dict[str, Any]], *, crawl_id: str, complete: bool
+) -> Folded:
+    """Fold one crawl's posts and pages into ``directory``/posts.jsonl and pages.jsonl, under the lock.
+
+    Also returns the corpus posts read before the update (for the crawl's change history): read and replaced
+    under the same lock, so no other crawl of the blog comes between.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    previous: dict[str, list[dict[str, Any]]] = {}
+    with _locked(directory / ".lock"):
+        for name, records in zip(CORPUS_FILES, (posts, pages), strict=True):
+            path = directory / name
+            previous[name] = existing = list(jsonl.read_file(path)) if path.exists() else []
+            sizes[name] = jsonl.write_file(update(existing, records, crawl_id=crawl_id, complete=complete), path)
+    return Folded(sizes, previous["posts.jsonl"])
+
+
 def update_files(
     directory: Path, posts: list[dict[str, Any]], pages: list[dict[str, Any]], *, crawl_id: str, complete: bool
 ) -> dict[str, int]:
     """Fold one crawl's posts and pages into ``directory``/posts.jsonl and pages.jsonl; return their sizes."""
-    directory.mkdir(parents=True, exist_ok=True)
-    sizes = {}
-    with _locked(directory / ".lock"):
-        for name, records in zip(CORPUS_FILES, (posts, pages), strict=True):
-            path = directory / name
-            existing = list(jsonl.read_file(path)) if path.exists() else []
-            sizes[name] = jsonl.write_file(update(existing, records, crawl_id=crawl_id, complete=complete), path)
-    return sizes
+    return fold_files(directory, posts, pages, crawl_id=crawl_id, complete=complete).sizes

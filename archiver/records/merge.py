@@ -52,7 +52,7 @@ from archiver.records.model import ORIGINS, Comment, Fragment, Origin, Person
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 EXTRACTOR_VERSION = f"blogspot-archiver/{__version__}"
 #: a post counts as edited when it was updated this long after it was published
 EDITED_AFTER = timedelta(hours=1)

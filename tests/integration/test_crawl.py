@@ -430,8 +430,10 @@ def test_scrapy_crawl_runs_the_same_spider(replica_factory: Callable[..., Replic
         cmd, env=replica.proxy_env(), cwd=root, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    (crawl_dir,) = [p for p in (tmp_path / BLOG_HOST).iterdir() if p.name != "corpus"]  # corpus: post records
+    # corpus: post records; dedup.sqlite: the blog's dedup index
+    (crawl_dir,) = [p for p in (tmp_path / BLOG_HOST).iterdir() if p.is_dir() and p.name != "corpus"]
     assert (tmp_path / BLOG_HOST / "corpus" / "posts.jsonl").is_file()
+    assert (tmp_path / BLOG_HOST / "dedup.sqlite").is_file()
     summary = json.loads((crawl_dir / "stats.json").read_text())["summary"]
     assert summary["posts_archived"] == 20
     info = next(r for r in Crawl(replica, crawl_dir, result, 20).records() if r.type == "warcinfo")

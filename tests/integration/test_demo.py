@@ -22,7 +22,7 @@ def test_demo_archives_every_post_of_the_replica(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert f"replica of https://{BLOG_HOST}/ (12 posts) at http://127.0.0.1:" in run.stdout
-    crawl_dirs = [p for p in (tmp_path / BLOG_HOST).iterdir() if p.name != "corpus"]
+    crawl_dirs = [p for p in (tmp_path / BLOG_HOST).iterdir() if p.is_dir() and p.name != "corpus"]
     assert len(crawl_dirs) == 1
     assert len(list((crawl_dirs[0] / "warc").glob("*.warc.gz"))) == 1
     posts = (crawl_dirs[0] / "posts.jsonl").read_text(encoding="utf-8").splitlines()

@@ -57,4 +57,4 @@ def test_every_package_data_pattern_of_the_archiver_ships_a_file() -> None:
 
 def test_archiver_help_lists_only_what_a_preservationist_uses() -> None:
     subparsers = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(subparsers.choices) == {"crawl", "package", "extract"}
+    assert set(subparsers.choices) == {"crawl", "package", "extract", "diff", "index"}

@@ -115,3 +115,24 @@ def test_a_resumed_crawl_counts_what_its_warcs_already_held() -> None:
     text = summary_text(result)
     assert "posts       0 found, 41 archived by this run, 300 in all" in text
     assert "resumed     762 captures of earlier runs not fetched again (post 259, feed 3, image 500)" in text
+
+
+def test_changes_are_a_line_of_counts_by_kind() -> None:
+    stats = {
+        **STATS,
+        "archiver/changes/comment_added": 1,
+        "archiver/changes/edited": 3,
+        "archiver/changes/new": 2,
+        "archiver/changes/missing": 4,
+    }
+    result = summary(stats)
+    assert result["changes"] == {"comment_added": 1, "edited": 3, "missing": 4, "new": 2}
+    assert (
+        "  changes     2 new, 3 edited, 1 comment_added; 4 posts missing (not found, not answered 404/410: "
+        "not counted as deleted) (changes.jsonl)\n"
+    ) in summary_text(result)
+    first = summary_text(summary({**STATS, "archiver/changes/first_crawl": 1}))
+    assert "  changes     first crawl of the blog: nothing to compare with (changes.jsonl is empty)\n" in first
+    same = summary_text(summary({**STATS, "archiver/changes/total": 0}))
+    assert "  changes     none (changes.jsonl)\n" in same
+    assert "changes" not in summary_text(summary())  # no corpus, no comparison

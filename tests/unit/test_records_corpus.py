@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from archiver.records import corpus, jsonl
@@ -19,6 +20,21 @@ def record(post_id: str, title: str, fetched_at: str, published: str = PUBLISHED
         "title": title,
         "published": published,
         "sources": [{"fetched_at": fetched_at}, {"fetched_at": "2000-01-01T00:00:00Z"}],
+        "content_sha256": sha(title),
+        "source": {"fetched_at": fetched_at},
+    }
+
+
+def sha(title: str) -> str:
+    return hashlib.sha256(title.encode()).hexdigest()
+
+
+def version(crawl_id: str, fetched_at: str, title: str) -> dict[str, Any]:
+    return {
+        "crawl_id": crawl_id,
+        "fetched_at": fetched_at,
+        "content_sha256": sha(title),
+        "source": {"fetched_at": fetched_at},
     }
 
 
@@ -30,6 +46,7 @@ def test_first_crawl_creates_the_history() -> None:
         "last_seen": "2024-01-01T00:00:00Z",
         "seen_in_crawls": ["c0"],
         "missing_since": None,
+        "versions": [version("c0", "2024-01-01T00:00:00Z", "T")],
     }
 
 
@@ -49,6 +66,7 @@ def test_a_later_crawl_updates_edited_posts_and_keeps_deleted_ones() -> None:
         "last_seen": "2024-02-01T00:00:00Z",
         "seen_in_crawls": ["c0", "c1"],
         "missing_since": None,
+        "versions": [version("c0", "2024-01-01T00:00:00Z", "T"), version("c1", "2024-02-01T00:00:00Z", "T (更新)")],
     }
     assert by_id["2"]["title"] == "Gone"
     assert by_id["2"]["corpus"]["missing_since"] == "c1"
@@ -82,3 +100,35 @@ def test_files_are_updated_in_place(tmp_path: Path) -> None:
     )
     assert sizes == {"posts.jsonl": 2, "pages.jsonl": 0}
     assert [r["post_id"] for r in jsonl.read_file(tmp_path / "posts.jsonl")] == ["1", "2"]
+
+
+def test_versions_grow_only_when_the_content_changes() -> None:
+    first = corpus.update([], [record("1", "T", "2024-01-01T00:00:00Z")], crawl_id="c0", complete=True)
+    same = corpus.update(first, [record("1", "T", "2024-02-01T00:00:00Z")], crawl_id="c1", complete=True)
+    (entry,) = same
+    assert entry["corpus"]["versions"] == [version("c0", "2024-01-01T00:00:00Z", "T")]
+    gone = corpus.update(same, [record("2", "U", "2024-03-01T00:00:00Z")], crawl_id="c2", complete=True)
+    assert {r["post_id"]: r for r in gone}["1"]["corpus"]["versions"] == entry["corpus"]["versions"]
+    edited = corpus.update(gone, [record("1", "T2", "2024-04-01T00:00:00Z")], crawl_id="c3", complete=True)
+    assert {r["post_id"]: r for r in edited}["1"]["corpus"]["versions"] == [
+        version("c0", "2024-01-01T00:00:00Z", "T"),
+        version("c3", "2024-04-01T00:00:00Z", "T2"),
+    ]
+
+
+def test_a_record_of_an_earlier_schema_becomes_the_first_version() -> None:
+    (old,) = corpus.update([], [record("1", "T", "2024-01-01T00:00:00Z")], crawl_id="c0", complete=True)
+    del old["corpus"]["versions"]  # as schema 1.1 wrote it
+    (entry,) = corpus.update([old], [record("1", "T2", "2024-02-01T00:00:00Z")], crawl_id="c1", complete=True)
+    assert entry["corpus"]["versions"] == [
+        version("c0", "2024-01-01T00:00:00Z", "T"),
+        version("c1", "2024-02-01T00:00:00Z", "T2"),
+    ]
+
+
+def test_update_leaves_the_earlier_corpus_as_it_was() -> None:
+    """The crawl compares its posts with the corpus as it was before: updating must not change that list."""
+    first = corpus.update([], [record("1", "T", "2024-01-01T00:00:00Z")], crawl_id="c0", complete=True)
+    before = [dict(r, corpus=dict(r["corpus"])) for r in first]
+    corpus.update(first, [record("2", "U", "2024-02-01T00:00:00Z")], crawl_id="c1", complete=True)
+    assert first == before

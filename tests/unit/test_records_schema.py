@@ -28,7 +28,7 @@ def test_schema_is_valid_and_versioned(kind: str, version: str) -> None:
 
 
 def test_the_current_schema_is_the_version_the_extractor_writes() -> None:
-    assert SCHEMA_VERSIONS[-1] == SCHEMA_VERSION == "1.1"
+    assert SCHEMA_VERSIONS[-1] == SCHEMA_VERSION == "1.2"
     assert load("post") == load("post", SCHEMA_VERSION)
 
 
@@ -51,6 +51,17 @@ def test_a_minor_version_only_adds_fields() -> None:
     for field in set(old["properties"]) - {"schema_version"}:
         if field != "images":
             assert new["properties"][field] == old["properties"][field], field
+
+
+def test_minor_version_1_2_only_adds_the_corpus_versions() -> None:
+    old, new = load("post", "1.1"), load("post", "1.2")
+    assert old["required"] == new["required"]
+    for field in set(old["properties"]) - {"schema_version"}:
+        assert new["properties"][field] == old["properties"][field], field
+    assert set(new["$defs"]) - set(old["$defs"]) == {"version"}
+    old_corpus, new_corpus = old["$defs"]["corpus"], new["$defs"]["corpus"]
+    assert set(new_corpus["required"]) - set(old_corpus["required"]) == {"versions"}
+    assert set(new_corpus["properties"]) - set(old_corpus["properties"]) == {"versions"}
 
 
 def test_schemas_are_package_data() -> None:
