@@ -148,6 +148,9 @@ ARCHIVER_DISCOVERY_SEARCH_PAGES = True
 ARCHIVER_DISCOVERY_MOBILE = False
 # size segment of the original of every Blogger image (s1600 = Blogger's "original size" link; "" = none)
 ARCHIVER_DISCOVERY_IMAGE_ORIGINAL = "s1600"
+# when discovery runs dry, ask again for the posts and pages of the blog's corpus that it did not find: a
+# deleted post is linked from nothing, and only its 404 or 410 proves the deletion (changes.jsonl)
+ARCHIVER_DISCOVERY_CORPUS_RECHECK = True
 
 # --- ARCHIVER_TRAPS: crawler trap bounds (archiver.blogger.traps) --------------------------------------------
 # Always on, not settings (they lose nothing; each stop is counted in archiver/traps/<bound> and is a warning

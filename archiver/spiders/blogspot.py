@@ -19,13 +19,14 @@ WARC middleware. When that middleware has already read a response's links it lea
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Headers
 from scrapy.http.request import NO_CALLBACK
 from scrapy.responsetypes import responsetypes
@@ -166,6 +167,7 @@ class BlogspotSpider(Spider):
         self._seed_chain: set[str] = set()
         # robots.txt Sitemap lines read before the home page passed the Blogger check
         self._pending_sitemaps: list[tuple[str, str]] = []
+        self._corpus_checked = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -187,6 +189,7 @@ class BlogspotSpider(Spider):
         crawler.signals.connect(spider.response_received, signal=signals.response_received)
         crawler.signals.connect(spider.capture_written, signal=archiver_signals.capture_written)
         crawler.signals.connect(spider.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
 
     # -- seeds ------------------------------------------------------------------------------------------
@@ -319,6 +322,47 @@ class BlogspotSpider(Spider):
         """Note that a URL the spider asked for has its capture (redirect hops included)."""
         self.done.add(request.meta.get(URL_KEY, request.url))
         self.done.add(request.url)
+
+    def spider_idle(self, spider: Spider) -> None:
+        """When discovery has run dry, ask once more for every post and page the blog's corpus knows of.
+
+        A post deleted since an earlier crawl is linked from nothing any more, so discovery never fetches its
+        URL; without the answer (404 or 410) the change history could only call it missing. Posts still
+        linked were asked for already and are not fetched twice (ARCHIVER_DISCOVERY_CORPUS_RECHECK).
+        """
+        if self._corpus_checked or not self._seeded or not self.settings.getbool("ARCHIVER_DISCOVERY_CORPUS_RECHECK"):
+            return
+        self._corpus_checked = True
+        # everything follow() asks for is fetched (a URL asked for and dropped would count as unfetched)
+        requests = [request for url in self._corpus_urls() for request in self.follow(url, via=None, hop=HOP_SPECIAL)]
+        if not requests or self.crawler.engine is None:
+            return
+        stats: Any = self.crawler.stats
+        stats.set_value("archiver/discovered/corpus_recheck", len(requests))
+        logger.info("Asking again for %d posts and pages of the corpus that discovery did not find", len(requests))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _corpus_urls(self) -> list[str]:
+        """The URLs of the posts and static pages in the blog's corpus, in file order."""
+        folder = self.settings.get("ARCHIVER_POSTS_CORPUS_DIR")
+        if not folder:
+            return []
+        urls: list[str] = []
+        for name in ("posts.jsonl", "pages.jsonl"):
+            path = Path(folder) / name
+            if not path.is_file():
+                continue
+            with path.open(encoding="utf-8") as stream:
+                for line in stream:
+                    try:
+                        url = json.loads(line).get("url")
+                    except (ValueError, AttributeError):
+                        continue  # the corpus is read again by the records extension, which reports it
+                    if isinstance(url, str):
+                        urls.append(url)
+        return urls
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """A crawl that ran dry while URLs it asked for have neither a capture nor a failure did not finish.

@@ -3,9 +3,9 @@
 Each state is its own replica process (``--state N``), crawled through the replica's proxy as a user would, into
 the same OUTPUT so that the blog's corpus carries over. The expected changes are derived from the replica's
 ground truth of the two states, post by post: every new post, every edit (and exactly its fields), every new
-comment, and nothing else. A post the replica deleted is not linked by anything in the later state, so the
-crawler never asks for its URL and has no 404 to prove the deletion: it is reported as missing (a warning),
-never as deleted, and never silently.
+comment, every deletion, and nothing else. A post the replica deleted is linked by nothing in the later state;
+the crawler asks again for every post of the corpus once discovery has run dry, gets the 404, and so proves
+the deletion.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def truth(state: int) -> dict[str, dict[str, Any]]:
 def expected(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> set[tuple[Any, ...]]:
     """The changes the truth of two states implies, as (kind, post id, detail)."""
     found: set[tuple[Any, ...]] = {("new", post_id, None) for post_id in after.keys() - before.keys()}
+    found |= {("deleted", post_id, None) for post_id in before.keys() - after.keys()}
     for post_id in after.keys() & before.keys():
         old, new = before[post_id], after[post_id]
         fields = tuple(name for name in TRUTH_FIELDS if old[name] != new[name])
@@ -97,7 +98,7 @@ def test_each_visit_reports_exactly_what_the_truth_changed(crawls: tuple[Path, l
     before, after = truth(step - 1), truth(step)
     records = list(jsonl.read_file(folders[step] / "changes.jsonl"))
     want = expected(before, after)
-    assert {kind for kind, _, _ in want} >= {"new", "edited", "comment_added"}  # the step changes something
+    assert {kind for kind, _, _ in want} >= {"new", "edited", "comment_added", "deleted"}  # the step changes all
     assert reported(records) == want
     assert records == sorted(records, key=changes.sort_key)
     for record in (r for r in records if r["change"] == "edited"):
@@ -109,11 +110,10 @@ def test_each_visit_reports_exactly_what_the_truth_changed(crawls: tuple[Path, l
             assert any(line.startswith("+") for line in record["diff"])
     stats = json.loads((folders[step] / "stats.json").read_text(encoding="utf-8"))["stats"]
     gone = before.keys() - after.keys()
-    assert gone  # the replica deleted a post in this step: not proven deleted, so missing
-    assert stats.get("archiver/changes/missing") == len(gone)
-    assert "deleted" not in {r["change"] for r in records}
-    summary = (folders[step] / "summary.txt").read_text(encoding="utf-8")
-    assert f"{len(gone)} posts missing" in summary
+    assert gone  # the replica deleted a post in this step, and the 404 of its URL proves it
+    assert not stats.get("archiver/changes/missing")
+    assert stats.get("archiver/discovered/corpus_recheck")
+    assert {r["post_id"] for r in records if r["change"] == "deleted"} == gone
 
 
 def test_a_visit_of_an_unchanged_blog_lists_no_change(crawls: tuple[Path, list[Path]]) -> None:
@@ -167,8 +167,8 @@ def test_diff_of_the_first_and_third_visit_is_the_two_steps_composed(crawls: tup
     step_edits = {r["post_id"] for step in steps for r in step if r["change"] == "edited"}
     assert {r["post_id"] for r in records if r["change"] == "edited"} == step_edits - new_posts
     gone = truth(0).keys() - truth(2).keys()
-    for post_id in gone:
-        assert post_id in result.stderr or truth(0)[post_id]["url"] in result.stderr
+    assert {r["post_id"] for r in records if r["change"] == "deleted"} == gone  # the later crawl holds the 404s
+    assert not result.stderr.strip()  # and so nothing is merely missing
     human = run_archiver("diff", str(folders[0]), str(folders[2]))
     assert human.returncode == 0
     assert human.stdout.splitlines()[-1].startswith(f"{len(records)} changes, ")

@@ -147,3 +147,35 @@ def test_urls_asked_for_but_never_fetched_make_the_crawl_incomplete(tmp_path: Pa
     stats: Any = spider.crawler.stats
     # POST_A and its two archive pages were asked for and neither archived nor failed
     assert stats.get_value("archiver/gave_up/unfetched") == 3
+
+
+def test_when_discovery_runs_dry_the_corpus_posts_it_did_not_find_are_asked_for_once(tmp_path: Path) -> None:
+    import json
+
+    import pytest
+    from scrapy.exceptions import DontCloseSpider
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [{"url": POST_A}, {"url": POST_B}]
+    (corpus / "posts.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    spider = make_spider(tmp_path, ARCHIVER_POSTS_CORPUS_DIR=str(corpus))
+    start(spider)
+    spider._seeded = True  # the home page passed the Blogger check
+    spider.follow(POST_A, via=HOME, hop="L")  # still linked: asked for by discovery already
+
+    class Engine:
+        def __init__(self) -> None:
+            self.crawled: list[str] = []
+
+        def crawl(self, request: Request) -> None:
+            self.crawled.append(request.url)
+
+    engine = Engine()
+    spider.crawler.engine = engine  # type: ignore[assignment]
+    with pytest.raises(DontCloseSpider):
+        spider.spider_idle(spider)
+    assert POST_B in engine.crawled  # deleted or unlinked since the last crawl: its answer is the evidence
+    assert POST_A not in engine.crawled
+    spider.spider_idle(spider)  # once only: the next idle closes the crawl
+    assert engine.crawled.count(POST_B) == 1
