@@ -238,6 +238,12 @@ ARCHIVER_WACZ_ENABLED = True
 ARCHIVER_DEDUP_ENABLED = True
 # unset means OUTPUT_DIR/<blog host>/dedup.sqlite; the paths in it are relative to the folder holding it
 ARCHIVER_DEDUP_INDEX: str | None = None
+# write a 200 response whose payload an earlier crawl of the blog archived as a WARC/1.1 revisit record
+# (identical-payload-digest profile) instead of storing the payload again: "url" when the same URL had that
+# payload, "any" when any URL had it, "off" to store every payload. Off by default for now: a crawl's own WACZ
+# does not yet carry the earlier crawls' originals, so its revisits replay only where every crawl of the blog
+# is loaded (pywb over OUTPUT/<host>/*/warc, `archiver extract` of the blog folder).
+ARCHIVER_DEDUP_REVISITS = "off"
 
 # --- ARCHIVER_POSTS: JSON records of posts and static pages, extracted from the crawl's captures -----------
 ARCHIVER_POSTS_ENABLED = True

@@ -22,7 +22,8 @@ from archiver.layout import check_folder
 from archiver.middlewares.limits import DECODE_LIMIT_KEY
 from archiver.middlewares.timing import fetch_timing, stamp_headers_received
 from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcError, WarcFileWriter, mend_directory
-from archiver.warc.writer import new_record_id, utc_now
+from archiver.warc.dedup import DedupIndex
+from archiver.warc.writer import RevisitOf, new_record_id, payload_digest, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: ARCHIVER_DEDUP_REVISITS values: store every payload, refer to the same URL's, or to any URL's
+REVISIT_MODES = ("off", "url", "any")
 DISCOVERED_KEY = "archiver_discovered"
 DONT_ARCHIVE_KEY = "archiver_dont_archive"
 #: request headers that never reach the origin server (the proxy consumes them)
@@ -107,9 +110,10 @@ class WarcRecorderMiddleware:
     """Write request, response and metadata records of every download to rolling WARC files.
 
     Reads ARCHIVER_WARC_ENABLED, ARCHIVER_WARC_DIR, ARCHIVER_WARC_PREFIX, ARCHIVER_WARC_MAX_SIZE,
-    ARCHIVER_WARC_FSYNC, ARCHIVER_WARC_MEND_ON_START, and for warcinfo ARCHIVER_CONTACT, ARCHIVER_CRAWL_ID,
-    ARCHIVER_PROFILE, ROBOTSTXT_OBEY, USER_AGENT and the politeness settings (the folder, prefix, crawl id and
-    User-Agent as :mod:`archiver.layout` filled them in). A core component: switched off it answers
+    ARCHIVER_WARC_FSYNC, ARCHIVER_WARC_MEND_ON_START, ARCHIVER_DEDUP_REVISITS and ARCHIVER_DEDUP_INDEX
+    (a payload an earlier crawl archived is written as a revisit record), and for warcinfo ARCHIVER_CONTACT,
+    ARCHIVER_CRAWL_ID, ARCHIVER_PROFILE, ROBOTSTXT_OBEY, USER_AGENT and the politeness settings (the folder,
+    prefix, crawl id and User-Agent as :mod:`archiver.layout` filled them in). A core component: switched off it answers
     ``NotConfigured``; switched on with an empty or unwritable ARCHIVER_WARC_DIR or a non-positive
     ARCHIVER_WARC_MAX_SIZE it raises ConfigError naming the setting, and the crawl does not start (Scrapy would
     run on without any WARC after a ``NotConfigured``). Placed at 950 it sees every
@@ -162,6 +166,15 @@ class WarcRecorderMiddleware:
         )
         self.files: set[str] = set()
         self.failed = False
+        self.revisits = str(settings.get("ARCHIVER_DEDUP_REVISITS") or "off").strip().lower()
+        if self.revisits not in REVISIT_MODES:
+            raise ConfigError(
+                f"ARCHIVER_DEDUP_REVISITS {settings.get('ARCHIVER_DEDUP_REVISITS')!r}: choose one of "
+                + ", ".join(REVISIT_MODES)
+            )
+        index = settings.get("ARCHIVER_DEDUP_INDEX")
+        self.index_path = Path(index) if index and self.revisits != "off" else None
+        self.index: DedupIndex | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -178,7 +191,14 @@ class WarcRecorderMiddleware:
         return self.crawler.stats
 
     def spider_opened(self, spider: Spider) -> None:
-        """Mend ``.open`` files left by a killed crawl in the WARC directory, and report them."""
+        """Open the blog's dedup index for revisits; mend ``.open`` files a killed crawl left, and report them."""
+        if self.index_path is not None and self.index_path.is_file():
+            try:
+                self.index = DedupIndex(self.index_path.parent, self.index_path)
+            except WarcError as exc:
+                logger.warning("Every payload is stored in full: %s", exc)
+        elif self.index_path is not None:
+            logger.info("No dedup index at %s yet: every payload is stored in full", self.index_path)
         if not self.mend_on_start or not self.directory.is_dir():
             return
         try:
@@ -201,6 +221,9 @@ class WarcRecorderMiddleware:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Close the current file, renaming it from ``.open`` to its final name."""
+        if self.index is not None:
+            self.index.close()
+            self.index = None
         try:
             self.writer.close()
         except OSError as exc:
@@ -228,14 +251,38 @@ class WarcRecorderMiddleware:
             via=request.meta.get("archiver_via"),
             hop=request.meta.get("archiver_hop"),
         )
-        self._write(capture, request, response)
+        self._write(capture, request, response, self._revisit_of(request.url, response))
         return response
 
-    def _write(self, capture: Capture, request: Request, response: Response) -> None:
+    def _revisit_of(self, url: str, response: Response) -> RevisitOf | None:
+        """The earlier capture with this payload (same URL, or any with ``any``), when there is one to refer to.
+
+        Only complete 200 responses with a body are candidates (an empty payload is never deduplicated: every
+        304 and empty answer would share its digest), and the original's WARC file must still be there.
+        """
+        if self.index is None or response.status != 200 or not response.body or response.flags:
+            return None
+        digest = payload_digest(response.body)
+        try:
+            found = self.index.original(url, digest)
+            if found is None and self.revisits == "any":
+                found = self.index.original_any(digest)
+        except WarcError as exc:
+            logger.warning("Dedup index lookup failed, storing %s in full: %s", url, exc)
+            return None
+        if found is None or not (self.index.blog_dir / found.file).is_file():
+            return None
+        self.stats.inc_value("archiver/warc/revisits")
+        self.stats.inc_value("archiver/warc/revisit_bytes_saved", len(response.body))
+        return RevisitOf(found.url, found.date, found.record_id)
+
+    def _write(
+        self, capture: Capture, request: Request, response: Response, revisit_of: RevisitOf | None = None
+    ) -> None:
         """Write one capture, count it, announce it; on a write error stop the crawl rather than lose data."""
         records_before, bytes_before = self.writer.records_written, self.writer.bytes_written
         try:
-            location: CaptureLocation = self.writer.write_capture(capture)
+            location: CaptureLocation = self.writer.write_capture(capture, revisit_of=revisit_of)
         except (WarcError, OSError) as exc:
             self.failed = True
             logger.error("Cannot write WARC records for %s, stopping the crawl: %s", request.url, exc, exc_info=True)

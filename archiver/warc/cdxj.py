@@ -246,11 +246,12 @@ def cdxj_line(
 
 def location_to_cdxj(location: CaptureLocation) -> str:
     """Return the CDXJ line for the response record of a capture just written."""
+    revisit = location.revisit_of is not None
     return cdxj_line(
         location.url,
         location.date.strftime("%Y%m%d%H%M%S"),
-        mime=location.mime,
-        status=str(location.status),
+        mime="warc/revisit" if revisit else location.mime,
+        status=None if revisit else str(location.status),
         digest=location.payload_digest,
         length=location.response.length,
         offset=location.response.offset,
