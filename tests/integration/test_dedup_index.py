@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from archiver.warc.dedup import DedupIndex
-from tests.conftest import BLOG_HOST, BLOG_URL
+from tests.conftest import BLOG_HOST, BLOG_URL, run_archiver
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,22 +24,8 @@ CRAWLS = ("20240102T030405Z", "20240202T030405Z")
 
 
 def crawl(replica: Replica, out: Path, crawl_id: str) -> None:
-    cmd = [
-        sys.executable,
-        "-m",
-        "archiver",
-        "crawl",
-        BLOG_URL,
-        "--profile",
-        "local",
-        "-o",
-        str(out),
-        "-s",
-        f"ARCHIVER_CRAWL_ID={crawl_id}",
-        "-s",
-        "ARCHIVER_WACZ_ENABLED=False",
-    ]
-    result = subprocess.run(cmd, env=replica.proxy_env(), capture_output=True, text=True, timeout=240, check=False)
+    args = ["crawl", BLOG_URL, "--profile", "local", "-o", str(out), "-s", f"ARCHIVER_CRAWL_ID={crawl_id}"]
+    result = run_archiver(*args, "-s", "ARCHIVER_WACZ_ENABLED=False", env=replica.proxy_env(), timeout=240)
     assert result.returncode == 0, result.stderr[-4000:]
 
 
