@@ -108,6 +108,12 @@ def hostile_factory(tmp_path: Path) -> Iterator[Callable[..., Hostile]]:
         server.stop()
 
 
+def crawl_command(out: Path, crawl_dir: Path, *extra: str, url: str = BLOG_URL) -> list[str]:
+    """``python -m archiver crawl URL --profile local -o OUT -s ARCHIVER_CRAWL_DIR=DIR EXTRA...``."""
+    return [sys.executable, "-m", "archiver", "crawl", url, "--profile", "local", "-o", str(out),
+            "-s", f"ARCHIVER_CRAWL_DIR={crawl_dir}", *extra]  # fmt: skip
+
+
 def run_archiver(
     *args: str, env: dict[str, str] | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:

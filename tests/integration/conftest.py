@@ -13,7 +13,7 @@ from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
 from blogger_replica.truth import truth_records
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.conftest import BLOG_URL
+from tests.conftest import crawl_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -87,23 +87,14 @@ def archived_crawl(replica_factory: Callable[..., Replica], tmp_path_factory: py
     replica = replica_factory("--posts", str(POSTS))
     out = tmp_path_factory.mktemp("archived")
     crawl_dir = out / "crawl"
-    cmd = [
-        sys.executable,
-        "-m",
-        "archiver",
-        "crawl",
-        BLOG_URL,
-        "--profile",
-        "local",
-        "-o",
-        str(out),
-        "-s",
-        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
+    cmd = crawl_command(
+        out,
+        crawl_dir,
         "-s",
         "ARCHIVER_CRAWL_ID=20240102T030405Z",
         "-s",
         f"ARCHIVER_DISCOVERY_FEED_PAGE_SIZE={FEED_PAGE}",
-    ]
+    )
     result = subprocess.run(cmd, env=replica.proxy_env(), capture_output=True, text=True, timeout=180, check=False)
     assert result.returncode == 0, result.stderr[-4000:]
     return ArchivedCrawl(replica, crawl_dir, result.stderr)

@@ -23,7 +23,7 @@ from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
 from blogger_replica.truth import truth_records
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.conftest import BLOG_HOST, BLOG_URL, Replica
+from tests.conftest import BLOG_HOST, BLOG_URL, Replica, crawl_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -85,20 +85,7 @@ class Crawl:
 
 
 def run_crawl(replica: Replica, out: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "archiver",
-        "crawl",
-        BLOG_URL,
-        "--profile",
-        "local",
-        "-o",
-        str(out),
-        "-s",
-        f"ARCHIVER_CRAWL_DIR={out / 'crawl'}",
-        *args,
-    ]
+    cmd = crawl_command(out, out / "crawl", *args)
     return subprocess.run(cmd, env=replica.proxy_env(), capture_output=True, text=True, timeout=timeout, check=False)
 
 
@@ -341,21 +328,7 @@ def test_crawl_log_stats_and_summary(classic: Crawl) -> None:
 
 def test_killed_crawl_is_mended_on_resume(replica_factory: Callable[..., Replica], tmp_path: Path) -> None:
     replica = replica_factory("--posts", "60", "--latency-ms", "40")
-    cmd = [
-        sys.executable,
-        "-m",
-        "archiver",
-        "crawl",
-        BLOG_URL,
-        "--profile",
-        "local",
-        "-o",
-        str(tmp_path),
-        "-s",
-        f"ARCHIVER_CRAWL_DIR={tmp_path / 'crawl'}",
-        "-s",
-        "CONCURRENT_REQUESTS_PER_DOMAIN=4",
-    ]
+    cmd = crawl_command(tmp_path, tmp_path / "crawl", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
     process = subprocess.Popen(cmd, env=replica.proxy_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     warc_dir = tmp_path / "crawl" / "warc"
     deadline = time.monotonic() + 60

@@ -44,7 +44,7 @@ from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
 from blogger_replica.truth import truth_records
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.conftest import BLOG_HOST, BLOG_URL, Replica
+from tests.conftest import BLOG_HOST, BLOG_URL, Replica, crawl_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -154,22 +154,7 @@ def read_crawl_log(path: Path) -> list[LogLine]:
 def run_crawl(
     replica: Replica, out: Path, *args: str, url: str = BLOG_URL, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "archiver",
-        "crawl",
-        url,
-        "--profile",
-        "local",
-        "-o",
-        str(out),
-        "-s",
-        f"ARCHIVER_CRAWL_DIR={out / 'crawl'}",
-        "-s",
-        "ARCHIVER_WACZ_ENABLED=False",
-        *args,
-    ]
+    cmd = crawl_command(out, out / "crawl", "-s", "ARCHIVER_WACZ_ENABLED=False", *args, url=url)
     return subprocess.run(cmd, env=replica.proxy_env(), capture_output=True, text=True, timeout=timeout, check=False)
 
 
@@ -348,21 +333,7 @@ def test_a_crawl_stopped_with_sigterm_resumes_without_losing_or_refetching(
     posts = 100
     replica = replica_factory("--posts", str(posts), "--latency-ms", "50")
     crawl_dir = tmp_path / "crawl"
-    cmd = [
-        sys.executable,
-        "-m",
-        "archiver",
-        "crawl",
-        BLOG_URL,
-        "--profile",
-        "local",
-        "-o",
-        str(tmp_path),
-        "-s",
-        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
-        "-s",
-        "ARCHIVER_WACZ_ENABLED=False",
-    ]
+    cmd = crawl_command(tmp_path, crawl_dir, "-s", "ARCHIVER_WACZ_ENABLED=False")
     first = subprocess.Popen(cmd, env=replica.proxy_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     log_file = crawl_dir / "crawl.log"
     deadline = time.monotonic() + 60

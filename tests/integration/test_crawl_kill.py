@@ -24,7 +24,7 @@ from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
 from blogger_replica.truth import truth_records
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.conftest import BLOG_URL
+from tests.conftest import BLOG_URL, crawl_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,22 +36,7 @@ WARCIO = Path(sys.executable).parent / "warcio"
 
 
 def crawl_cmd(out: Path, crawl_dir: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "archiver",
-        "crawl",
-        BLOG_URL,
-        "--profile",
-        "local",
-        "-o",
-        str(out),
-        "-s",
-        f"ARCHIVER_CRAWL_DIR={crawl_dir}",
-        "-s",
-        "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-        *extra,
-    ]
+    return crawl_command(out, crawl_dir, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", *extra)
 
 
 def captured(crawl_dir: Path) -> Counter[str]:
