@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from blogger_replica import assets, feeds, html, sitemaps
+from blogger_replica.assets import DEFAULT_PHOTO_BPP
 from blogger_replica.assets_urls import ASSET_HOSTS
 from blogger_replica.site import Page, Site, Theme
 
@@ -41,8 +42,11 @@ BLOGSPOT_CCTLD = re.compile(r"^(?P<name>[a-z0-9-]+)\.blogspot\.(?:com?\.)?[a-z]{
 class ReplicaApp:
     """Maps a request to a :class:`Page`; ``None`` means the host is not part of the replica."""
 
-    def __init__(self, blog: Blog, theme: Theme = "classic", domain: str | None = None) -> None:
+    def __init__(
+        self, blog: Blog, theme: Theme = "classic", domain: str | None = None, *, photo_bpp: float = DEFAULT_PHOTO_BPP
+    ) -> None:
         self.blog = blog
+        self.photo_bpp = photo_bpp
         self.theme = theme
         self.domain = domain
         self.blog_host = domain or blog.host
@@ -77,7 +81,7 @@ class ReplicaApp:
         if host == "www.blogger.com" and req.path.startswith("/feeds/"):  # feeds by blog id, e.g. rel=next
             return feeds.render(self.site, req.path, query) or _google_404(req.path)
         if host in ASSET_HOSTS or host.endswith(".bp.blogspot.com"):
-            page = assets.render(self.blog, host, req.path, query)
+            page = assets.render(self.blog, host, req.path, query, photo_bpp=self.photo_bpp)
             return page or _google_404(req.path)
         cctld = BLOGSPOT_CCTLD.match(host)
         if cctld and not host.endswith(".blogspot.com"):

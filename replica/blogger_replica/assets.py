@@ -7,6 +7,7 @@ follows Blogger's rules; a crawler that fetches them stores real bytes a browser
 
 from __future__ import annotations
 
+import random
 import re
 import struct
 import zlib
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from blogger_replica import assets_urls as au
-from blogger_replica.content import Blog, Image, decode_image_ident
+from blogger_replica.content import SITE_IMAGE_BASE, Blog, Image, decode_image_ident
 from blogger_replica.site import Page
 
 _ASSET_TIME = datetime(2015, 6, 1, tzinfo=UTC)  # Last-Modified of the static bundles
@@ -42,6 +43,50 @@ def png(width: int, height: int, seed: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 6)) + _chunk(b"IEND", b"")
+    )
+
+
+DEFAULT_PHOTO_BPP = 1.2  # a JPEG photo of a Blogger post, in bits per pixel of the served file
+MAX_PHOTO_BPP = 8.0  # one byte of noise per pixel: the most a palette PNG can weigh
+
+
+@lru_cache(maxsize=256)
+def photo_png(width: int, height: int, seed: int, bpp: float) -> bytes:
+    """A deterministic PNG that weighs what a photo of its pixel size does: ``bpp`` bits per pixel.
+
+    A 256-colour palette image (one byte per pixel, a third of RGB's bytes to deflate, at zlib level 1, so a
+    1600x1200 original takes milliseconds): the stripes of :func:`png` in palette entries 0 and 1, which
+    cost little once deflated, then a band of pseudo-random rows at the bottom (incompressible: deflate
+    stores them) sized so that the file weighs the target. The palette and the noise come from a generator
+    seeded with the image and its size, so each URL has the same bytes in every run, in every state. ``bpp``
+    0 gives :func:`png` itself.
+    """
+    if bpp <= 0:
+        return png(width, height, seed)
+    if bpp > MAX_PHOTO_BPP:
+        raise ValueError(f"photo bpp must be at most {MAX_PHOTO_BPP}, got {bpp}")
+    rng = random.Random(f"photo:{seed}:{width}x{height}")
+    a = ((seed * 97) % 200 + 30, (seed * 57) % 200 + 30, (seed * 31) % 200 + 30)
+    b = (255 - a[0], 255 - a[1], 255 - a[2])
+    palette = bytes(a) + bytes(b) + rng.randbytes(3 * 254)
+    period = 24
+    pattern = bytes((x // 12) % 2 for x in range(width + period))
+    block = b"".join(b"\x00" + pattern[y : y + width] for y in range(period))  # one period of stripe rows
+    row = 1 + width
+    per_row = len(zlib.compress(block, 1)) / period  # what a stripe row costs once deflated
+    target = width * height * bpp / 8 - 57 - len(palette)  # less signature, chunk framing, IHDR, zlib
+    noisy = min(height, max(0, round((target - per_row * height) / (row - per_row))))
+    plain = height - noisy
+    stripes = block * (plain // period) + block[: row * (plain % period)]
+    noise = rng.randbytes(noisy * width)
+    band = b"".join(b"\x00" + noise[i : i + width] for i in range(0, len(noise), width))
+    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"PLTE", palette)
+        + _chunk(b"IDAT", zlib.compress(stripes + band, 1))
+        + _chunk(b"IEND", b"")
     )
 
 
@@ -85,13 +130,16 @@ def variant_size(size: str, width: int, height: int) -> tuple[int, int] | None:
     return None
 
 
-def image_page(image: Image, size: str) -> Page | None:
+def image_page(image: Image, size: str, photo_bpp: float = DEFAULT_PHOTO_BPP) -> Page | None:
+    """One size variant of an image: a post's photo weighs ``photo_bpp``; the sidebar's images stay tiny."""
     dims = variant_size(size, image.width, image.height)
     if dims is None:
         return None
-    return Page(
-        200, "image/png", png(dims[0], dims[1], image.ident), last_modified=_ASSET_TIME, headers=list(_IMAGE_HEADERS)
-    )
+    if image.ident >= SITE_IMAGE_BASE:
+        body = png(dims[0], dims[1], image.ident)
+    else:
+        body = photo_png(dims[0], dims[1], image.ident, photo_bpp)
+    return Page(200, "image/png", body, last_modified=_ASSET_TIME, headers=list(_IMAGE_HEADERS))
 
 
 # --- CSS / JS / icons ---------------------------------------------------------------------------------
@@ -167,7 +215,9 @@ def favicon_page() -> Page:
     return Page(200, "image/x-icon", FAVICON, last_modified=_ASSET_TIME, headers=list(_IMAGE_HEADERS))
 
 
-def render(blog: Blog, host: str, path: str, query: dict[str, list[str]]) -> Page | None:
+def render(
+    blog: Blog, host: str, path: str, query: dict[str, list[str]], *, photo_bpp: float = DEFAULT_PHOTO_BPP
+) -> Page | None:
     """Answer a request to one of Blogger's asset hosts; None when nothing lives at that path."""
     static = _STATIC.get(f"{host}{path}")
     if static is not None:
@@ -178,13 +228,13 @@ def render(blog: Blog, host: str, path: str, query: dict[str, list[str]]) -> Pag
             200, content_type, body, last_modified=_ASSET_TIME, headers=[("Cache-Control", "public, max-age=31536000")]
         )
     if host.endswith(".bp.blogspot.com"):
-        return _bp_image(blog, path)
+        return _bp_image(blog, path, photo_bpp)
     if host == "www.blogger.com":
         return _blogger_dot_com(blog, path, query)
     return None
 
 
-def _bp_image(blog: Blog, path: str) -> Page | None:
+def _bp_image(blog: Blog, path: str, photo_bpp: float) -> Page | None:
     parts = path.split("/")
     # "", "-KEY", "KEY", "AAAAAAAAAxx", "KEY", SIZE, FILENAME
     if len(parts) != 7:
@@ -193,7 +243,7 @@ def _bp_image(blog: Blog, path: str) -> Page | None:
     image = blog.image(ident) if ident is not None else None
     if image is None or "/".join(parts[1:5]) != image.key or parts[6] != image.filename:
         return None
-    return image_page(image, parts[5])
+    return image_page(image, parts[5], photo_bpp)
 
 
 _LOGIN = "https://accounts.google.com/ServiceLogin?service=blogger&continue=https://www.blogger.com/"

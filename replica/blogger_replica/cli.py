@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from blogger_replica import __version__
+from blogger_replica.assets import DEFAULT_PHOTO_BPP, MAX_PHOTO_BPP
 from blogger_replica.content import DEFAULT_BLOG_NAME, MAX_STATE
 from blogger_replica.errors import ConfigError, ReplicaError
 
@@ -53,6 +54,13 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _fraction(text: str) -> float:
+    value = _non_negative_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1, got {value}")
+    return value
+
+
 def _add_blog_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--posts",
@@ -74,6 +82,39 @@ def _add_blog_args(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_BLOG_NAME,
         metavar="NAME",
         help=f"blogspot name of the blog (default {DEFAULT_BLOG_NAME})",
+    )
+    parser.add_argument(
+        "--silent-edits",
+        type=_fraction,
+        default=0.0,
+        metavar="RATE",
+        help="fraction of the posts of state 0 edited silently in states 1 and 2: the post page gains a "
+        "correction that the feeds, sitemaps, listings and `updated` do not show (default 0)",
+    )
+    parser.add_argument(
+        "--silent-edit",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="edit this post silently (its path, e.g. /2013/09/x.html) in states 1 and 2; repeatable",
+    )
+
+
+def _photo_bpp(text: str) -> float:
+    value = _non_negative_float(text)
+    if value > MAX_PHOTO_BPP:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_PHOTO_BPP:g} bits per pixel, got {value}")
+    return value
+
+
+def _add_photo_bpp(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--photo-bpp",
+        type=_photo_bpp,
+        default=DEFAULT_PHOTO_BPP,
+        metavar="BITS",
+        help=f"weight of the posts' photos in bits per pixel of the served PNG (default {DEFAULT_PHOTO_BPP}: "
+        "a 1600x1200 original weighs about 290 KB); 0 serves tiny striped PNGs",
     )
 
 
@@ -105,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="delay before every response, in milliseconds",
     )
+    _add_photo_bpp(serve)
     serve.add_argument(
         "--faults",
         default="none",
@@ -151,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--posts", type=_positive_int, default=200, metavar="N", help="posts in the replica (default 200)"
     )
     demo.add_argument("--theme", choices=("classic", "contempo"), default="classic", help="replica theme")
+    _add_photo_bpp(demo)
     demo.add_argument(
         "-o", "--output", type=Path, default=Path("output"), metavar="DIR", help="root output folder (default output/)"
     )
@@ -171,6 +214,9 @@ def _serve(args: argparse.Namespace) -> int:
         state=args.state,
         theme=args.theme,
         latency_ms=args.latency_ms,
+        photo_bpp=args.photo_bpp,
+        silent_edits=args.silent_edits,
+        silent_edit_paths=tuple(args.silent_edit),
         faults=FaultPlan.parse(args.faults),
         blog_name=args.blog,
         domain=args.domain,
@@ -188,7 +234,12 @@ def _truth(args: argparse.Namespace) -> int:
     from blogger_replica.content import Blog
     from blogger_replica.truth import write_truth
 
-    blog = Blog(args.posts, args.state, args.blog)
+    try:
+        blog = Blog(
+            args.posts, args.state, args.blog, silent_edits=args.silent_edits, silent_edit_paths=args.silent_edit
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
     write_truth(blog, sys.stdout, base=args.base)
     return 0
 
@@ -207,7 +258,7 @@ def _demo(args: argparse.Namespace) -> int:
             "(./dev.sh demo installs both)"
         )
     try:
-        replica = launch(["--posts", str(args.posts), "--theme", args.theme])
+        replica = launch(["--posts", str(args.posts), "--theme", args.theme, "--photo-bpp", str(args.photo_bpp)])
     except ReplicaDidNotStart as exc:
         raise ReplicaError(str(exc)) from exc
     try:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from blogger_replica import seeds
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 DEFAULT_BLOG_NAME = "gongminziyoulianmeng"
 BLOG_TITLE = "公民自由联盟 Coalition for Citizens Rights"
@@ -395,13 +395,28 @@ class _Index:
 
 
 class Blog:
-    """One Blogger blog in one state: ``state`` 0 is the first visit; 1 and 2 are later visits."""
+    """One Blogger blog in one state: ``state`` 0 is the first visit; 1 and 2 are later visits.
 
-    def __init__(self, posts: int = 200, state: int = 0, name: str = DEFAULT_BLOG_NAME) -> None:
+    ``silent_edits`` (a fraction of the posts, rolled per blog name and post) and ``silent_edit_paths`` (posts
+    picked by path) choose posts edited *silently* from state 1 on: their post page shows a correction that
+    nothing else announces (see :meth:`page_body`).
+    """
+
+    def __init__(
+        self,
+        posts: int = 200,
+        state: int = 0,
+        name: str = DEFAULT_BLOG_NAME,
+        *,
+        silent_edits: float = 0.0,
+        silent_edit_paths: Iterable[str] = (),
+    ) -> None:
         if posts < 1:
             raise ValueError(f"posts must be at least 1, got {posts}")
         if not 0 <= state <= MAX_STATE:
             raise ValueError(f"state must be between 0 and {MAX_STATE}, got {state}")
+        if not 0.0 <= silent_edits <= 1.0:
+            raise ValueError(f"silent_edits must be a fraction between 0 and 1, got {silent_edits}")
         self.name = name
         self.host = f"{name}.blogspot.com"
         self.n_posts = posts
@@ -432,6 +447,7 @@ class Blog:
         self.updated = max(p.updated for p in self.posts)
         self._deleted = self._build_deleted()
         self._index_map = {p.index: p for p in self._all}
+        self.silent_edits = self._build_silent_edits(silent_edits, tuple(silent_edit_paths))
 
     # -- construction --
 
@@ -646,6 +662,25 @@ class Blog:
         assert earlier is not None
         return {p.path for p in earlier.posts} - set(self.by_path)
 
+    def _build_silent_edits(self, rate: float, paths: tuple[str, ...]) -> frozenset[str]:
+        """Paths of the posts edited silently in this state: none in state 0, the same ones in states 1 and 2.
+
+        The rate picks ``round(rate * N)`` of the N posts of state 0 (never one added later: a new post has no
+        earlier version to differ from), those with the lowest rolls per blog name and post, so the choice is
+        the same in every state (less the posts deleted by then); a path picks any post of this state and must
+        name one.
+        """
+        unknown = [p for p in paths if p not in self.by_path or self.by_path[p].kind != "post"]
+        if unknown:
+            raise ValueError(f"--silent-edit: no post at {', '.join(unknown)} in state {self.state}")
+        if self.state == 0:
+            return frozenset()
+        chosen: set[int] = set()
+        if rate > 0:  # the indices 0..N-1 are the posts of state 0
+            ranked = sorted(range(self.n_posts), key=lambda i: (_rng(self.name, "silent-edit", i).random(), i))
+            chosen = set(ranked[: round(rate * self.n_posts)])
+        return frozenset({p.path for p in self.posts if p.index in chosen} | set(paths))
+
     @staticmethod
     def _index(posts: list[Post]) -> _Index:
         return _Index(posts=posts, keys=[-p.published.timestamp() for p in posts])
@@ -673,7 +708,21 @@ class Blog:
         return newer, older
 
     def body(self, post: Post) -> Body:
+        """The body every listing, feed and snippet shows."""
         return _body(self.name, post)
+
+    def is_silently_edited(self, post: Post) -> bool:
+        return post.path in self.silent_edits
+
+    def page_body(self, post: Post) -> Body:
+        """The body the post's own page shows: :meth:`body`, plus a correction on a silently edited post.
+
+        A silent edit models an edit the feeds do not announce (a stale feed cache, a template-level change):
+        only the post page changes; ``updated``, the feeds, the sitemaps, the comment count and the listing
+        pages stay as without it.
+        """
+        body = self.body(post)
+        return _silently_edited(body) if self.is_silently_edited(post) else body
 
     def comments(self, post: Post) -> tuple[Comment, ...]:
         return _comments(self.name, post)
@@ -808,6 +857,15 @@ def _body(blog_name: str, post: Post) -> Body:
     jump = 1 if rng.random() < 0.12 else None
     style: Literal["br", "p", "div"] = rng.choice(("br", "p", "p", "div"))
     return Body(blocks=tuple(blocks), jump_after=jump, attendees_en=en_names, attendees_zh=zh_names, style=style)
+
+
+SILENT_CORRECTION_EN = "Correction: an earlier version of this post gave the wrong place for the rally."
+SILENT_CORRECTION_ZH = "更正:本文早前的版本写错了集会地点。"
+
+
+def _silently_edited(body: Body) -> Body:
+    blocks = (*body.blocks, Block("p", SILENT_CORRECTION_EN), Block("p", SILENT_CORRECTION_ZH))
+    return replace(body, blocks=blocks)
 
 
 def _seed_body(blog_name: str, post: Post) -> Body:

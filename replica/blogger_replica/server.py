@@ -24,7 +24,9 @@ from http import HTTPStatus
 from typing import IO, TYPE_CHECKING
 
 from blogger_replica.app import ReplicaApp, Request
+from blogger_replica.assets import DEFAULT_PHOTO_BPP
 from blogger_replica.content import DEFAULT_BLOG_NAME, Blog
+from blogger_replica.errors import ConfigError
 from blogger_replica.faults import FaultKind, FaultPlan
 from blogger_replica.launch import ANNOUNCE
 from blogger_replica.site import Page
@@ -61,6 +63,9 @@ class ReplicaConfig:
     state: int = 0
     theme: Theme = "classic"
     latency_ms: float = 0.0
+    photo_bpp: float = DEFAULT_PHOTO_BPP
+    silent_edits: float = 0.0
+    silent_edit_paths: tuple[str, ...] = ()
     faults: FaultPlan = field(default_factory=FaultPlan)
     blog_name: str = DEFAULT_BLOG_NAME
     domain: str | None = None
@@ -85,8 +90,17 @@ class ReplicaServer:
 
     def __init__(self, config: ReplicaConfig) -> None:
         self.config = config
-        self.blog = Blog(config.posts, config.state, config.blog_name)
-        self.app = ReplicaApp(self.blog, config.theme, config.domain)
+        try:
+            self.blog = Blog(
+                config.posts,
+                config.state,
+                config.blog_name,
+                silent_edits=config.silent_edits,
+                silent_edit_paths=config.silent_edit_paths,
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        self.app = ReplicaApp(self.blog, config.theme, config.domain, photo_bpp=config.photo_bpp)
         extra = (config.domain,) if config.domain else ()
         self.tls = server_context(extra, config.ca_cert)
         self.counters = _Counters()

@@ -1,7 +1,9 @@
 """The ground truth of a replica blog: what an archive of it must contain, one record per post or page.
 
 Records come straight from the content model (never from rendered pages), so a crawl's output can be
-compared with them field by field. Posts come first, newest first by publication; the static pages follow,
+compared with them field by field. The body is the post page's (``body_text``, ``paragraphs``): on a post
+edited silently (``"silent_edit": true``, see ``Blog.page_body``) it holds the correction that the feeds do not
+show. Posts come first, newest first by publication; the static pages follow,
 newest first, with ``"kind": "page"``. Output is deterministic: the same blog gives the same bytes.
 """
 
@@ -36,7 +38,7 @@ def attendee_pairs(body: Body) -> list[dict[str, str | None]]:
 
 def truth_record(blog: Blog, post: Post, base: str) -> dict[str, object]:
     """Build the ground-truth record of one post or static page."""
-    body = blog.body(post)
+    body = blog.page_body(post)
     comments = blog.comments(post)
     return {
         "kind": post.kind,
@@ -62,6 +64,7 @@ def truth_record(blog: Blog, post: Post, base: str) -> dict[str, object]:
         "comment_count": len(comments),
         "attendees": attendee_pairs(body),
         "edited": post.updated - post.published >= EDITED_AFTER,
+        "silent_edit": blog.is_silently_edited(post),
     }
 
 

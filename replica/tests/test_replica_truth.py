@@ -33,6 +33,7 @@ KEYS = {
     "comment_count",
     "attendees",
     "edited",
+    "silent_edit",
 }
 
 

@@ -428,7 +428,7 @@ def _post(site: Site, view: View, post: Post) -> str:
     mobile = view.mobile
     item = view.item is not None
     url = site.post_url(post, mobile=mobile)
-    body = blog.body(post)
+    body = blog.page_body(post) if item else blog.body(post)
     out = [
         "<div class='post hentry uncustomized-post-template' itemprop='blogPost' itemscope='itemscope' "
         "itemtype='http://schema.org/BlogPosting'>\n"
@@ -1002,7 +1002,7 @@ def _mobile_post(site: Site, view: View, post: Post, header: bool) -> str:
     blog = site.blog
     item = view.item is not None
     url = site.post_url(post, mobile=True)
-    body = blog.body(post)
+    body = blog.page_body(post) if item else blog.body(post)
     out = ["<div class='date-outer'>\n"]
     if header:
         out.append(f"<h2 class='date-header'><span>{esc(post.date_header)}</span></h2>\n")

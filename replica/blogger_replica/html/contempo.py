@@ -293,7 +293,7 @@ def _item_post(site: Site, view: View, post: Post) -> str:
         out.append(_byline(site, view, post))
     out.append(
         f"<div class='post-body entry-content float-container' id='post-body-{post.post_id}'>\n"
-        f"{body_html(blog.body(post), listing=False)}\n</div>\n"
+        f"{body_html(blog.page_body(post), listing=False)}\n</div>\n"
     )
     out.append(
         "<div class='post-bottom'>\n<div class='post-footer float-container'>\n"
