@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 from archiver.errors import ArchiverError
 from archiver.extensions.cdxj import INDEX_NAME
 from archiver.extensions.progress import human_bytes
-from archiver.warc.wacz import crawl_warcs, gather, wacz_name, write_wacz
+from archiver.warc.wacz import crawl_warcs, gather, required_waczs, wacz_name, write_wacz
 
 if TYPE_CHECKING:
     from typing import Self
@@ -30,12 +30,15 @@ INTERRUPTED = frozenset({"shutdown"})
 class WaczPackageExtension:
     """Write the crawl's WACZ package once the engine has stopped and every WARC file has its final name.
 
-    Reads ARCHIVER_WACZ_ENABLED, ARCHIVER_WARC_ENABLED, ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID and
-    ARCHIVER_WARC_DIR (as :mod:`archiver.layout` filled them in). The package holds the WARCs, the index
-    (CRAWL_DIR/index.cdxj when it covers them), the page lists and crawl.log. An interrupted crawl (Ctrl-C,
-    SIGTERM) is not packaged: ``archiver package CRAWL_DIR`` does it on demand.
-    Sets the stats ``archiver/wacz/file``, ``archiver/wacz/bytes``, ``archiver/wacz/pages`` (read by the crawl
-    report, which runs after this extension) or ``archiver/wacz/errors``.
+    Reads ARCHIVER_WACZ_ENABLED, ARCHIVER_WARC_ENABLED, ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID,
+    ARCHIVER_WARC_DIR and ARCHIVER_DEDUP_INDEX (as :mod:`archiver.layout` filled them in). The package holds
+    the WARCs, the index (CRAWL_DIR/index.cdxj when it covers them), the page lists and crawl.log; when the
+    crawl wrote revisits, datapackage.json's ``relation.requires`` names the other crawls' WACZs holding the
+    originals (Browsertrix's convention) and the log says to replay with ``archiver package OUTPUT/<host>``.
+    An interrupted crawl (Ctrl-C, SIGTERM) is not packaged: ``archiver package CRAWL_DIR`` does it on demand.
+    Sets the stats ``archiver/wacz/file``, ``archiver/wacz/bytes``, ``archiver/wacz/pages``,
+    ``archiver/wacz/requires`` (read by the crawl report, which runs after this extension) or
+    ``archiver/wacz/errors``.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -55,6 +58,10 @@ class WaczPackageExtension:
         self.crawl_dir = Path(crawl_dir)
         self.crawl_id = str(crawl_id)
         self.warc_dir = Path(warc_dir)
+        index = settings.get("ARCHIVER_DEDUP_INDEX")
+        self.dedup_index = Path(index) if index else None
+        # the blog folder OUTPUT/<host> (archiver.layout), where the other crawls and their WACZs are
+        self.blog_dir = self.dedup_index.parent if self.dedup_index is not None else self.crawl_dir.parent
         self.reason: str | None = None
         self.host: str | None = None
 
@@ -88,8 +95,12 @@ class WaczPackageExtension:
         try:
             contents = gather(crawl_warcs(self.crawl_dir, self.warc_dir), self.crawl_dir / INDEX_NAME)
             host = self.host or contents.main_page.url.split("/")[2]
+            requires = required_waczs(contents, self.blog_dir, host, self.crawl_id, self.dedup_index)
             result = write_wacz(
-                self.crawl_dir / wacz_name(host, self.crawl_id), contents, logs=[self.crawl_dir / CRAWL_LOG_NAME]
+                self.crawl_dir / wacz_name(host, self.crawl_id),
+                contents,
+                logs=[self.crawl_dir / CRAWL_LOG_NAME],
+                requires=requires,
             )
         except (ArchiverError, OSError) as exc:
             stats.inc_value("archiver/wacz/errors")
@@ -105,3 +116,13 @@ class WaczPackageExtension:
             len(result.extra_pages),
             human_bytes(result.size),
         )
+        revisits = stats.get_value("archiver/warc/revisits", 0)
+        if revisits or result.requires:
+            stats.set_value("archiver/wacz/requires", [entry["filename"] for entry in result.requires])
+            logger.warning(
+                "This crawl wrote %d revisit records; its WACZ needs the originals in %s. "
+                "Replay with the blog WACZ: archiver package %s",
+                revisits,
+                ", ".join(entry["filename"] for entry in result.requires) or "other crawls",
+                self.blog_dir,
+            )

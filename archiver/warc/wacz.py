@@ -32,7 +32,8 @@ import hashlib
 import json
 import logging
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -45,8 +46,10 @@ from warcio.exceptions import ArchiveLoadFailed
 from archiver.blogger.urls import classify, safe_name
 from archiver.errors import ArchiverError
 from archiver.httputil import DecodeError, content_type_charset, decode_content, decode_html, header_codings
+from archiver.layout import DEDUP_INDEX, WARC_FOLDER
 from archiver.warc.cdxj import index_warc
-from archiver.warc.writer import OPEN_SUFFIX, SOFTWARE, WARC_SUFFIX, WarcError
+from archiver.warc.dedup import DedupError, DedupIndex, crawl_warc_dirs, finished_warcs
+from archiver.warc.writer import OPEN_SUFFIX, SOFTWARE, WARC_SUFFIX, WarcError, mime_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -64,6 +67,8 @@ CDX_BLOCK_LINES = 256
 #: kinds of blog URL (archiver.blogger.urls.classify) listed in pages.jsonl; other HTML pages go to extraPages
 MAIN_PAGE_KINDS = frozenset({"home", "post", "page"})
 HTML_MIMES = frozenset({"text/html", "application/xhtml+xml"})
+#: the MIME type a CDXJ line gives a revisit record (pywb's convention)
+REVISIT_MIME = "warc/revisit"
 
 _COPY_CHUNK = 1 << 20
 _TITLE_FEED = 1 << 14
@@ -109,6 +114,8 @@ class WaczResult:
     pages: list[Page] = field(default_factory=list)
     extra_pages: list[Page] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
+    requires: list[dict[str, Any]] = field(default_factory=list)
+    crawls: list[str] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -237,8 +244,8 @@ class _RecordReader:
         for handle in self.handles.values():
             handle.close()
 
-    def page(self, fields: dict[str, Any]) -> Page:
-        """The page entry of the response record a CDXJ line points at, titled from its archived HTML."""
+    def record(self, fields: dict[str, Any]) -> Any:
+        """The record a CDXJ line points at (its payload not yet read); WaczError when the index is stale."""
         name, url = str(fields.get("filename")), str(fields.get("url"))
         if name not in self.paths:
             raise WaczError(f"index line for {url} names {name}, which is not among the WARC files")
@@ -250,15 +257,37 @@ class _RecordReader:
             record = next(iter(ArchiveIterator(handle)))
         except (ArchiveLoadFailed, StopIteration, KeyError, ValueError) as exc:
             raise WaczError(f"no record at offset {fields.get('offset')} of {name} (for {url}): {exc}") from exc
-        headers = record.rec_headers
-        if headers.get_header("WARC-Target-URI") != url:
+        if record.rec_headers.get_header("WARC-Target-URI") != url:
             raise WaczError(f"the record at offset {fields['offset']} of {name} is not {url}: the index is stale")
+        return record
+
+    def page(self, fields: dict[str, Any]) -> Page:
+        """The page entry of the record a CDXJ line points at, titled from its archived HTML.
+
+        For a revisit the time and id are the revisit's own and the title is its original's (the line's
+        ``_original``) when the package holds it, else the URL.
+        """
+        url = str(fields.get("url"))
+        record = self.record(fields)
+        headers = record.rec_headers  # read before the original is: it may share the file handle
+        original = fields.get("_original")
+        if original is not None:
+            title = _title_of(self.record(original))
+        else:
+            title = None if fields.get("mime") == REVISIT_MIME else _title_of(record)
         return Page(
             url=url,
             ts=iso_ts(headers.get_header("WARC-Date")),
-            title=_title_of(record) or url,
+            title=title or url,
             id=_record_id(headers.get_header("WARC-Record-ID")),
         )
+
+    def revisit_head(self, fields: dict[str, Any]) -> tuple[str | None, str | None]:
+        """The HTTP status and MIME type a revisit record's stored HTTP head gives."""
+        http = self.record(fields).http_headers
+        if http is None:
+            return None, None
+        return http.get_statuscode(), mime_of(http.get_header("Content-Type"))
 
 
 def _title_of(record: Any) -> str | None:
@@ -291,28 +320,62 @@ def _ordered(pages: Iterable[Page]) -> list[Page]:
     ]
 
 
-def find_pages(lines: Iterable[str], warcs: Sequence[Path]) -> tuple[list[Page], list[Page]]:
+def _html_captures(
+    lines: Iterable[str], reader: _RecordReader, originals_from: Iterable[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The latest successful (200) HTML capture of each URL, a revisit counting as its original's capture.
+
+    A revisit's status and MIME type are its original's when ``originals_from`` (default: the lines) holds it
+    (same URL and payload digest), else those of the revisit's own stored HTTP head; the original's line is
+    kept as ``_original``.
+    """
+    parsed = [(line.split(" ", 2)[1], _fields(line)) for line in lines]
+    pool = parsed if originals_from is None else [(None, _fields(line)) for line in originals_from]
+    originals = {
+        (str(fields.get("url")), fields.get("digest")): fields
+        for _, fields in pool
+        if fields.get("mime") != REVISIT_MIME and fields.get("digest")
+    }
+    latest: dict[str, dict[str, Any]] = {}
+    for timestamp, fields in parsed:
+        url = str(fields.get("url"))
+        status, mime, original = fields.get("status"), fields.get("mime"), None
+        if mime == REVISIT_MIME:
+            original = originals.get((url, fields.get("digest")))
+            if original is not None:
+                status, mime = original.get("status"), original.get("mime")
+            else:
+                status, mime = reader.revisit_head(fields)
+        if status != "200" or mime not in HTML_MIMES:
+            continue
+        if url not in latest or timestamp >= latest[url]["_ts"]:
+            latest[url] = {**fields, "_ts": timestamp, "_original": original}
+    return latest
+
+
+def find_pages(
+    lines: Iterable[str],
+    warcs: Sequence[Path],
+    reader: _RecordReader | None = None,
+    originals_from: Iterable[str] | None = None,
+) -> tuple[list[Page], list[Page]]:
     """The blog's main pages (home, posts, static pages) and its other HTML pages, from a CDXJ index.
 
-    Only successful (200) HTML captures count; of a URL captured more than once the latest is used. Main
-    pages are those without a query string; extra pages are the other HTML pages of the hosts main pages
-    were found on (archives, labels, the pager, ``?m=1`` variants).
+    Only successful (200) HTML captures count, a revisit of one included (with its own time and its
+    original's title); of a URL captured more than once the latest is used. Main pages are those without a
+    query string; extra pages are the other HTML pages of the hosts main pages were found on (archives,
+    labels, the pager, ``?m=1`` variants). ``reader`` reads the records (default: one over ``warcs``);
+    ``originals_from`` are the lines revisits' originals are looked for in (default: ``lines``).
     """
-    latest: dict[str, dict[str, Any]] = {}
-    for line in lines:
-        fields = _fields(line)
-        if fields.get("status") != "200" or fields.get("mime") not in HTML_MIMES:
-            continue
-        url = str(fields.get("url"))
-        timestamp = line.split(" ", 2)[1]
-        if url not in latest or timestamp >= latest[url]["_ts"]:
-            latest[url] = {**fields, "_ts": timestamp}
+    if reader is None:
+        with _RecordReader(warcs) as own:
+            return find_pages(lines, warcs, own, originals_from)
+    latest = _html_captures(lines, reader, originals_from)
     main = {url for url in latest if classify(url) in MAIN_PAGE_KINDS and not urlsplit(url).query}
     hosts = {urlsplit(url).netloc for url in main}
     extra = {url for url in latest if url not in main and urlsplit(url).netloc in hosts}
-    with _RecordReader(warcs) as reader:
-        pages = _ordered(reader.page(latest[url]) for url in main)
-        extra_pages = _ordered(reader.page(latest[url]) for url in extra)
+    pages = _ordered(reader.page(latest[url]) for url in main)
+    extra_pages = _ordered(reader.page(latest[url]) for url in extra)
     return pages, extra_pages
 
 
@@ -417,8 +480,9 @@ class Contents:
 
     @property
     def main_page(self) -> Page:
-        """The blog's home page, else the first page."""
-        return next((page for page in self.pages if classify(page.url) == "home"), self.pages[0])
+        """The blog's home page (its latest capture), else the first page."""
+        homes = [page for page in self.pages if classify(page.url) == "home"]
+        return max(homes, key=lambda page: page.ts) if homes else self.pages[0]
 
 
 def gather(warcs: Sequence[Path], index: Path | None = None) -> Contents:
@@ -440,16 +504,19 @@ def write_wacz(
     output: Path,
     contents: Contents,
     *,
-    logs: Sequence[Path] = (),
+    logs: Sequence[Path] | Mapping[str, Path] = (),
     title: str | None = None,
     description: str | None = None,
     created: datetime | None = None,
     software: str = SOFTWARE,
+    requires: Sequence[dict[str, Any]] = (),
 ) -> WaczResult:
     """Write ``contents`` as the WACZ file ``output`` (via ``output.open``, renamed when complete).
 
     ``title`` defaults to the home page's title, ``created`` to now; every ZIP member carries ``created``, so
-    the same contents and time give the same bytes.
+    the same contents and time give the same bytes. ``logs`` are stored as ``logs/NAME`` (a mapping gives the
+    names, else the files' own). ``requires`` (see :func:`required_waczs`) becomes the
+    datapackage's ``relation.requires``: the other crawls' WACZ files this one's revisits need.
     """
     output = Path(output)
     if not output.name.endswith(WACZ_SUFFIX):
@@ -467,9 +534,10 @@ def write_wacz(
             package.add_lines(PAGES_PATH, _pages_lines(contents.pages, "pages", "All Pages"))
             if contents.extra_pages:
                 package.add_lines(EXTRA_PAGES_PATH, _pages_lines(contents.extra_pages, "extra-pages", "Extra Pages"))
-            for log in logs:
+            named = logs.items() if isinstance(logs, Mapping) else ((log.name, log) for log in logs)
+            for name, log in named:
                 if log.is_file():
-                    package.add_file(f"logs/{log.name}", log, stored=False)
+                    package.add_file(f"logs/{name}", log, stored=False)
             datapackage: dict[str, Any] = {
                 "profile": "data-package",
                 "wacz_version": WACZ_VERSION,
@@ -482,6 +550,8 @@ def write_wacz(
             }
             if description:
                 datapackage["description"] = description
+            if requires:
+                datapackage["relation"] = {"requires": list(requires)}
             data = (json.dumps(datapackage, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
             package.add_bytes("datapackage.json", data, listed=False)
             digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
@@ -492,7 +562,7 @@ def write_wacz(
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return WaczResult(output, contents.pages, contents.extra_pages, package.resources)
+    return WaczResult(output, contents.pages, contents.extra_pages, package.resources, list(requires))
 
 
 # -- a crawl folder -------------------------------------------------------------------------------------------
@@ -526,11 +596,159 @@ def crawl_warcs(crawl_dir: Path, warc_dir: Path | None = None) -> list[Path]:
 def package_crawl(crawl_dir: Path, output: Path | None = None, *, created: datetime | None = None) -> WaczResult:
     """Package a crawl folder (``warc/``, ``index.cdxj``, ``crawl.log``), by default as ``CRAWL_DIR/HOST-ID.wacz``.
 
-    HOST is the host of the blog's home page and ID the folder's name (the crawl id).
+    HOST is the host of the blog's home page and ID the folder's name (the crawl id). When its WARCs hold
+    revisit records, datapackage.json lists the WACZ files of the crawls holding their originals
+    (:func:`required_waczs`).
     """
     crawl_dir = Path(crawl_dir)
     contents = gather(crawl_warcs(crawl_dir), crawl_dir / "index.cdxj")
+    host = urlsplit(contents.main_page.url).netloc
+    crawl_id = crawl_dir.resolve().name
     if output is None:
-        host = urlsplit(contents.main_page.url).netloc
-        output = crawl_dir / wacz_name(host, crawl_dir.resolve().name)
-    return write_wacz(output, contents, logs=[crawl_dir / "crawl.log"], created=created)
+        output = crawl_dir / wacz_name(host, crawl_id)
+    requires = required_waczs(contents, crawl_dir.resolve().parent, host, crawl_id)
+    return write_wacz(output, contents, logs=[crawl_dir / "crawl.log"], created=created, requires=requires)
+
+
+# -- what a deduplicated crawl depends on -------------------------------------------------------------------
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_COPY_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def referred_records(contents: Contents) -> set[str]:
+    """The ``WARC-Refers-To`` record ids of the revisit records the package's index lists."""
+    revisits = [fields for line in contents.lines if (fields := _fields(line)).get("mime") == REVISIT_MIME]
+    referred: set[str] = set()
+    with _RecordReader(contents.warcs) as reader:
+        for fields in revisits:
+            record_id = reader.record(fields).rec_headers.get_header("WARC-Refers-To")
+            if record_id:
+                referred.add(record_id)
+    return referred
+
+
+def required_waczs(
+    contents: Contents, blog_dir: Path, host: str, crawl_id: str, index: Path | None = None
+) -> list[dict[str, Any]]:
+    """The other crawls' WACZ files a crawl's revisits need, as Browsertrix lists them in ``relation.requires``.
+
+    Browsertrix Crawler (1.12, deduplication) writes ``"relation": {"requires": [{"filename", "hash", "size",
+    "crawlId"}]}`` in the datapackage.json of a WACZ whose revisit records refer to other crawls' WACZs. The
+    crawls are found through the blog's dedup index (``index``, default ``blog_dir/dedup.sqlite``), which
+    maps each original's record id to its crawl; each crawl's WACZ is ``blog_dir/<crawl id>/HOST-<crawl
+    id>.wacz``, and its hash (``sha256:`` and hex, as the WACZ resources are written) and size are given when
+    the file is there. A revisit whose original is not found is warned about: replay it with the blog's WACZ
+    (:func:`package_blog`).
+    """
+    referred = referred_records(contents)
+    if not referred:
+        return []
+    path = index if index is not None else Path(blog_dir) / DEDUP_INDEX
+    found: dict[str, str] = {}
+    if path.is_file():
+        try:
+            with DedupIndex(Path(blog_dir), path) as dedup:
+                found = {row.record_id: row.crawl_id for row in dedup.rows() if row.record_id in referred}
+        except DedupError as exc:
+            logger.warning("Cannot read the dedup index to list what this crawl depends on: %s", exc)
+    missing = len(referred - found.keys())
+    if missing:
+        logger.warning(
+            "%d revisit originals are not in the dedup index %s: the WACZ cannot name every crawl it depends on",
+            missing,
+            path,
+        )
+    requires = []
+    for other in sorted(set(found.values()) - {crawl_id}):
+        name = wacz_name(host, other)
+        entry: dict[str, Any] = {"filename": name}
+        wacz = Path(blog_dir) / other / name
+        if wacz.is_file():
+            entry["hash"] = "sha256:" + _sha256_of(wacz)
+            entry["size"] = wacz.stat().st_size
+        else:
+            logger.warning("Crawl %s holds originals this crawl's revisits need, but has no WACZ %s", other, wacz)
+        entry["crawlId"] = other
+        requires.append(entry)
+    return requires
+
+
+# -- a blog folder: every crawl in one package ----------------------------------------------------------------
+
+
+def blog_wacz_name(host_folder: str) -> str:
+    """The file name of a blog's package of every crawl: ``HOST-all.wacz``."""
+    return f"{host_folder}-all{WACZ_SUFFIX}"
+
+
+def is_blog_dir(path: Path) -> bool:
+    """A blog folder ``OUTPUT/<host>``: not a crawl folder, and holding dedup.sqlite or crawl folders."""
+    path = Path(path)
+    if not path.is_dir() or (path / WARC_FOLDER).is_dir():
+        return False
+    return (path / DEDUP_INDEX).is_file() or bool(crawl_warc_dirs(path))
+
+
+@dataclass
+class _Crawl:
+    crawl_id: str
+    warcs: list[Path]
+    lines: list[str]
+
+
+def gather_blog(blog_dir: Path) -> tuple[Contents, list[str]]:
+    """Every finished WARC of every crawl of a blog folder, one merged index, and each crawl's own pages.
+
+    ``*.warc.gz.open`` files (a crawl running, or killed and not resumed) are left out with a warning: their
+    finished siblings are whole. Each crawl's ``index.cdxj`` is used when it covers exactly its finished
+    files, else they are indexed again. The pages are listed crawl by crawl (oldest first), each crawl's
+    captures with their own timestamps, so that every visit of a page is listed; a revisit is titled from
+    its original. Returns the contents and the ids of the crawls packaged.
+    """
+    blog_dir = Path(blog_dir)
+    crawls: list[_Crawl] = []
+    for warc_dir in crawl_warc_dirs(blog_dir):
+        finished, still_open = finished_warcs(warc_dir)
+        for path in still_open:
+            logger.warning("Not packaged: %s is still open (a crawl is running, or was killed: resume it)", path)
+        if finished:
+            crawls.append(
+                _Crawl(warc_dir.parent.name, finished, collect_index(finished, warc_dir.parent / "index.cdxj"))
+            )
+    if not crawls:
+        raise WaczError(f"{blog_dir} holds no crawl with finished WARC files (<crawl id>/{WARC_FOLDER}/*{WARC_SUFFIX})")
+    files = _warc_files([path for crawl in crawls for path in crawl.warcs])
+    lines = sorted(line for crawl in crawls for line in crawl.lines)
+    pages: list[Page] = []
+    extra_pages: list[Page] = []
+    with _RecordReader(files) as reader:
+        for crawl in crawls:
+            crawl_pages, crawl_extra = find_pages(crawl.lines, files, reader, originals_from=lines)
+            pages.extend(crawl_pages)
+            extra_pages.extend(crawl_extra)
+    if not pages:
+        raise WaczError(f"no home page, post or static page was captured in any crawl of {blog_dir}")
+    return Contents(files, lines, pages, extra_pages), [crawl.crawl_id for crawl in crawls]
+
+
+def package_blog(blog_dir: Path, output: Path | None = None, *, created: datetime | None = None) -> WaczResult:
+    """Package every crawl of a blog folder as one WACZ, by default ``BLOG_DIR/HOST-all.wacz``.
+
+    Its revisits' originals are all inside, so it replays without any other file; each crawl's ``crawl.log``
+    is kept as ``logs/<crawl id>-crawl.log``.
+    """
+    blog_dir = Path(blog_dir)
+    contents, crawl_ids = gather_blog(blog_dir)
+    if output is None:
+        output = blog_dir / blog_wacz_name(blog_dir.resolve().name)
+    logs = {f"{crawl_id}-crawl.log": blog_dir / crawl_id / "crawl.log" for crawl_id in crawl_ids}
+    host = urlsplit(contents.main_page.url).netloc
+    description = f"Every crawl of {host}: {', '.join(crawl_ids)}"
+    result = write_wacz(output, contents, logs=logs, created=created, description=description)
+    return replace(result, crawls=crawl_ids)

@@ -18,16 +18,20 @@ from scrapy.utils.test import get_crawler
 from archiver.cli import main
 from archiver.extensions.wacz import WaczPackageExtension
 from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcFileWriter, index_warc, write_cdxj
+from archiver.warc.dedup import DedupIndex
 from archiver.warc.wacz import (
     WaczError,
     collect_index,
     gather,
     index_blocks,
+    is_blog_dir,
     iso_ts,
+    package_blog,
     package_crawl,
     page_title,
     write_wacz,
 )
+from archiver.warc.writer import RevisitOf, payload_digest
 from tests.unit.test_middleware_warc import project_settings
 from tests.unit.test_warc_writer import FixedIds
 
@@ -357,3 +361,151 @@ def test_extension_skips_an_interrupted_crawl_and_survives_errors(crawl_dir: Pat
     assert stats.get_value("archiver/wacz/errors") == 1
     assert stats.get_value("archiver/wacz/file") is None
     assert not list(crawl_dir.glob("*.wacz*"))
+
+
+# -- revisits: what a crawl's package requires, and the blog's package of every crawl ----------------------------
+
+SECOND_ID = "20240202T030405Z"
+SECOND_START = datetime(2024, 2, 2, 3, 4, 5, 250000, tzinfo=UTC)
+#: the second visit: the home page edited, two pages and the image unchanged (revisits), one new post
+REVISITED = {f"{BLOG}/2024/01/first.html", f"{BLOG}/p/about.html", "https://1.bp.blogspot.com/-a/b/c/d/s1600/x.png"}
+
+
+def second_visit(first_dir: Path) -> Path:
+    """A later crawl of the same blog: revisits for REVISITED, naming their originals in the dedup index."""
+    blog = first_dir.parent
+    with DedupIndex(blog) as index:
+        index.add_crawl(first_dir / "warc")
+        originals = {url: index.original(url, payload_digest(body)) for url, _, _, body in CAPTURES}
+    folder = blog / SECOND_ID
+    counter = iter(range(1000, 2000))
+    writer = WarcFileWriter(
+        folder / "warc", "T", "h", clock=lambda: SECOND_START, id_factory=lambda: f"<urn:uuid:{next(counter)}>"
+    )
+    captures = [
+        (f"{BLOG}/", 200, HTML, html("Foo Blog", "edited")),
+        *(c for c in CAPTURES if c[0] in REVISITED),
+        (f"{BLOG}/2024/02/new.html", 200, HTML, html("Foo Blog: New")),
+    ]
+    with writer:
+        for i, (url, status, headers, body) in enumerate(captures):
+            capture = Capture(
+                CapturedRequest("GET", url),
+                CapturedResponse(status, None, "HTTP/1.1", headers, body),
+                SECOND_START + timedelta(seconds=i),
+            )
+            found = originals[url] if url in REVISITED else None
+            assert (found is not None) == (url in REVISITED)
+            writer.write_capture(capture, None if found is None else RevisitOf(found.url, found.date, found.record_id))
+    write_cdxj([line for path in writer.files_written for line in index_warc(path)], folder / "index.cdxj")
+    (folder / "crawl.log").write_text("second\n", encoding="utf-8")
+    with DedupIndex(blog) as index:
+        index.add_crawl(folder / "warc")
+    return folder
+
+
+def datapackage_of(path: Path) -> dict[str, Any]:
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("datapackage.json"))
+
+
+def test_a_crawl_with_revisits_requires_the_wacz_holding_their_originals(crawl_dir: Path) -> None:
+    first = package_crawl(crawl_dir, created=CREATED)
+    second_dir = second_visit(crawl_dir)
+    second = package_crawl(second_dir, created=CREATED)
+    assert "relation" not in datapackage_of(first.path)  # no revisit, no dependency
+    expected = {
+        "filename": first.path.name,
+        "hash": "sha256:" + hashlib.sha256(first.path.read_bytes()).hexdigest(),
+        "size": first.path.stat().st_size,
+        "crawlId": crawl_dir.name,
+    }
+    assert datapackage_of(second.path)["relation"] == {"requires": [expected]}
+    assert second.requires == [expected]
+    # its revisited pages are listed at the second visit's time; their titles are in the other WACZ
+    by_url = {page.url: page for page in second.pages}
+    assert set(by_url) == {f"{BLOG}/", f"{BLOG}/2024/01/first.html", f"{BLOG}/2024/02/new.html", f"{BLOG}/p/about.html"}
+    assert by_url[f"{BLOG}/2024/01/first.html"].ts == "2024-02-02T03:04:06.250Z"
+    assert by_url[f"{BLOG}/2024/01/first.html"].title == f"{BLOG}/2024/01/first.html"
+
+
+def test_a_required_crawl_without_its_wacz_is_named_without_a_hash(crawl_dir: Path) -> None:
+    second = package_crawl(second_visit(crawl_dir), created=CREATED)
+    assert second.requires == [{"filename": "foo.blogspot.com-20240102T030405Z.wacz", "crawlId": crawl_dir.name}]
+
+
+def test_the_blog_package_holds_every_crawl_and_each_crawls_pages(crawl_dir: Path, caplog: Any) -> None:
+    second_dir = second_visit(crawl_dir)
+    blog = crawl_dir.parent
+    killed = blog / "20240303T000000Z" / "warc"
+    killed.mkdir(parents=True)
+    (killed / "T-20240303000000000000-00000-h.warc.gz.open").write_bytes(b"torn")
+    assert is_blog_dir(blog)
+    assert not is_blog_dir(crawl_dir)
+
+    result = package_blog(blog, created=CREATED)
+    assert result.path == blog / "foo.blogspot.com-all.wacz"
+    assert result.crawls == [crawl_dir.name, SECOND_ID]
+    assert "T-20240303000000000000-00000-h.warc.gz.open is still open" in caplog.text
+    warcs = sorted([*(crawl_dir / "warc").glob("*.warc.gz"), *(second_dir / "warc").glob("*.warc.gz")])
+    with zipfile.ZipFile(result.path) as archive:
+        members = archive.namelist()
+        assert [m for m in members if m.startswith("archive/")] == [f"archive/{p.name}" for p in warcs]
+        assert not [m for m in members if m.endswith(".open")]
+        assert {"logs/20240102T030405Z-crawl.log", "logs/20240202T030405Z-crawl.log"} <= set(members)
+        for path in warcs:
+            assert archive.read(f"archive/{path.name}") == path.read_bytes()
+        datapackage = json.loads(archive.read("datapackage.json"))
+        assert "relation" not in datapackage  # self-contained: every original is inside
+        for resource in datapackage["resources"]:
+            assert resource["hash"] == "sha256:" + hashlib.sha256(archive.read(resource["path"])).hexdigest()
+        lines = gzip.decompress(archive.read("indexes/index.cdx.gz")).decode("utf-8").splitlines()
+        both = [
+            *(crawl_dir / "index.cdxj").read_text().splitlines(),
+            *(second_dir / "index.cdxj").read_text().splitlines(),
+        ]
+        assert lines == sorted(both)
+        assert sum('"mime": "warc/revisit"' in line for line in lines) == len(REVISITED)
+        pages = pages_of(archive, "pages/pages.jsonl")[1:]
+    visits = [(p["url"], p["ts"], p["title"]) for p in pages]
+    assert visits == [
+        (f"{BLOG}/", "2024-01-02T03:04:05.678Z", "Foo Blog"),
+        (f"{BLOG}/2024/02/blog-post_03.html", "2024-01-02T03:04:07.680Z", "第二"),
+        (f"{BLOG}/2024/01/first.html", "2024-01-02T03:04:06.679Z", "Foo Blog: First & post"),
+        (f"{BLOG}/p/about.html", "2024-01-02T03:04:08.681Z", "Foo Blog: About"),
+        (f"{BLOG}/", "2024-02-02T03:04:05.250Z", "Foo Blog"),
+        (f"{BLOG}/2024/02/new.html", "2024-02-02T03:04:09.250Z", "Foo Blog: New"),
+        # revisits: the second visit's time, the original's title
+        (f"{BLOG}/2024/01/first.html", "2024-02-02T03:04:06.250Z", "Foo Blog: First & post"),
+        (f"{BLOG}/p/about.html", "2024-02-02T03:04:07.250Z", "Foo Blog: About"),
+    ]
+    assert datapackage["mainPageDate"] == "2024-02-02T03:04:05.250Z"  # the latest visit of the home page
+
+
+def test_package_command_on_a_blog_folder(crawl_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    second_dir = second_visit(crawl_dir)
+    assert main(["package", str(second_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "requires foo.blogspot.com-20240102T030405Z.wacz (crawl 20240102T030405Z)" in out
+    assert f"replay with the blog WACZ: archiver package {crawl_dir.parent.resolve()}" in out
+    assert main(["package", str(crawl_dir.parent)]) == 0
+    assert f"{crawl_dir.parent / 'foo.blogspot.com-all.wacz'}: 2 crawls, 8 pages, " in capsys.readouterr().out
+    empty = crawl_dir.parent.parent / "empty.blogspot.com"
+    (empty / "20240101T000000Z" / "warc").mkdir(parents=True)
+    assert main(["package", str(empty)]) == 1
+    assert "WaczError: " in capsys.readouterr().err
+
+
+def test_extension_says_to_replay_a_deduplicated_crawl_with_the_blog_package(crawl_dir: Path, caplog: Any) -> None:
+    second_dir = second_visit(crawl_dir)
+    crawler = get_crawler(Spider, project_settings(ARCHIVER_CRAWL_DIR=str(second_dir), ARCHIVER_CRAWL_ID=SECOND_ID))
+    crawler.stats.open_spider()
+    crawler.stats.set_value("archiver/warc/revisits", len(REVISITED))
+    extension = build_from_crawler(WaczPackageExtension, crawler)
+    extension.spider_closed(Spider("blogspot"), "finished")
+    extension.engine_stopped()
+    assert crawler.stats.get_value("archiver/wacz/requires") == ["foo.blogspot.com-20240102T030405Z.wacz"]
+    assert f"Replay with the blog WACZ: archiver package {crawl_dir.parent}" in caplog.text
+    assert datapackage_of(second_dir / f"foo.blogspot.com-{SECOND_ID}.wacz")["relation"]["requires"][0]["crawlId"] == (
+        crawl_dir.name
+    )
