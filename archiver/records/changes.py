@@ -14,7 +14,8 @@ kinds, one object each, in this order for a post:
   full page is not an edit. Comments are not part of an edit: they are their own kinds;
 - ``deleted``: a post the later records do not hold from any discovery source AND whose URL the later crawl
   captured answering 404 or 410 (``gone``: the URLs of the crawl's 404/410 response records, see
-  :func:`gone_urls`). The records alone cannot prove a deletion, and neither can an interrupted crawl
+  :func:`gone_captures`); ``capture`` is the WARC pointer of that 404/410 answer (its earliest capture), the
+  proof a reader can check. The records alone cannot prove a deletion, and neither can an interrupted crawl
   (``complete=False`` reports no deletion);
 - ``comment_added`` / ``comment_removed``: one per comment (``comment``: id, author, published), for a post in
   both sets. A removal is reported only when some capture of the later crawl stated the post's comments
@@ -34,6 +35,7 @@ from __future__ import annotations
 import difflib
 import json
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -46,7 +48,7 @@ from archiver.records import jsonl
 from archiver.warc.writer import WARC_SUFFIX
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
     from pathlib import Path
 
 #: every change kind, in the order a post's changes are listed
@@ -92,18 +94,68 @@ def url_key(url: str) -> str:
     return f"{parts.netloc.lower()}{parts.path}"
 
 
-def gone_urls(warcs: Iterable[Path]) -> set[str]:
-    """The target URLs of the 404/410 response records of these WARC files (headers only, no body read)."""
-    found: set[str] = set()
+def gone_pointer(
+    url: str, fetched_at: str, status: int, filename: str, offset: int, length: int, record_id: str, digest: str
+) -> dict[str, Any]:
+    """The WARC pointer of a 404/410 capture, as the records' ``pointer`` schema has it: the deletion's proof."""
+    return {
+        "url": url,
+        "fetched_at": fetched_at,
+        "status": status,
+        "filename": filename,
+        "offset": offset,
+        "length": length,
+        "record_id": record_id,
+        "payload_digest": digest,
+    }
+
+
+def note_gone(found: dict[str, dict[str, Any]], pointer: dict[str, Any]) -> None:
+    """Add a 404/410 capture to ``found`` (URL to pointer): of several captures of a URL, the earliest is kept.
+
+    Earliest by WARC-Date, then file name and offset, so the choice does not depend on the order of reading.
+    """
+    url = str(pointer["url"])
+    old = found.get(url)
+    if old is None or _pointer_order(pointer) < _pointer_order(old):
+        found[url] = pointer
+
+
+def _pointer_order(pointer: Mapping[str, Any]) -> tuple[str, str, int]:
+    return (str(pointer["fetched_at"]), str(pointer["filename"]), int(pointer["offset"]))
+
+
+def gone_captures(warcs: Iterable[Path]) -> dict[str, dict[str, Any]]:
+    """The 404/410 response records of these WARC files (headers only): target URL to :func:`gone_pointer`."""
+    found: dict[str, dict[str, Any]] = {}
     for path in warcs:
         with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
+            records = ArchiveIterator(stream)
+            for record in records:
                 if record.rec_type not in ("response", "revisit") or record.http_headers is None:
                     continue
                 status = record.http_headers.get_statuscode()
-                if status and status.isdigit() and int(status) in GONE_STATUSES:
-                    found.add(str(record.rec_headers.get_header("WARC-Target-URI")))
+                if not (status and status.isdigit() and int(status) in GONE_STATUSES):
+                    continue
+                records.read_to_end()
+                headers = record.rec_headers
+                pointer = gone_pointer(
+                    str(headers.get_header("WARC-Target-URI")),
+                    str(headers.get_header("WARC-Date") or ""),
+                    int(status),
+                    path.name,
+                    records.get_record_offset(),
+                    records.get_record_length(),
+                    str(headers.get_header("WARC-Record-ID") or ""),
+                    str(headers.get_header("WARC-Payload-Digest") or ""),
+                )
+                note_gone(found, pointer)
     return found
+
+
+def gone_urls(warcs: Iterable[Path]) -> set[str]:
+    """The target URLs of the 404/410 response records of these WARC files (headers only, no body read)."""
+    return set(gone_captures(warcs))
 
 
 def _posts(records: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -174,14 +226,15 @@ def compare(
     before: Iterable[Mapping[str, Any]],
     after: Iterable[Mapping[str, Any]],
     *,
-    gone: Iterable[str] = (),
+    gone: Iterable[str] | Mapping[str, Mapping[str, Any]] = (),
     complete: bool = True,
     diff_lines: int = DIFF_LINES,
 ) -> list[Change]:
     """What changed from the ``before`` post records to the ``after`` ones, sorted (see the module docstring).
 
-    ``gone``: the URLs the later crawl captured answering 404/410; ``complete``: whether the later crawl
-    finished normally (an interrupted one marks nothing deleted).
+    ``gone``: the URLs the later crawl captured answering 404/410, or (:func:`gone_captures`) those URLs with
+    the pointers of their captures, which a ``deleted`` change then carries as ``capture``; ``complete``:
+    whether the later crawl finished normally (an interrupted one marks nothing deleted).
     """
     old_posts, new_posts = _posts(before), _posts(after)
     gone_keys = {url_key(url) for url in gone}
@@ -198,10 +251,23 @@ def compare(
             changes.append(_change("edited", new, **_edit_details(old, new, fields, diff_lines)))
         changes.extend(_change(kind, new, comment=comment) for kind, comment in _comment_changes(old, new))
     if complete:
+        found_proofs = proofs(gone)
         for post_id, old in old_posts.items():
             if post_id not in new_posts and not _is_gone(old) and old.get("url") and url_key(old["url"]) in gone_keys:
-                changes.append(_change("deleted", old, content_sha256=old.get("content_sha256")))
+                proof = found_proofs.get(url_key(old["url"]))
+                details = {"content_sha256": old.get("content_sha256")} | ({"capture": proof} if proof else {})
+                changes.append(_change("deleted", old, **details))
     return sorted(changes, key=Change.sort_key)
+
+
+def proofs(gone: Iterable[str] | Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The 404/410 pointers of ``gone`` by :func:`url_key`, the earliest of each (none when it lists URLs only)."""
+    if not isinstance(gone, Mapping):
+        return {}
+    found: dict[str, Mapping[str, Any]] = {}
+    for pointer in sorted(gone.values(), key=_pointer_order):
+        found.setdefault(url_key(str(pointer["url"])), pointer)
+    return found
 
 
 def missing(
@@ -237,11 +303,11 @@ class NotACrawlError(ArchiverError):
 
 @dataclass(frozen=True)
 class CrawlRecords:
-    """What a comparison needs of one crawl folder: its posts, its 404/410 URLs, whether it finished."""
+    """What a comparison needs of one crawl folder: its posts, its 404/410 captures by URL, whether it finished."""
 
     folder: Path
     posts: list[dict[str, Any]]
-    gone: set[str]
+    gone: dict[str, dict[str, Any]]
     complete: bool
 
 
@@ -268,7 +334,7 @@ def read_crawl(folder: Path, *, posts_file: str = "posts.jsonl", stats_file: str
         complete = complete and finish == "finished"
     warcs = sorted((folder / "warc").glob(f"*{WARC_SUFFIX}")) if (folder / "warc").is_dir() else []
     try:
-        gone = gone_urls(warcs)
+        gone = gone_captures(warcs)
     except (ArchiveLoadFailed, OSError, zlib.error) as exc:
         raise NotACrawlError(f"{folder}: cannot read its WARC files: {exc}") from exc
     return CrawlRecords(folder, posts, gone, complete)

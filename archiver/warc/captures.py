@@ -5,8 +5,13 @@ filter disagree with what was archived (the filter may hold every fingerprint wh
 flight). The WARC files are the only record that is written durably as the crawl goes (each capture in one
 flushed write, the ``.open`` tail mended at start), so the resume reads them: every complete ``response``
 record is a URL that needs no second fetch, and the links of the archived pages, read again, rebuild the
-frontier exactly as the first run found it. A ``request`` record without its response is not a capture (the
-mender drops such a tail), nor is anything in a ``.open`` file (mended before this runs).
+frontier exactly as the first run found it. So is a ``revisit`` of the identical-payload-digest profile (the
+payload was archived before, the HTTP head is here): its body is its original's payload, found by
+``WARC-Refers-To`` through the ``originals`` lookup given (``archiver.records.warcread.Originals``: the blog's
+other crawls) and checked against the revisit's digest. A revisit of a type whose body is read and whose
+original cannot be found is not a capture the resume can use: it is skipped with a warning, so the URL is
+fetched again rather than left with links nobody followed. A ``request`` record without its response is not
+a capture (the mender drops such a tail), nor is anything in a ``.open`` file (mended before this runs).
 
 Plain warcio, no Scrapy. Bodies are read only for the types a crawler follows links from (HTML, XML, CSS,
 JSON, plain text such as robots.txt) and only up to ``max_body`` raw bytes (a larger one is returned empty, so
@@ -15,6 +20,7 @@ the resumed crawl fetches nothing it links to that the first run did not also fi
 
 from __future__ import annotations
 
+import logging
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,11 +28,16 @@ from typing import TYPE_CHECKING
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from archiver.warc.writer import WARC_SUFFIX, WarcError
+from archiver.warc.writer import REVISIT_PROFILE, WARC_SUFFIX, WarcError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
+
+    #: ``(record id, payload digest) -> payload``: the original of a revisit, None when not found with that digest
+    PayloadLookup = Callable[[str, str], bytes | None]
+
+logger = logging.getLogger(__name__)
 
 
 #: MIME types whose bodies are read back: the ones link discovery parses
@@ -53,6 +64,7 @@ class StoredCapture:
     filename: str
     offset: int
     body_read: bool
+    revisit: bool = False  # a revisit record: ``body`` is its original's payload
 
     def header(self, name: str) -> str | None:
         """The first value of a header, or None."""
@@ -76,10 +88,14 @@ def _wanted(content_type: str) -> bool:
     return mime.startswith(READ_TYPES)
 
 
-def iter_captures(warc_dir: Path, *, max_body: int = DEFAULT_MAX_BODY) -> Iterator[StoredCapture]:
-    """Every complete response record of the folder's finished WARC files, in the order they were written.
+def iter_captures(
+    warc_dir: Path, *, max_body: int = DEFAULT_MAX_BODY, originals: PayloadLookup | None = None
+) -> Iterator[StoredCapture]:
+    """Every complete response (and revisit) record of the folder's finished WARC files, in the order written.
 
-    Raises :class:`~archiver.warc.writer.WarcError` naming the file and offset when a file cannot be read.
+    ``originals`` finds the payload of a revisit's original (without it, a revisit whose body would be read is
+    skipped, as when its original is not found). Raises :class:`~archiver.warc.writer.WarcError` naming the
+    file and offset when a file cannot be read.
     """
     for path in warc_files(warc_dir):
         records = None
@@ -87,7 +103,11 @@ def iter_captures(warc_dir: Path, *, max_body: int = DEFAULT_MAX_BODY) -> Iterat
             with path.open("rb") as stream:
                 records = ArchiveIterator(stream)
                 for record in records:
-                    if record.rec_type != "response" or record.http_headers is None:
+                    revisit = (
+                        record.rec_type == "revisit"
+                        and record.rec_headers.get_header("WARC-Profile") == REVISIT_PROFILE
+                    )
+                    if (record.rec_type != "response" and not revisit) or record.http_headers is None:
                         continue
                     url = record.rec_headers.get_header("WARC-Target-URI") or ""
                     status = int(record.http_headers.get_statuscode() or 0)
@@ -95,10 +115,28 @@ def iter_captures(warc_dir: Path, *, max_body: int = DEFAULT_MAX_BODY) -> Iterat
                     content_type = record.http_headers.get_header("Content-Type") or ""
                     length = int(record.rec_headers.get_header("Content-Length") or 0)
                     body, read = b"", False
-                    if _wanted(content_type) and length <= max_body:
+                    if revisit and _wanted(content_type):
+                        refers_to = record.rec_headers.get_header("WARC-Refers-To") or ""
+                        digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+                        original = originals(refers_to, digest) if originals is not None else None
+                        records.read_to_end()
+                        if original is None:
+                            logger.warning(
+                                "The revisit of %s (offset %d of %s) refers to %s, which is not found with its "
+                                "digest: it will be fetched again",
+                                url,
+                                records.get_record_offset(),
+                                path.name,
+                                refers_to or "no record",
+                            )
+                            continue
+                        if len(original) <= max_body:
+                            body, read = original, True
+                    elif _wanted(content_type) and length <= max_body:
                         body, read = record.raw_stream.read(), True
                     records.read_to_end()
-                    yield StoredCapture(url, status, headers, body, path.name, records.get_record_offset(), read)
+                    offset = records.get_record_offset()
+                    yield StoredCapture(url, status, headers, body, path.name, offset, read, revisit)
         except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as exc:
             offset = getattr(records, "offset", 0)
             raise WarcError(f"{path}: cannot read the WARC record at offset {offset}: {exc}") from exc

@@ -47,6 +47,7 @@ def test_first_crawl_creates_the_history() -> None:
         "seen_in_crawls": ["c0"],
         "missing_since": None,
         "versions": [version("c0", "2024-01-01T00:00:00Z", "T")],
+        "deleted": None,
     }
 
 
@@ -67,9 +68,11 @@ def test_a_later_crawl_updates_edited_posts_and_keeps_deleted_ones() -> None:
         "seen_in_crawls": ["c0", "c1"],
         "missing_since": None,
         "versions": [version("c0", "2024-01-01T00:00:00Z", "T"), version("c1", "2024-02-01T00:00:00Z", "T (更新)")],
+        "deleted": None,
     }
     assert by_id["2"]["title"] == "Gone"
     assert by_id["2"]["corpus"]["missing_since"] == "c1"
+    assert by_id["2"]["corpus"]["deleted"] is None  # missing, but no 404/410 proves it deleted
     assert by_id["2"]["corpus"]["last_seen"] == "2024-01-01T00:00:01Z"
     third = corpus.update(second, [record("2", "Back", "2024-03-01T00:00:00Z")], crawl_id="c2", complete=True)
     back = {r["post_id"]: r for r in third}["2"]

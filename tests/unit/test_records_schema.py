@@ -53,7 +53,7 @@ def test_a_minor_version_only_adds_fields() -> None:
             assert new["properties"][field] == old["properties"][field], field
 
 
-def test_minor_version_1_2_only_adds_the_corpus_versions() -> None:
+def test_minor_version_1_2_only_adds_the_corpus_versions_and_tombstone() -> None:
     old, new = load("post", "1.1"), load("post", "1.2")
     assert old["required"] == new["required"]
     for field in set(old["properties"]) - {"schema_version"}:
@@ -61,7 +61,7 @@ def test_minor_version_1_2_only_adds_the_corpus_versions() -> None:
     assert set(new["$defs"]) - set(old["$defs"]) == {"version"}
     old_corpus, new_corpus = old["$defs"]["corpus"], new["$defs"]["corpus"]
     assert set(new_corpus["required"]) - set(old_corpus["required"]) == {"versions"}
-    assert set(new_corpus["properties"]) - set(old_corpus["properties"]) == {"versions"}
+    assert set(new_corpus["properties"]) - set(old_corpus["properties"]) == {"versions", "deleted"}  # optional
 
 
 def test_schemas_are_package_data() -> None:

@@ -179,3 +179,72 @@ def test_when_discovery_runs_dry_the_corpus_posts_it_did_not_find_are_asked_for_
     assert POST_A not in engine.crawled
     spider.spider_idle(spider)  # once only: the next idle closes the crawl
     assert engine.crawled.count(POST_B) == 1
+
+
+def write_with_revisits(
+    warc_dir: Path, earlier: dict[str, Any], *captures: tuple[str, list[tuple[bytes, bytes]], bytes]
+) -> None:
+    """Captures of a later crawl whose payloads ``earlier`` (URL to CaptureLocation) holds: written as revisits."""
+    from archiver.warc.writer import RevisitOf, warc_date
+
+    with WarcFileWriter(warc_dir, HOST, "test") as writer:
+        for url, headers, body in captures:
+            original = earlier.get(url)
+            revisit = (
+                RevisitOf(url, warc_date(original.date), original.response.record_id) if original is not None else None
+            )
+            writer.write_capture(
+                Capture(
+                    request=CapturedRequest("GET", url),
+                    response=CapturedResponse(status=200, protocol="HTTP/1.1", headers=headers, body=body),
+                    date=datetime(2026, 2, 2, 3, 4, 5, tzinfo=UTC),
+                ),
+                revisit_of=revisit,
+            )
+
+
+def first_crawl(warc_dir: Path, *captures: tuple[str, list[tuple[bytes, bytes]], bytes]) -> dict[str, Any]:
+    with WarcFileWriter(warc_dir, HOST, "test") as writer:
+        return {
+            url: writer.write_capture(
+                Capture(
+                    request=CapturedRequest("GET", url),
+                    response=CapturedResponse(status=200, protocol="HTTP/1.1", headers=headers, body=body),
+                    date=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+                )
+            )
+            for url, headers, body in captures
+        }
+
+
+def test_a_revisit_is_a_capture_and_its_original_payload_is_followed(tmp_path: Path) -> None:
+    """An earlier run that wrote revisits (ARCHIVER_DEDUP_REVISITS): not fetched again, links from the original."""
+    blog = tmp_path / HOST
+    home = (HOME, [*HTML, (b"Content-Encoding", b"gzip")], gzip.compress(page(POST_A)))
+    post_a = (POST_A, HTML, page(POST_B, HOME))
+    earlier = first_crawl(blog / "c0" / "warc", home, post_a)
+    write_with_revisits(blog / "c1" / "warc", earlier, home, post_a)
+    spider = make_spider(blog / "c1", HOME, ARCHIVER_WARC_DIR=str(blog / "c1" / "warc"), ARCHIVER_RESUME=True)
+    urls = [request.url for request in start(spider)]
+    assert POST_B in urls  # linked only from the original payload of POST_A's revisit
+    assert HOME not in urls
+    assert POST_A not in urls
+    assert f"{HOME}feeds/posts/default?max-results=150" in urls  # the archived (revisited) home page was replayed
+    assert spider.blog_id == "1234567890123456789"
+    assert spider.captured == {HOME, POST_A}
+    stats: Any = spider.crawler.stats
+    assert stats.get_value("archiver/resume/earlier_captures") == 2
+
+
+def test_a_revisit_whose_original_is_lost_is_fetched_again(tmp_path: Path) -> None:
+    blog = tmp_path / HOST
+    home = (HOME, HTML, page(POST_A))
+    post_a = (POST_A, HTML, page(POST_B))
+    earlier = first_crawl(blog / "c0" / "warc", home, post_a)
+    write_with_revisits(blog / "c1" / "warc", earlier, home, post_a)
+    for path in (blog / "c0" / "warc").iterdir():
+        path.unlink()  # the earlier crawl's files are gone: the revisits cannot be read
+    spider = make_spider(blog / "c1", HOME, ARCHIVER_WARC_DIR=str(blog / "c1" / "warc"), ARCHIVER_RESUME=True)
+    urls = [request.url for request in start(spider)]
+    assert urls[0] == HOME  # the seed is fetched again, not taken as archived
+    assert spider.captured == set()
