@@ -92,6 +92,12 @@ def _add_crawl_parser(commands: Any) -> None:
     )
     crawl.add_argument("--mobile", action="store_true", help="also archive the ?m=1 mobile pages")
     crawl.add_argument(
+        "--incremental",
+        action="store_true",
+        help="a later visit: fetch the feeds, sitemaps and listings, and only the posts they say changed "
+        "(plus a rotating audit sample, ARCHIVER_INCREMENTAL_AUDIT); needs an earlier complete crawl",
+    )
+    crawl.add_argument(
         "--resume",
         type=Path,
         default=None,
@@ -114,13 +120,19 @@ def _add_crawl_parser(commands: Any) -> None:
 def _add_package_parser(commands: Any) -> None:
     package = commands.add_parser(
         "package",
-        help="package a crawl folder as a WACZ file (for ReplayWeb.page, pywb and other replay tools)",
+        help="package a crawl folder, or every crawl of a blog, as a WACZ file (for ReplayWeb.page, pywb and others)",
         description="Write the WARC files, CDXJ index, page lists and crawl log of CRAWL_DIR as one WACZ 1.1.1 "
         "file. A crawl writes CRAWL_DIR/<host>-<crawl id>.wacz by itself when it ends "
-        "(setting ARCHIVER_WACZ_ENABLED); this command makes one on demand.",
+        "(setting ARCHIVER_WACZ_ENABLED); this command makes one on demand. Given a blog folder "
+        "OUTPUT/<host> instead, it writes OUTPUT/<host>/<host>-all.wacz: every finished WARC of every crawl, "
+        "one merged index and each crawl's pages at their own times, so that a deduplicated crawl replays "
+        "with the originals of its revisits.",
     )
     package.add_argument(
-        "crawl_dir", type=Path, metavar="CRAWL_DIR", help="a crawl folder: OUTPUT/<host>/<crawl id>, holding warc/"
+        "crawl_dir",
+        type=Path,
+        metavar="CRAWL_DIR|BLOG_DIR",
+        help="a crawl folder OUTPUT/<host>/<crawl id> (holding warc/), or a blog folder OUTPUT/<host>",
     )
     package.add_argument(
         "-o",
@@ -128,21 +140,28 @@ def _add_package_parser(commands: Any) -> None:
         type=Path,
         default=None,
         metavar="FILE.wacz",
-        help="where to write the package (default CRAWL_DIR/<host>-<crawl id>.wacz)",
+        help="where to write the package (default CRAWL_DIR/<host>-<crawl id>.wacz, or "
+        "BLOG_DIR/<host>-all.wacz for a blog folder)",
     )
     package.set_defaults(func=_package)
 
 
 def _package(args: argparse.Namespace) -> int:
     from archiver.extensions.progress import human_bytes
-    from archiver.warc.wacz import package_crawl
+    from archiver.warc.wacz import is_blog_dir, package_blog, package_crawl
 
-    result = package_crawl(args.crawl_dir, args.output)
+    blog = is_blog_dir(args.crawl_dir)
+    result = package_blog(args.crawl_dir, args.output) if blog else package_crawl(args.crawl_dir, args.output)
     warcs = sum(1 for resource in result.resources if resource.path.startswith("archive/"))
+    crawls = f"{len(result.crawls)} crawls, " if blog else ""
     print(
-        f"{result.path}: {len(result.pages)} pages, {len(result.extra_pages)} extra pages, {warcs} WARC files, "
-        f"{human_bytes(result.size)}"
+        f"{result.path}: {crawls}{len(result.pages)} pages, {len(result.extra_pages)} extra pages, "
+        f"{warcs} WARC files, {human_bytes(result.size)}"
     )
+    for required in result.requires:
+        print(f"  requires {required['filename']} (crawl {required['crawlId']}) for the originals of its revisits")
+    if result.requires:
+        print(f"replay with the blog WACZ: archiver package {args.crawl_dir.resolve().parent}")
     return 0
 
 
@@ -340,6 +359,8 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
         settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
     if args.mobile:
         settings.set("ARCHIVER_DISCOVERY_MOBILE", True, priority="cmdline")
+    if args.incremental:
+        settings.set("ARCHIVER_INCREMENTAL", True, priority="cmdline")
     if args.verbose:
         settings.set("LOG_LEVEL", "DEBUG", priority="cmdline")
     for item in args.settings:
@@ -416,6 +437,20 @@ def _write_manifest(crawl_dir: Path, layout: CrawlLayout, url: str, settings: Se
     tmp.replace(path)
 
 
+def _check_incremental_base(layout: CrawlLayout) -> None:
+    """An incremental crawl needs an earlier crawl of the blog that finished: say so before starting."""
+    from archiver.incremental import earlier_complete_crawls
+
+    if not layout.dedup_index or not layout.corpus_dir:
+        raise ConfigError("--incremental needs the blog's dedup index and corpus (ARCHIVER_DEDUP_*, ARCHIVER_POSTS_*)")
+    blog_dir = Path(str(layout.dedup_index)).parent
+    if not earlier_complete_crawls(blog_dir, str(layout.crawl_id)):
+        raise ConfigError(
+            f"--incremental: no earlier crawl of the blog in {blog_dir} finished, so there is nothing to "
+            "compare with; crawl the blog in full first (the same command without --incremental)"
+        )
+
+
 def _crawl(args: argparse.Namespace) -> int:
     from scrapy.crawler import AsyncCrawlerProcess
 
@@ -442,6 +477,9 @@ def _crawl(args: argparse.Namespace) -> int:
                     f"{crawl_dir} already holds a crawl: continue it with --resume {crawl_dir}, "
                     "or crawl into another folder"
                 )
+    if settings.getbool("ARCHIVER_INCREMENTAL"):
+        for layout in layouts:
+            _check_incremental_base(layout)
     if len(set(crawl_dirs)) != len(crawl_dirs):
         raise ConfigError(
             "two blogs would be crawled into the same folder: set no ARCHIVER_CRAWL_DIR with several URLs"

@@ -240,10 +240,20 @@ ARCHIVER_DEDUP_ENABLED = True
 ARCHIVER_DEDUP_INDEX: str | None = None
 # write a 200 response whose payload an earlier crawl of the blog archived as a WARC/1.1 revisit record
 # (identical-payload-digest profile) instead of storing the payload again: "url" when the same URL had that
-# payload, "any" when any URL had it, "off" to store every payload. Off by default for now: a crawl's own WACZ
-# does not yet carry the earlier crawls' originals, so its revisits replay only where every crawl of the blog
-# is loaded (pywb over OUTPUT/<host>/*/warc, `archiver extract` of the blog folder).
-ARCHIVER_DEDUP_REVISITS = "off"
+# payload, "any" when any URL had it, "off" to store every payload. A crawl with revisits replays where the
+# blog's earlier crawls are loaded too: its own WACZ names the WACZs it needs (datapackage.json relation.requires,
+# as Browsertrix writes it), and `archiver package OUTPUT/<host>` writes one WACZ of every crawl of the blog.
+ARCHIVER_DEDUP_REVISITS = "url"
+
+# --- ARCHIVER_INCREMENTAL: a second visit that fetches only what changed (archiver.incremental) ---------------
+# `archiver crawl --incremental`: robots.txt, sitemaps, feeds, the home page and the listing pages are fetched;
+# a post the blog's corpus knows is fetched again (page, comment feed, images) only when its feed <updated>,
+# thr:total or sitemap <lastmod> says it changed, or in the audit sample; otherwise a metadata record carries its
+# last captures into the crawl. Needs an earlier crawl of the blog that finished (its corpus and dedup index).
+ARCHIVER_INCREMENTAL = False
+# share of the unchanged posts fetched anyway per crawl, in rotation: every post is audited once in
+# round(1 / rate) crawls, so an edit the feeds never announced is found (0 switches the audit off)
+ARCHIVER_INCREMENTAL_AUDIT = 0.05
 
 # --- ARCHIVER_POSTS: JSON records of posts and static pages, extracted from the crawl's captures -----------
 ARCHIVER_POSTS_ENABLED = True

@@ -9,3 +9,11 @@ capture_written = object()
 #: sent by the WARC middleware after it mended ``.open`` files left by a killed crawl: ``results``
 #: (list of archiver.warc.MendResult)
 warcs_mended = object()
+
+#: sent by the spider of an incremental crawl for a known post it does not fetch again: ``carry``
+#: (archiver.incremental.Carry); the WARC middleware writes it as a metadata record
+carry_forward = object()
+
+#: sent by the WARC middleware after it wrote a carry record: ``carry``, ``filename`` and ``location``
+#: (archiver.warc.writer.RecordLocation)
+carry_written = object()

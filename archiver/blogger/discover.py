@@ -60,6 +60,19 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=T
 
 
 @dataclass(frozen=True)
+class EntryFacts:
+    """What a feed entry or sitemap ``<url>`` says of one post: when it last changed, how many comments it has.
+
+    The evidence an incremental crawl (:mod:`archiver.incremental`) decides by; every value as written.
+    """
+
+    url: str
+    post_id: str | None = None  # from the entry's <id> (tag:blogger.com,1999:blog-B.post-P)
+    updated: str | None = None  # the entry's <updated>, or the sitemap's <lastmod>
+    comments: int | None = None  # the entry's thr:total
+
+
+@dataclass(frozen=True)
 class Discovered:
     """What one document points to, split by how a crawler uses it."""
 
@@ -78,6 +91,8 @@ class Discovered:
     archive_links: tuple[str, ...] = ()  # the archive pages a page's BlogArchive widget lists (also in links)
     # the links of a page's main column (its Blog widget: the posts a listing shows), or None without one
     listing_links: tuple[str, ...] | None = None
+    # per-post facts of an Atom feed's entries or a sitemap's <url>s (archiver.incremental)
+    entries: tuple[EntryFacts, ...] = ()
 
     @property
     def outlinks(self) -> list[str]:
@@ -240,6 +255,7 @@ def feed_links(url: str, body: bytes) -> Discovered:
     next_page: str | None = None
     comment_feeds: list[str] = []
     entries = 0
+    facts: list[EntryFacts] = []
     dates: list[str] = []
     total_results: int | None = None
     start_index: int | None = None
@@ -268,6 +284,9 @@ def feed_links(url: str, body: bytes) -> Discovered:
                 rel, kind = link.get("rel"), link.get("type") or ""
                 if rel == "alternate":
                     collector.link(link.get("href"))
+                    alternate = collector.resolve(link.get("href"))
+                    if alternate:
+                        facts.append(_entry_facts(entry, alternate, total_text))
                 elif rel == "replies" and "atom" in kind:
                     total = int(total_text) if total_text and total_text.strip().isdigit() else None
                     feed = collector.resolve(link.get("href"))
@@ -289,7 +308,16 @@ def feed_links(url: str, body: bytes) -> Discovered:
         total_results=total_results,
         start_index=start_index,
         dates=tuple(dates),
+        entries=tuple(facts),
     )
+
+
+def _entry_facts(entry: etree._Element, url: str, total_text: str | None) -> EntryFacts:
+    """The facts of one Atom entry whose alternate link is ``url``."""
+    entry_id = (entry.findtext(f"{ATOM}id") or "").strip()
+    post_id = entry_id.rpartition(".post-")[2] if ".post-" in entry_id else None
+    updated = (entry.findtext(f"{ATOM}updated") or "").strip() or None
+    return EntryFacts(url=url, post_id=post_id or None, updated=updated, comments=_count(total_text))
 
 
 def _count(text: str | None) -> int | None:
@@ -309,7 +337,20 @@ def sitemap_links(url: str, body: bytes) -> Discovered:
         collector.link(loc)
     if root.tag.endswith("sitemapindex"):
         return Discovered(sitemaps=_unique(collector.links))
-    return Discovered(links=_unique(collector.links), url_count=len(locs))
+    facts = []
+    for node in root:
+        if not isinstance(node.tag, str) or node.tag.rpartition("}")[2] != "url":
+            continue
+        loc = lastmod = None
+        for child in node:
+            name = child.tag.rpartition("}")[2] if isinstance(child.tag, str) else ""
+            if name == "loc":
+                loc = collector.resolve(child.text)
+            elif name == "lastmod":
+                lastmod = (child.text or "").strip() or None
+        if loc and lastmod:
+            facts.append(EntryFacts(url=loc, updated=lastmod))
+    return Discovered(links=_unique(collector.links), url_count=len(locs), entries=tuple(facts))
 
 
 def robots_sitemaps(url: str, text: str) -> Discovered:

@@ -90,6 +90,9 @@ def summarise(
         "warc_files": files,
         "warc_records": int(stats.get("archiver/warc/records", 0)),
         "warc_bytes": int(stats.get("archiver/warc/bytes", 0)),
+        "warc_revisits": int(stats.get("archiver/warc/revisits", 0)),
+        # an incremental crawl (archiver.incremental): known posts fetched again, carried, audited
+        "incremental": _by_prefix(stats, "archiver/incremental/"),
         "mended_files": mended,
         "records_posts": int(stats.get("archiver/posts/written", 0)),
         "records_pages": int(stats.get("archiver/pages/written", 0)),
@@ -156,6 +159,22 @@ def changes_text(counts: dict[str, int]) -> str:
     return text + " (changes.jsonl)"
 
 
+def incremental_text(counts: dict[str, int]) -> str:
+    """The ``incremental`` line: what an incremental crawl fetched again, carried, audited."""
+    fetched = sum(counts.get(f"fetched_{why}", 0) for why in ("changed", "audit", "unverifiable"))
+    audit = counts.get("audited", 0)
+    found = counts.get("audit_changed", 0)
+    return (
+        f"{counts.get('known', 0)} known posts: {fetched} fetched again ({counts.get('fetched_changed', 0)} "
+        f"changed per the feeds or sitemaps, {counts.get('fetched_audit', 0)} audited, "
+        f"{counts.get('fetched_unverifiable', 0)} not verifiable), {counts.get('skipped', 0)} skipped as unchanged, "
+        f"{counts.get('new', 0)} new; audit of {audit}: "
+        + (f"{found} CHANGED WITHOUT THE FEEDS SAYING SO" if found else "no unannounced change")
+        + f"; not fetched again: {counts.get('requisites_skipped', 0)} archived requisites, "
+        f"{counts.get('comment_feeds_skipped', 0)} comment feeds"
+    )
+
+
 def summary_text(summary: dict[str, Any]) -> str:
     """The summary as lines a person reads at the end of a crawl."""
     fetched = summary["fetched_by_kind"]
@@ -170,10 +189,17 @@ def summary_text(summary: dict[str, Any]) -> str:
         else "none"
     )
     reasons = ", ".join(f"{reason} {n}" for reason, n in (summary.get("retry_reasons") or {}).items())
+    incremental = summary.get("incremental") or {}
     lines = [
         f"Crawl of {summary['seed']}: {summary['finish_reason']} in {summary['duration_s']:.1f} s",
         f"  posts       {summary['posts_found']} found, {summary['posts_archived']} archived"
-        + (f" by this run, {summary['posts_archived'] + earlier.get('post', 0)} in all" if earlier else ""),
+        + (f" by this run, {summary['posts_archived'] + earlier.get('post', 0)} in all" if earlier else "")
+        + (
+            f", {incremental.get('skipped', 0)} unchanged (their last captures carried)"
+            if incremental.get("known") is not None
+            else ""
+        ),
+        *([f"  incremental {incremental_text(incremental)}"] if incremental.get("known") is not None else []),
         *(
             [
                 f"  resumed     {sum(earlier.values())} captures of earlier runs not fetched again "
@@ -202,8 +228,9 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"  retries     {summary.get('retries', 0)}"
         + (f" ({reasons})" if reasons else "")
         + f"; failed attempts: {errors} (every attempt is in crawl.log)",
-        f"  WARC        {len(summary['warc_files'])} files, {summary['warc_records']} records, "
-        f"{human_bytes(summary['warc_bytes'])}",
+        f"  WARC        {len(summary['warc_files'])} files, {summary['warc_records']} records"
+        + (f" ({summary['warc_revisits']} revisits)" if summary.get("warc_revisits") else "")
+        + f", {human_bytes(summary['warc_bytes'])}",
     ]
     for number, warning in enumerate(summary.get("warnings") or []):
         lines.append(f"  {'warnings' if number == 0 else '':<11} {warning}")

@@ -18,6 +18,7 @@ from archiver.blogger.urls import NEVER_PARSED_KINDS, classify
 from archiver.downloader import HEADERS_KEY, REASON_KEY
 from archiver.errors import ConfigError
 from archiver.httputil import DEFAULT_DECODE_LIMIT, DecodeError, decode_content, header_codings
+from archiver.incremental import CARRY_CONTENT_TYPE
 from archiver.layout import check_folder
 from archiver.middlewares.limits import DECODE_LIMIT_KEY
 from archiver.middlewares.timing import fetch_timing, stamp_headers_received
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from scrapy.settings import Settings
 
+    from archiver.incremental import Carry
     from archiver.warc import CaptureLocation
 
 logger = logging.getLogger(__name__)
@@ -183,6 +185,7 @@ class WarcRecorderMiddleware:
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(stamp_headers_received, signal=signals.headers_received)
+        crawler.signals.connect(middleware.carry_forward, signal=archiver_signals.carry_forward)
         return middleware
 
     @property
@@ -296,6 +299,34 @@ class WarcRecorderMiddleware:
             self.stats.inc_value("archiver/warc/files")
         self.crawler.signals.send_catch_log(
             signal=archiver_signals.capture_written, location=location, request=request, response=response
+        )
+
+    def carry_forward(self, carry: Carry, **_: Any) -> None:
+        """Write an incremental crawl's decision to carry a known post's earlier captures (a metadata record)."""
+        if self.failed:
+            return
+        first = next((c for c in carry.captures if c.role in ("post_page", "mobile_page")), None)
+        try:
+            filename, location = self.writer.write_metadata(
+                carry.url,
+                carry.to_json(),
+                content_type=CARRY_CONTENT_TYPE,
+                when=self.writer.clock(),
+                refers_to=first.record_id if first is not None else None,
+            )
+        except (WarcError, OSError) as exc:
+            self.failed = True
+            logger.error("Cannot write the carry record of %s, stopping the crawl: %s", carry.url, exc)
+            self.stats.inc_value("archiver/warc/errors")
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
+            return
+        self.stats.inc_value("archiver/warc/records")
+        self.stats.inc_value("archiver/warc/bytes", location.length)
+        if filename not in self.files:
+            self.files.add(filename)
+            self.stats.inc_value("archiver/warc/files")
+        self.crawler.signals.send_catch_log(
+            signal=archiver_signals.carry_written, carry=carry, filename=filename, location=location
         )
 
 

@@ -32,7 +32,7 @@ from archiver import signals as archiver_signals
 from archiver.errors import ConfigError
 from archiver.giveup import count_give_up
 from archiver.records import ExtractError, WarcPointer, changes, corpus, extract_records, jsonl, merge
-from archiver.records.warcread import ReadStats, WarcReadError, iter_fragments
+from archiver.records.warcread import Originals, ReadStats, WarcReadError, carried_fragments, iter_fragments
 from archiver.warc.writer import WARC_SUFFIX, warc_date
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
+    from archiver.incremental import Carry
     from archiver.records import Fragment
     from archiver.warc import CaptureLocation
 
@@ -94,16 +95,19 @@ class PostRecordsExtension:
         self.diff_lines = settings.getint("ARCHIVER_POSTS_CHANGES_DIFF_LINES")
         if self.diff_lines < 1:
             raise ConfigError(f"ARCHIVER_POSTS_CHANGES_DIFF_LINES must be at least 1, not {self.diff_lines}")
-        self.gone: set[str] = set()  # URLs answered 404/410 in this crawl: the evidence of a deletion
+        # URLs answered 404/410 in this crawl, each with its capture's pointer: the evidence of a deletion
+        self.gone: dict[str, dict[str, Any]] = {}
         self.fragments: list[Fragment] = []
         self.files: set[str] = set()
         self.archived: set[str] = set()  # URLs of this run's 200 responses, as ReadStats.archived offline
+        self.carried: list[Carry] = []  # an incremental crawl's unchanged posts (archiver.incremental)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Build the extension and connect it to the crawl's signals."""
         extension = cls(crawler)
         crawler.signals.connect(extension.capture_written, signal=archiver_signals.capture_written)
+        crawler.signals.connect(extension.carry_written, signal=archiver_signals.carry_written)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
@@ -118,7 +122,19 @@ class PostRecordsExtension:
         if location.status == 200:
             self.archived.add(location.url)
         elif location.status in changes.GONE_STATUSES:
-            self.gone.add(location.url)
+            changes.note_gone(
+                self.gone,
+                changes.gone_pointer(
+                    location.url,
+                    warc_date(location.date),
+                    location.status,
+                    location.filename,
+                    location.response.offset,
+                    location.response.length,
+                    location.response.record_id,
+                    location.payload_digest,
+                ),
+            )
         pointer = WarcPointer(
             location.filename,
             location.response.offset,
@@ -158,6 +174,23 @@ class PostRecordsExtension:
                 break
         self.fragments.extend(found)
 
+    def carry_written(self, carry: Carry, filename: str, **_: Any) -> None:
+        """An unchanged post of an incremental crawl: its record is read from its earlier captures at the end."""
+        self.files.add(filename)
+        self.carried.append(carry)
+
+    def _carried_fragments(self) -> list[Fragment]:
+        """Fragments of the earlier captures this run's carry records name, read as ``archiver extract`` does."""
+        read = ReadStats()
+        found: list[Fragment] = []
+        for carry in self.carried:
+            found.extend(carried_fragments(carry, self.warc_dir.parent.parent, read))
+        self.archived |= read.archived
+        if read.errors:
+            self.stats.inc_value("archiver/records/errors", read.errors)
+        self.stats.inc_value("archiver/records/fragments", len(found))
+        return found
+
     def _earlier_fragments(self) -> list[Fragment]:
         """Fragments of the folder's WARC files that this run did not write (an earlier run of the crawl).
 
@@ -166,19 +199,20 @@ class PostRecordsExtension:
         found: list[Fragment] = []
         if not self.warc_dir.is_dir():
             return found
-        for path in sorted(self.warc_dir.glob(f"*{WARC_SUFFIX}")):
-            if path.name in self.files:
-                continue
+        paths = [path for path in sorted(self.warc_dir.glob(f"*{WARC_SUFFIX}")) if path.name not in self.files]
+        originals = Originals(paths)  # the payloads of their revisits, in the blog's crawls (this one included)
+        for path in paths:
             read = ReadStats()
             try:
-                found.extend(iter_fragments(path, read))
+                found.extend(iter_fragments(path, read, originals))
             except WarcReadError as exc:
                 self.stats.inc_value("archiver/records/errors")
                 logger.error("Records of %s are incomplete: %s", path.name, exc)
             self.stats.inc_value("archiver/records/errors", read.errors)
             self.archived |= read.archived
             try:
-                self.gone |= changes.gone_urls([path])
+                for pointer in changes.gone_captures([path]).values():
+                    changes.note_gone(self.gone, pointer)
             except (ArchiveLoadFailed, OSError, zlib.error) as exc:  # iter_fragments counted it already
                 logger.warning("404/410 answers of %s not all read: %s", path.name, exc)
         return found
@@ -186,7 +220,8 @@ class PostRecordsExtension:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Merge all fragments into records and write the crawl's files and the corpus."""
         earlier = self._earlier_fragments()
-        result = merge([*self.fragments, *earlier], archived=self.archived)
+        carried = self._carried_fragments()
+        result = merge([*self.fragments, *earlier, *carried], archived=self.archived)
         posts = jsonl.write_file(result.posts, self.posts_path)
         pages = jsonl.write_file(result.pages, self.pages_path)
         self.stats.set_value("archiver/posts/written", posts)
@@ -206,7 +241,12 @@ class PostRecordsExtension:
                 # only a crawl that ended normally and found posts can tell that a post is no longer there
                 complete = reason == "finished" and bool(result.posts)
                 folded = corpus.fold_files(
-                    self.corpus_dir, result.posts, result.pages, crawl_id=self.crawl_id, complete=complete
+                    self.corpus_dir,
+                    result.posts,
+                    result.pages,
+                    crawl_id=self.crawl_id,
+                    complete=complete,
+                    gone=self.gone,
                 )
             except OSError as exc:
                 self.stats.inc_value("archiver/records/errors")
@@ -214,6 +254,30 @@ class PostRecordsExtension:
             else:
                 self.stats.set_value("archiver/posts/corpus", folded.sizes["posts.jsonl"])
                 self._write_changes(folded.previous_posts, result.posts, complete=complete)
+                self._check_audit(spider, folded.previous_posts, result.posts)
+
+    def _check_audit(self, spider: Spider, previous: list[dict[str, Any]], posts: list[dict[str, Any]]) -> None:
+        """An incremental crawl's audit sample: say loudly which posts changed although nothing announced it."""
+        state = getattr(spider, "incremental", None)
+        audited = set(getattr(state, "audited", ()) or ())
+        if not audited:
+            return
+        before = {str(r.get("post_id")): r.get("content_sha256") for r in previous}
+        changed = sorted(
+            str(r.get("url") or r.get("post_id"))
+            for r in posts
+            if str(r.get("post_id")) in audited
+            and before.get(str(r.get("post_id"))) not in (None, r.get("content_sha256"))
+        )
+        self.stats.set_value("archiver/incremental/audit_changed", len(changed))
+        if changed:
+            logger.warning(
+                "AUDIT: %d of the %d posts audited changed although their feed entry and sitemap line did not say "
+                "so (an unannounced edit: see changes.jsonl): %s",
+                len(changed),
+                len(audited),
+                ", ".join(changed),
+            )
 
     def _write_changes(self, previous: list[dict[str, Any]], posts: list[dict[str, Any]], *, complete: bool) -> None:
         """Write CRAWL_DIR/changes.jsonl: this crawl's posts against the corpus as it was before it."""

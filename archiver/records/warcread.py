@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from archiver.errors import ArchiverError
+from archiver.incremental import CARRY_CONTENT_TYPE, Carry
 from archiver.records.extract import FEED_TYPES, HTML_TYPES, ExtractError, extract_records
 from archiver.records.merge import MergeResult, merge
 from archiver.records.model import WarcPointer
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from pathlib import Path
 
+    from archiver.incremental import CarriedCapture
     from archiver.records.model import Fragment
 
 logger = logging.getLogger(__name__)
@@ -155,6 +157,14 @@ def iter_fragments(
                 revisit = (
                     record.rec_type == "revisit" and record.rec_headers.get_header("WARC-Profile") == REVISIT_PROFILE
                 )
+                if (
+                    record.rec_type == "metadata"
+                    and record.rec_headers.get_header("Content-Type") == CARRY_CONTENT_TYPE
+                ):
+                    found_carried = _carry_record(path, record.content_stream().read(), records, stats)
+                    stats.fragments += len(found_carried)
+                    yield from found_carried
+                    continue
                 if (record.rec_type != "response" and not revisit) or record.http_headers is None:
                     continue
                 stats.responses += 1
@@ -225,6 +235,79 @@ def iter_fragments(
         raise WarcReadError(f"{path}: cannot read the WARC record at offset {offset}: {message}") from exc
     except OSError as exc:
         raise WarcReadError(f"{path}: {exc.strerror or exc}") from exc
+
+
+def blog_folder(warc_path: Path) -> Path | None:
+    """The blog folder of a WARC file laid out as ``<blog>/<crawl>/warc/<file>``, or None."""
+    return warc_path.parent.parent.parent if warc_path.parent.name == "warc" else None
+
+
+def _carry_record(path: Path, block: bytes, records: Any, stats: ReadStats) -> list[Fragment]:
+    try:
+        carry = Carry.from_json(block)
+    except (ValueError, KeyError, TypeError) as exc:
+        stats.errors += 1
+        logger.warning("Unreadable carry record at offset %d of %s: %s", records.get_record_offset(), path.name, exc)
+        return []
+    return carried_fragments(carry, blog_folder(path), stats)
+
+
+def _read_carried(blog_dir: Path, capture: CarriedCapture) -> tuple[Any, bytes]:
+    """The HTTP headers and payload of a carried capture, checked against its record id and digest."""
+    path = blog_dir / capture.file
+    with path.open("rb") as stream:
+        stream.seek(capture.offset)
+        for record in ArchiveIterator(stream):
+            if record.rec_headers.get_header("WARC-Record-ID") != capture.record_id or record.http_headers is None:
+                break
+            body: bytes = record.raw_stream.read()
+            if payload_digest(body) != capture.payload_digest:
+                raise ValueError(f"the payload at offset {capture.offset} of {path.name} has another digest")
+            return record, body
+    raise ValueError(f"no record {capture.record_id} at offset {capture.offset} of {capture.file}")
+
+
+def carried_fragments(carry: Carry, blog_dir: Path | None, stats: ReadStats) -> list[Fragment]:
+    """Fragments of an unchanged post's earlier captures, read where the carry record says they are.
+
+    Each capture's fragments name that capture as their source (its own file, offset and WARC-Date): the post
+    keeps pointing at its last capture. Its 200 URLs are noted in ``stats.archived``, images included (not
+    read). A capture that cannot be read is an extraction error, logged with its URL.
+    """
+    found: list[Fragment] = []
+    for capture in carry.captures:
+        if capture.status == 200:
+            stats.archived.add(capture.url)
+        if capture.role == "image":
+            continue
+        try:
+            if blog_dir is None:
+                raise ValueError("the WARC file is not in a blog folder (<blog>/<crawl>/warc/)")
+            record, body = _read_carried(blog_dir, capture)
+            pointer = WarcPointer(
+                filename=capture.file.rpartition("/")[2],
+                offset=capture.offset,
+                length=capture.length,
+                record_id=capture.record_id,
+                payload_digest=capture.payload_digest,
+                status=capture.status,
+            )
+            found.extend(
+                extract_records(
+                    capture.url,
+                    record.http_headers.headers,
+                    body,
+                    fetched_at=record.rec_headers.get_header("WARC-Date") or "",
+                    source=pointer,
+                )
+            )
+        except (OSError, ValueError, ArchiveLoadFailed, zlib.error, EOFError, ExtractError) as exc:
+            stats.errors += 1
+            stats.error_urls.append(capture.url)
+            logger.warning(
+                "The earlier capture of %s carried for post %s cannot be read: %s", capture.url, carry.post_id, exc
+            )
+    return found
 
 
 def extract_warcs(paths: Iterable[Path]) -> tuple[MergeResult, ReadStats]:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -61,8 +63,22 @@ from archiver.blogger.urls import (
 )
 from archiver.giveup import STATS_PREFIX, GaveUp, count_give_up
 from archiver.httputil import DecodeError, decode_content, header_codings
+from archiver.incremental import (
+    DEFAULT_AUDIT_RATE,
+    Carry,
+    Evidence,
+    IncrementalError,
+    Known,
+    audit_period,
+    audited,
+    carried_captures,
+    earlier_complete_crawls,
+    load_known,
+)
 from archiver.middlewares.warc import DISCOVERED_KEY
-from archiver.warc.captures import StoredCapture, iter_captures
+from archiver.records.warcread import Originals
+from archiver.warc.captures import StoredCapture, iter_captures, warc_files
+from archiver.warc.dedup import DedupIndex
 from archiver.warc.writer import WarcError
 
 if TYPE_CHECKING:
@@ -109,6 +125,10 @@ _REFUSALS_LOGGED = 10
 URL_KEY = "archiver_url"
 #: redirect hops followed from an archived seed before giving up on finding its archived home page
 _MAX_SEED_HOPS = 10
+#: a per-post comment feed: /feeds/<post id>/comments/...
+_POST_COMMENT_FEED = re.compile(r"/feeds/(\d+)/comments/")
+#: pages whose archived requisites an incremental crawl fetches again (the template, and posts fetched again)
+_REQUISITES_REFETCHED_FOR = frozenset({"home", "post", "page"})
 
 
 def _param(url: str, name: str) -> str | None:
@@ -168,6 +188,8 @@ class BlogspotSpider(Spider):
         # robots.txt Sitemap lines read before the home page passed the Blogger check
         self._pending_sitemaps: list[tuple[str, str]] = []
         self._corpus_checked = False
+        # incremental recrawl (ARCHIVER_INCREMENTAL, archiver.incremental): None for a full crawl
+        self.incremental: _Incremental | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -186,6 +208,11 @@ class BlogspotSpider(Spider):
             max_depth=settings.getint("ARCHIVER_TRAPS_MAX_DEPTH", DEFAULT_MAX_DEPTH),
         )
         spider.resume = settings.getbool("ARCHIVER_RESUME")
+        if settings.getbool("ARCHIVER_INCREMENTAL"):
+            rate = settings.getfloat("ARCHIVER_INCREMENTAL_AUDIT", DEFAULT_AUDIT_RATE)
+            if not 0 <= rate <= 1:
+                raise IncrementalError(f"ARCHIVER_INCREMENTAL_AUDIT must be between 0 and 1, not {rate}")
+            spider.incremental = _Incremental(audit_rate=rate)
         crawler.signals.connect(spider.response_received, signal=signals.response_received)
         crawler.signals.connect(spider.capture_written, signal=archiver_signals.capture_written)
         crawler.signals.connect(spider.spider_closed, signal=signals.spider_closed)
@@ -202,6 +229,8 @@ class BlogspotSpider(Spider):
                 "WARC files (ARCHIVER_RESUME); Scrapy's queue in JOBDIR may fetch some URLs twice"
             )
         if not self._load_earlier_captures():
+            return
+        if self.incremental is not None and not self._start_incremental(self.incremental):
             return
         home = self._archived_home()
         if home is not None:  # the home page was archived: replay it, and every other capture after it
@@ -330,6 +359,12 @@ class BlogspotSpider(Spider):
         URL; without the answer (404 or 410) the change history could only call it missing. Posts still
         linked were asked for already and are not fetched twice (ARCHIVER_DISCOVERY_CORPUS_RECHECK).
         """
+        if self.incremental is not None and self._seeded and not self.incremental.decided:
+            released = self._decide_known_posts(self.incremental)
+            if released and self.crawler.engine is not None:
+                for request in released:
+                    self.crawler.engine.crawl(request)
+                raise DontCloseSpider
         if self._corpus_checked or not self._seeded or not self.settings.getbool("ARCHIVER_DISCOVERY_CORPUS_RECHECK"):
             return
         self._corpus_checked = True
@@ -367,9 +402,13 @@ class BlogspotSpider(Spider):
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """A crawl that ran dry while URLs it asked for have neither a capture nor a failure did not finish.
 
+        An incremental crawl also counts the archived requisites it did not fetch again, and closes the index.
+
         Scrapy drops some requests without an errback (its duplicate filter, spider middlewares): such a URL
         is counted in ``archiver/gave_up/unfetched`` and named, so the exit status says the crawl is incomplete.
         """
+        if self.incremental is not None:
+            self._close_incremental(self.incremental)
         if reason != "finished":
             return
         left = sorted(
@@ -414,6 +453,8 @@ class BlogspotSpider(Spider):
         on_blog = urlsplit(source).netloc in self.blog_hosts
         if on_blog:
             yield from self._learn_range(source, source_kind, found)
+        if self.incremental is not None and found.entries and on_blog:
+            self._note_evidence(self.incremental, source, source_kind, found)
         pager_open = on_blog and self._pager_shows_new(source, source_kind, found)
         pager_closed: list[str] = []
         for url in found.links:
@@ -554,7 +595,7 @@ class BlogspotSpider(Spider):
         blog's known date range (held until the range reaches it), or past a last-resort bound (a per-kind
         cap, or ``depth`` hops from the seed past the depth limit).
         """
-        if url in self._settled:
+        if url in self._settled and not self._refetch_held(url, via):
             return []
         stats: Any = self.crawler.stats
         raw = url
@@ -585,6 +626,8 @@ class BlogspotSpider(Spider):
                 logger.debug("Held %s: outside the blog's dates known so far (%s)", canonical, self.traps.range_label())
             return []
         requests = [self._request(canonical, kind, via=via, hop=hop, depth=depth)]
+        if self.incremental is not None and canonical in self.incremental.held_requisites:
+            self.incremental.held_raw.add(raw)  # a page fetched again that links to it fetches it after all
         if kind == "post":
             self._note_post(canonical)
             if on_blog and self.traps.learn_month(post_month(canonical)):
@@ -654,6 +697,12 @@ class BlogspotSpider(Spider):
                 f"{depth} hops from the seed, past ARCHIVER_TRAPS_MAX_DEPTH ({self.traps.max_depth})",
             )
             return None
+        if self.incremental is not None and self._carried_or_held(self.incremental, url, kind, via, hop, depth):
+            return None
+        return self._new_request(url, kind, via=via, hop=hop, depth=depth)
+
+    def _new_request(self, url: str, kind: str, *, via: str | None, hop: str, depth: int) -> Request | None:
+        """The request for a URL that passed every discovery rule, within its kind's cap."""
         if not self.traps.admit(kind):
             self._refuse(
                 url,
@@ -681,6 +730,194 @@ class BlogspotSpider(Spider):
         """Images, scripts and icons link to nothing: fetched (and archived), nothing to follow."""
         return None
 
+    # -- incremental recrawls (archiver.incremental) ------------------------------------------------------
+
+    def _start_incremental(self, state: _Incremental) -> bool:
+        """Load what the blog's earlier crawls left (corpus, dedup index); False (the crawl closes) without any."""
+        settings = self.settings
+        index_path, corpus_dir = settings.get("ARCHIVER_DEDUP_INDEX"), settings.get("ARCHIVER_POSTS_CORPUS_DIR")
+        crawl_id = str(settings.get("ARCHIVER_CRAWL_ID") or "")
+        blog_dir = Path(index_path).parent if index_path else None
+        earlier = earlier_complete_crawls(blog_dir, crawl_id) if blog_dir is not None else []
+        missing = None
+        if not index_path or not corpus_dir:
+            missing = "the dedup index and the corpus are switched off (ARCHIVER_DEDUP_ENABLED, ARCHIVER_POSTS_*)"
+        elif not earlier:
+            missing = f"no earlier crawl of the blog in {blog_dir} finished"
+        elif not Path(index_path).is_file() or not (Path(corpus_dir) / "posts.jsonl").is_file():
+            missing = f"{index_path} or {Path(corpus_dir) / 'posts.jsonl'} is missing (archiver index rebuild)"
+        if missing is None:
+            try:
+                state.known = load_known(Path(str(corpus_dir)))
+                state.index = DedupIndex(Path(str(index_path)).parent, Path(str(index_path)))
+            except (IncrementalError, WarcError) as exc:
+                missing = str(exc)
+        if missing is not None:
+            logger.error(
+                "An incremental crawl of %s needs an earlier complete crawl of the blog: %s. Crawl it in full "
+                "first (archiver crawl without --incremental)",
+                self.start_url,
+                missing,
+            )
+            self._close("no_earlier_crawl")
+            return False
+        state.by_id = {known.post_id: known.url for known in state.known.values()}
+        state.crawl_number = len(earlier)
+        stats: Any = self.crawler.stats
+        stats.set_value("archiver/incremental/known", len(state.known))
+        stats.set_value("archiver/incremental/audit_period", audit_period(state.audit_rate))
+        logger.info(
+            "Incremental crawl %d of %s: %d known posts are fetched again only when the feeds or sitemaps say "
+            "they changed, or for the audit (%.0f%% of them, every post once in %d crawls)",
+            state.crawl_number + 1,
+            self.start_url,
+            len(state.known),
+            100 * state.audit_rate,
+            audit_period(state.audit_rate),
+        )
+        return True
+
+    def _note_evidence(self, state: _Incremental, source: str, kind: str, found: discover.Discovered) -> None:
+        """What a posts feed page or a sitemap page says of each post's last change."""
+        if kind == "feed" and "/feeds/posts/" in source:
+            for fact in found.entries:  # matched by post id first: the feed's URL form may differ
+                url = state.by_id.get(fact.post_id or "") or self._post_url(fact.url)
+                if url is not None:
+                    state.evidence.feed.setdefault(url, fact)
+        elif kind == "sitemap":
+            state.evidence.note_sitemap(found.entries, self._post_url)
+
+    def _post_url(self, url: str) -> str | None:
+        try:
+            return canonicalize(url, self.blog_host, blog_scheme=self.blog_scheme)
+        except UrlError:
+            return None
+
+    def _carried_or_held(self, state: _Incremental, url: str, kind: str, via: str | None, hop: str, depth: int) -> bool:
+        """True when a URL is not fetched now.
+
+        That is a known post held for the decision or carried, its comment feed, or an archived requisite of
+        a page not fetched again.
+        """
+        if kind == "post" and url in state.known:
+            if url in state.fetching:
+                return False
+            if url in state.carried:
+                return True
+            if not state.decided:
+                state.held_posts.setdefault(url, (kind, via, hop, depth))
+                return True
+            if not self._decide(state, url):
+                return True
+            for request in self._held_feed_requests(state, url):  # found before the post was
+                if self.crawler.engine is not None:
+                    self.crawler.engine.crawl(request)
+            return False
+        if kind == "comment_feed":
+            match = _POST_COMMENT_FEED.search(url)
+            post_url = state.by_id.get(match.group(1)) if match else None
+            if post_url is None or post_url in state.fetching:
+                return False
+            if post_url in state.carried:
+                state.comment_feeds_skipped.add(url)
+                return True
+            state.held_feeds.setdefault(post_url, {}).setdefault(url, (kind, via, hop, depth))
+            return True
+        if kind in NEVER_PARSED_KINDS and state.index is not None:
+            if via is not None and classify(via) in _REQUISITES_REFETCHED_FOR:
+                return False
+            if url in state.held_requisites or state.index.latest(url) is not None:
+                state.held_requisites.setdefault(url, (kind, via, hop, depth))
+                return True
+        return False
+
+    def _refetch_held(self, raw: str, via: str | None) -> bool:
+        """Whether a link already dealt with is looked at again.
+
+        That is an archived requisite held back, now linked from a page that is fetched again.
+        """
+        state = self.incremental
+        return (
+            state is not None
+            and raw in state.held_raw
+            and via is not None
+            and classify(via) in _REQUISITES_REFETCHED_FOR
+        )
+
+    def _decide(self, state: _Incremental, url: str) -> bool:
+        """Fetch a known post again (True), or carry its earlier captures into this crawl (False)."""
+        known = state.known[url]
+        stats: Any = self.crawler.stats
+        changed, why, evidence = state.evidence.judge(known)
+        reason = "changed" if changed else None
+        if not changed and audited(known.post_id, state.crawl_number, state.audit_rate):
+            reason, why = "audit", "in this crawl's audit sample"
+            state.audited.add(known.post_id)
+        captures = None if reason is not None else carried_captures(known, state.index) if state.index else None
+        if reason is None and captures is None:
+            reason, why = "unverifiable", "its last capture is not in the blog's WARC files any more"
+        if reason is not None:
+            state.fetching.add(url)
+            stats.inc_value(f"archiver/incremental/fetched_{reason}")
+            logger.debug("Fetching %s again: %s", url, why)
+            return True
+        assert captures is not None
+        state.carried.add(url)
+        stats.inc_value("archiver/incremental/skipped")
+        self.done.add(url)
+        self.crawler.signals.send_catch_log(
+            signal=archiver_signals.carry_forward,
+            carry=Carry(post_id=known.post_id, url=url, reason=why, evidence=evidence, captures=captures),
+        )
+        return False
+
+    def _decide_known_posts(self, state: _Incremental) -> list[Request]:
+        """Once the feeds, sitemaps and listing pages are in: fetch or carry every known post found so far."""
+        state.decided = True
+        requests: list[Request] = []
+        for url, (kind, via, hop, depth) in state.held_posts.items():
+            if not self._decide(state, url):
+                continue
+            request = self._new_request(url, kind, via=via, hop=hop, depth=depth)
+            if request is not None:
+                requests.append(request)
+            requests.extend(self._held_feed_requests(state, url))
+        for url in [url for url in state.held_feeds if url in state.carried]:  # comment feeds of carried posts
+            state.comment_feeds_skipped.update(state.held_feeds.pop(url))
+        state.held_posts.clear()
+        stats: Any = self.crawler.stats
+        logger.info(
+            "Incremental: %d known posts fetched again (%d changed per the feeds or sitemaps, %d audited, %d not "
+            "verifiable), %d carried unchanged; %d new posts",
+            len(state.fetching),
+            int(stats.get_value("archiver/incremental/fetched_changed") or 0),
+            int(stats.get_value("archiver/incremental/fetched_audit") or 0),
+            int(stats.get_value("archiver/incremental/fetched_unverifiable") or 0),
+            len(state.carried),
+            len(self.posts_found - set(state.known)),
+        )
+        return requests
+
+    def _held_feed_requests(self, state: _Incremental, url: str) -> list[Request]:
+        """Requests for the comment feeds of a known post that is fetched again, held until it was decided."""
+        requests = []
+        for feed, (kind, via, hop, depth) in state.held_feeds.pop(url, {}).items():
+            request = self._new_request(feed, kind, via=via, hop=hop, depth=depth)
+            if request is not None:
+                requests.append(request)
+        return requests
+
+    def _close_incremental(self, state: _Incremental) -> None:
+        """Count what the crawl did not fetch again; close the index."""
+        stats: Any = self.crawler.stats
+        stats.set_value("archiver/incremental/new", len(self.posts_found - set(state.known)))
+        stats.set_value("archiver/incremental/requisites_skipped", len(state.held_requisites))
+        stats.set_value("archiver/incremental/comment_feeds_skipped", len(state.comment_feeds_skipped))
+        stats.set_value("archiver/incremental/audited", len(state.audited))
+        if state.index is not None:
+            state.index.close()
+            state.index = None
+
     # -- resuming ---------------------------------------------------------------------------------------
 
     def _load_earlier_captures(self) -> bool:
@@ -693,7 +930,9 @@ class BlogspotSpider(Spider):
         if not warc_dir:
             return True
         try:
-            self._earlier = list(iter_captures(Path(warc_dir)))
+            # a revisit's body is its original's payload, in this crawl or in the blog's other crawls
+            originals = Originals(warc_files(Path(warc_dir)))
+            self._earlier = list(iter_captures(Path(warc_dir), originals=originals.payload))
         except WarcError as exc:
             logger.error("Cannot read the WARC files of the crawl to resume: %s", exc)
             self._close("warc_read_error")
@@ -809,3 +1048,24 @@ class BlogspotSpider(Spider):
     def _close(self, reason: str) -> None:
         if self.crawler.engine is not None:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+
+
+@dataclass
+class _Incremental:
+    """The state of an incremental crawl: what the corpus knew, what this crawl said, what was decided."""
+
+    audit_rate: float
+    known: dict[str, Known] = field(default_factory=dict)  # corpus posts by URL
+    by_id: dict[str, str] = field(default_factory=dict)  # post id -> URL
+    index: DedupIndex | None = None
+    crawl_number: int = 0  # earlier complete crawls of the blog: picks the audit slot
+    evidence: Evidence = field(default_factory=Evidence)
+    decided: bool = False  # the decisions are made once the first discovery ran dry
+    held_posts: dict[str, tuple[str, str | None, str, int]] = field(default_factory=dict)
+    held_feeds: dict[str, dict[str, tuple[str, str | None, str, int]]] = field(default_factory=dict)
+    held_requisites: dict[str, tuple[str, str | None, str, int]] = field(default_factory=dict)
+    held_raw: set[str] = field(default_factory=set)
+    fetching: set[str] = field(default_factory=set)  # known posts fetched again
+    carried: set[str] = field(default_factory=set)  # known posts carried unchanged
+    audited: set[str] = field(default_factory=set)  # post ids of the audit sample
+    comment_feeds_skipped: set[str] = field(default_factory=set)

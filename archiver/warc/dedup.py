@@ -350,6 +350,18 @@ class DedupIndex:
         """The earliest complete capture of any URL whose payload digest is ``digest``, or None."""
         return self._one("digest = ?", (digest,))
 
+    def latest(self, url: str, status: int = 200) -> IndexedCapture | None:
+        """The newest complete capture of ``url`` that answered ``status``, or None.
+
+        An incremental crawl's last capture of a URL it does not fetch again.
+        """
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM captures WHERE url = ? AND status = ? "
+            "ORDER BY date_key DESC, file DESC, offset DESC LIMIT 1",
+            (url, status),
+        ).fetchone()
+        return None if row is None else IndexedCapture(*row)
+
     def rows(self) -> list[IndexedCapture]:
         """Every row, sorted by file and offset."""
         return [

@@ -421,6 +421,35 @@ class WarcFileWriter:
 
     # -- public writing API -----------------------------------------------------------------------------
 
+    def write_metadata(
+        self, uri: str, block: bytes, *, content_type: str, when: datetime, refers_to: str | None = None
+    ) -> tuple[str, RecordLocation]:
+        """Write one ``metadata`` record about ``uri`` (not tied to a fetch of this crawl) and flush it.
+
+        ``refers_to`` (a WARC-Record-ID) names the record it is about, as ``WARC-Refers-To``. Returns the
+        file's final name and where the record landed.
+        """
+        self._ensure_open()
+        assert self._final_path is not None
+        filename = self._final_path.name
+        member = self._fields_member(
+            "metadata",
+            uri,
+            block,
+            [
+                ("WARC-Type", "metadata"),
+                ("WARC-Record-ID", self.id_factory()),
+                ("WARC-Date", warc_date(when)),
+                ("WARC-Target-URI", uri),
+                ("WARC-Warcinfo-ID", self._warcinfo_id),
+                ("WARC-Refers-To", refers_to),
+                ("Content-Type", content_type),
+            ],
+        )
+        (location,) = self._write_members([member])
+        self._roll_if_full()
+        return filename, location
+
     def write_capture(self, capture: Capture, revisit_of: RevisitOf | None = None) -> CaptureLocation:
         """Write request, response and metadata records of one capture to the current file and flush it.
 

@@ -1,7 +1,9 @@
 """The blog's dedup index after two real crawls of the replica into one output folder, and its rebuild.
 
 Both crawls run `archiver crawl` in a subprocess through the replica's proxy, as a user would, one after the
-other into the same ``OUTPUT/<host>/``: the second sees the same, unchanged blog.
+other into the same ``OUTPUT/<host>/``: the second sees the same, unchanged blog. Both store every payload in
+full (ARCHIVER_DEDUP_REVISITS=off), so that each crawl's responses are in the index; a revisit record is never
+indexed (tests/integration/test_revisits.py).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ CRAWLS = ("20240102T030405Z", "20240202T030405Z")
 
 def crawl(replica: Replica, out: Path, crawl_id: str) -> None:
     args = ["crawl", BLOG_URL, "--profile", "local", "-o", str(out), "-s", f"ARCHIVER_CRAWL_ID={crawl_id}"]
-    result = run_archiver(*args, "-s", "ARCHIVER_WACZ_ENABLED=False", env=replica.proxy_env(), timeout=240)
+    args += ["-s", "ARCHIVER_WACZ_ENABLED=False", "-s", "ARCHIVER_DEDUP_REVISITS=off"]
+    result = run_archiver(*args, env=replica.proxy_env(), timeout=240)
     assert result.returncode == 0, result.stderr[-4000:]
 
 
