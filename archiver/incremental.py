@@ -226,8 +226,12 @@ class Evidence:
             if url and fact.updated:
                 self.sitemap.setdefault(url, fact.updated)
 
-    def judge(self, known: Known) -> tuple[bool, str, dict[str, Any]]:
-        """``(changed, why, evidence)`` for a known post, from what the feeds and sitemaps said of it."""
+    def judge(self, known: Known) -> tuple[str, str, dict[str, Any]]:
+        """``(verdict, why, evidence)`` for a known post, from what the feeds and sitemaps said of it.
+
+        The verdict is ``unchanged``, ``changed`` (a feed entry or a sitemap line says so) or ``unlisted`` (no
+        feed entry and no sitemap line: deleted, perhaps, or moved; it is fetched to find out).
+        """
         entry = self.feed.get(known.url)
         lastmod = self.sitemap.get(known.url)
         said: dict[str, Any] = {"corpus_updated": known.updated, "corpus_comment_count": known.comment_count}
@@ -236,15 +240,15 @@ class Evidence:
         if lastmod is not None:
             said["sitemap_lastmod"] = lastmod
         if entry is None and lastmod is None:
-            return True, "not in the feeds nor the sitemaps: nothing says it is unchanged", said
+            return "unlisted", "not in the feeds nor the sitemaps: nothing says it is unchanged", said
         if entry is not None:
             if entry.updated is not None and dates.parse(entry.updated) != dates.parse(known.updated):
-                return True, f"feed <updated> {entry.updated}, corpus {known.updated}", said
+                return "changed", f"feed <updated> {entry.updated}, corpus {known.updated}", said
             if entry.comments is not None and entry.comments != known.comment_count:
-                return True, f"feed thr:total {entry.comments}, corpus comment_count {known.comment_count}", said
+                return "changed", f"feed thr:total {entry.comments}, corpus comment_count {known.comment_count}", said
         if lastmod is not None and _same_second(lastmod, known.updated) is not True:
-            return True, f"sitemap <lastmod> {lastmod}, corpus updated {known.updated}", said
-        return False, "feeds and sitemaps unchanged", said
+            return "changed", f"sitemap <lastmod> {lastmod}, corpus updated {known.updated}", said
+        return "unchanged", "feeds and sitemaps unchanged", said
 
 
 def carried_captures(known: Known, index: DedupIndex) -> tuple[CarriedCapture, ...] | None:

@@ -101,6 +101,8 @@ def summarise(
         "changes": _by_prefix(stats, "archiver/changes/"),
         "wacz": stats.get("archiver/wacz/file"),
         "wacz_bytes": int(stats.get("archiver/wacz/bytes", 0)),
+        # the WACZs of earlier crawls that hold the originals of this crawl's revisits
+        "wacz_requires": list(stats.get("archiver/wacz/requires") or []),
         # crawler trap bounds hit (archiver.blogger.traps), and what each means for a person
         "traps": {bound: count for bound, count in _by_prefix(stats, "archiver/traps/").items() if count},
         "warnings": trap_warnings(stats),
@@ -161,12 +163,13 @@ def changes_text(counts: dict[str, int]) -> str:
 
 def incremental_text(counts: dict[str, int]) -> str:
     """The ``incremental`` line: what an incremental crawl fetched again, carried, audited."""
-    fetched = sum(counts.get(f"fetched_{why}", 0) for why in ("changed", "audit", "unverifiable"))
+    fetched = sum(counts.get(f"fetched_{why}", 0) for why in ("changed", "unlisted", "audit", "unverifiable"))
     audit = counts.get("audited", 0)
     found = counts.get("audit_changed", 0)
     return (
         f"{counts.get('known', 0)} known posts: {fetched} fetched again ({counts.get('fetched_changed', 0)} "
-        f"changed per the feeds or sitemaps, {counts.get('fetched_audit', 0)} audited, "
+        f"changed per the feeds or sitemaps, {counts.get('fetched_unlisted', 0)} in neither, "
+        f"{counts.get('fetched_audit', 0)} audited, "
         f"{counts.get('fetched_unverifiable', 0)} not verifiable), {counts.get('skipped', 0)} skipped as unchanged, "
         f"{counts.get('new', 0)} new; audit of {audit}: "
         + (f"{found} CHANGED WITHOUT THE FEEDS SAYING SO" if found else "no unannounced change")
@@ -245,6 +248,12 @@ def summary_text(summary: dict[str, Any]) -> str:
         lines.append(f"  changes     {changes_text(summary['changes'])}")
     if summary.get("wacz"):
         lines.append(f"  WACZ        {summary['wacz']}, {human_bytes(summary['wacz_bytes'])}")
+    if summary.get("wacz_requires"):
+        blog = str(Path(summary["crawl_dir"]).parent)
+        lines.append(
+            f"  replay      its revisits' originals are in {', '.join(summary['wacz_requires'])}: replay every "
+            f"visit from one file with `archiver package {blog}`"
+        )
     package = f", {summary['wacz']}" if summary.get("wacz") else ""
     lines.append(
         f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt{package})"

@@ -848,9 +848,9 @@ class BlogspotSpider(Spider):
         """Fetch a known post again (True), or carry its earlier captures into this crawl (False)."""
         known = state.known[url]
         stats: Any = self.crawler.stats
-        changed, why, evidence = state.evidence.judge(known)
-        reason = "changed" if changed else None
-        if not changed and audited(known.post_id, state.crawl_number, state.audit_rate):
+        verdict, why, evidence = state.evidence.judge(known)
+        reason = None if verdict == "unchanged" else verdict
+        if reason is None and audited(known.post_id, state.crawl_number, state.audit_rate):
             reason, why = "audit", "in this crawl's audit sample"
             state.audited.add(known.post_id)
         captures = None if reason is not None else carried_captures(known, state.index) if state.index else None
@@ -887,10 +887,11 @@ class BlogspotSpider(Spider):
         state.held_posts.clear()
         stats: Any = self.crawler.stats
         logger.info(
-            "Incremental: %d known posts fetched again (%d changed per the feeds or sitemaps, %d audited, %d not "
-            "verifiable), %d carried unchanged; %d new posts",
+            "Incremental: %d known posts fetched again (%d changed per the feeds or sitemaps, %d in neither, %d "
+            "audited, %d not verifiable), %d carried unchanged; %d new posts",
             len(state.fetching),
             int(stats.get_value("archiver/incremental/fetched_changed") or 0),
+            int(stats.get_value("archiver/incremental/fetched_unlisted") or 0),
             int(stats.get_value("archiver/incremental/fetched_audit") or 0),
             int(stats.get_value("archiver/incremental/fetched_unverifiable") or 0),
             len(state.carried),

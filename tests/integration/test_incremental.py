@@ -171,3 +171,27 @@ def test_the_audit_finds_an_edit_the_feeds_did_not_announce(
     assert "CHANGED WITHOUT THE FEEDS SAYING SO" in (third / "summary.txt").read_text(encoding="utf-8")
     assert "AUDIT: 1 of the" in stderr
     assert post["url"] in stderr
+
+
+@pytest.mark.slow
+def test_an_incremental_visit_of_an_unchanged_2000_post_blog_makes_a_tenth_of_the_requests(
+    replica_factory: Callable[..., Replica], tmp_path: Path
+) -> None:
+    """Issue 9's figure: at most 10% of the first crawl's requests, and still no change (tiny images: same count)."""
+    replica = replica_factory("--posts", "2000", "--photo-bpp", "0")
+    base = ["crawl", BLOG_URL, "--profile", "local", "-o", str(tmp_path)]
+    served = []
+    for crawl_id, extra in ((IDS[0], []), (IDS[1], ["--incremental"])):
+        before = len(replica.requests_logged())
+        result = run_archiver(
+            *base, "-s", f"ARCHIVER_CRAWL_ID={crawl_id}", *extra, env=replica.proxy_env(), timeout=900
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        served.append([r for r in replica.requests_logged()[before:] if r["method"] != "CONNECT"])
+    first, incremental = (len(requests) for requests in served)
+    assert incremental <= 0.10 * first, (incremental, first)
+    folder = tmp_path / HOST / IDS[1]
+    assert (folder / "changes.jsonl").read_bytes() == b""
+    assert len(list(jsonl.read_file(folder / "posts.jsonl"))) == 2000
+    stats = stats_of(folder)
+    assert stats["archiver/incremental/skipped"] >= 0.9 * 2000

@@ -1,10 +1,11 @@
 """Revisits: a second crawl of an unchanged blog stores what the first archived as WARC/1.1 revisit records.
 
-Two crawls of the same replica into one output folder, the second with ARCHIVER_DEDUP_REVISITS=url. The
-second crawl's unchanged payloads are revisits naming their originals in the first crawl; its WARC files are a
-fraction of the first's; its post records are the same content, and `archiver extract` of its folder rebuilds
-them byte for byte from the WARCs (the originals found in the first crawl); pywb, given every crawl's WARCs,
-replays a revisited post page at the second crawl's timestamp with the original's payload.
+Two crawls of the same replica into one output folder, the second with revisits on, as by default
+(ARCHIVER_DEDUP_REVISITS=url). The second crawl's unchanged payloads are revisits naming their originals in the
+first crawl; its WARC files are a tenth of the first's at most; its post records are the same content, and
+`archiver extract` of its folder rebuilds them byte for byte from the WARCs (the originals found in the first
+crawl); pywb, given every crawl's WARCs, replays a revisited post page at the second crawl's timestamp with the
+original's payload.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def visits(replica_factory: Callable[..., Replica], tmp_path_factory: pytest.Tem
     replica = replica_factory("--posts", "30")
     out = tmp_path_factory.mktemp("revisits")
     first = crawl(replica, out, FIRST)
-    second = crawl(replica, out, SECOND, "-s", "ARCHIVER_DEDUP_REVISITS=url")
+    second = crawl(replica, out, SECOND)  # revisits are the default (ARCHIVER_DEDUP_REVISITS=url)
     return first, second
 
 
@@ -71,10 +72,9 @@ def test_unchanged_payloads_are_revisits_naming_their_originals(visits: tuple[Pa
         assert headers["WARC-Payload-Digest"] == original["WARC-Payload-Digest"]
     stats = json.loads((second / "stats.json").read_text(encoding="utf-8"))["stats"]
     assert stats["archiver/warc/revisits"] == len(revisits)
-    # request, revisit and metadata records remain for every capture (about 1.3 KB gzipped); the replica's
-    # images are tiny, so the saving is modest here (37% of the first crawl's bytes measured) and large on a
-    # real blog, whose images are megabytes
-    assert warc_bytes(second) < 0.5 * warc_bytes(first)
+    # request, revisit and metadata records remain for every capture (about 2.3 KB gzipped in all); the
+    # replica's photos weigh what photos do, so the payloads dominate (6.7% of the first crawl's bytes measured)
+    assert warc_bytes(second) <= 0.10 * warc_bytes(first)
     check = subprocess.run(
         [str(Path(sys.executable).parent / "warcio"), "check", *map(str, (second / "warc").glob("*.warc.gz"))],
         capture_output=True,

@@ -136,3 +136,26 @@ def test_changes_are_a_line_of_counts_by_kind() -> None:
     same = summary_text(summary({**STATS, "archiver/changes/total": 0}))
     assert "  changes     none (changes.jsonl)\n" in same
     assert "changes" not in summary_text(summary())  # no corpus, no comparison
+
+
+def test_an_incremental_crawl_says_what_it_fetched_carried_and_audited() -> None:
+    counts = {"known": 200, "fetched_changed": 5, "fetched_audit": 10, "skipped": 185, "new": 3, "audited": 10}
+    result = summary({"finish_reason": "finished", **{f"archiver/incremental/{k}": v for k, v in counts.items()}})
+    text = summary_text(result)
+    assert ", 185 unchanged (their last captures carried)" in text
+    assert (
+        "incremental 200 known posts: 15 fetched again (5 changed per the feeds or sitemaps, 0 in neither, 10 "
+        "audited, 0 not verifiable), 185 skipped as unchanged, 3 new; audit of 10: no unannounced change"
+    ) in text
+    loud = summary(
+        {"finish_reason": "finished", "archiver/incremental/known": 5, "archiver/incremental/audit_changed": 1}
+    )
+    assert "1 CHANGED WITHOUT THE FEEDS SAYING SO" in summary_text(loud)
+    assert "incremental" not in summary_text(summary({"finish_reason": "finished"}))
+
+
+def test_a_crawl_with_revisits_says_how_to_replay_it() -> None:
+    result = summary({"finish_reason": "finished", "archiver/warc/revisits": 88, "archiver/wacz/requires": ["a.wacz"]})
+    text = summary_text(result)
+    assert "(88 revisits)" in text
+    assert "replay      its revisits' originals are in a.wacz: replay every visit from one file" in text

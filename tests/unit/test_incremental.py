@@ -29,21 +29,21 @@ URL = "https://blog.blogspot.com/2013/09/rally.html"
 KNOWN = Known(post_id="42", url=URL, updated="2013-09-17T21:38:00.001-04:00", comment_count=2)
 
 
-def judge(feed: EntryFacts | None = None, lastmod: str | None = None) -> tuple[bool, str]:
+def judge(feed: EntryFacts | None = None, lastmod: str | None = None) -> tuple[str, str]:
     evidence = Evidence()
     if feed is not None:
         evidence.feed[URL] = feed
     if lastmod is not None:
         evidence.sitemap[URL] = lastmod
-    changed, why, _ = evidence.judge(KNOWN)
-    return changed, why
+    verdict, why, _ = evidence.judge(KNOWN)
+    return verdict, why
 
 
 def test_a_post_the_feed_and_sitemap_show_as_before_is_unchanged() -> None:
     feed = EntryFacts(URL, "42", "2013-09-17T21:38:00.001-04:00", 2)
-    assert judge(feed, "2013-09-18T01:38:00Z") == (False, "feeds and sitemaps unchanged")
-    assert judge(feed)[0] is False
-    assert judge(lastmod="2013-09-18T01:38:00.001Z")[0] is False  # the same instant, in UTC
+    assert judge(feed, "2013-09-18T01:38:00Z") == ("unchanged", "feeds and sitemaps unchanged")
+    assert judge(feed)[0] == "unchanged"
+    assert judge(lastmod="2013-09-18T01:38:00.001Z")[0] == "unchanged"  # the same instant, in UTC
 
 
 @pytest.mark.parametrize(
@@ -60,8 +60,8 @@ def test_a_post_the_feed_and_sitemap_show_as_before_is_unchanged() -> None:
 def test_any_sign_of_a_change_or_no_sign_at_all_fetches_the_post(
     feed: EntryFacts | None, lastmod: str | None, because: str
 ) -> None:
-    changed, why = judge(feed, lastmod)
-    assert changed
+    verdict, why = judge(feed, lastmod)
+    assert verdict == ("unlisted" if feed is None and lastmod is None else "changed")
     assert because in why
 
 
