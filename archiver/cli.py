@@ -414,6 +414,8 @@ def _resume_args(args: argparse.Namespace) -> list[str]:
 
     if args.urls and [blog_home(seed)] != [blog_home(url) for url in args.urls]:
         raise ConfigError(f"--resume {args.resume} is a crawl of {seed}, not of {' '.join(args.urls)}")
+    if json.loads(manifest.read_text(encoding="utf-8")).get("incremental") is True:
+        args.incremental = True  # an incremental crawl goes on as one
     return [seed]
 
 
@@ -431,6 +433,7 @@ def _write_manifest(crawl_dir: Path, layout: CrawlLayout, url: str, settings: Se
         "started": now.isoformat(timespec="seconds"),
         "profile": settings.get("ARCHIVER_PROFILE"),
         "archiver_version": __version__,
+        "incremental": settings.getbool("ARCHIVER_INCREMENTAL"),
     }
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -148,3 +148,53 @@ def test_an_interrupted_crawl_is_the_original_only_of_what_it_completed(
     never_completed = {h["WARC-Target-URI"] for _, h, _ in later} - completed_urls
     assert any(POST_URL in url for url in never_completed)  # posts the killed crawl never reached
     assert never_completed <= responses  # stored whole, not as revisits of nothing
+
+
+@pytest.mark.slow
+def test_a_killed_incremental_crawl_resumes_as_one(replica_factory: Callable[..., Replica], tmp_path: Path) -> None:
+    """SIGKILL an incremental crawl mid-way; --resume goes on incrementally (crawl.json says so) and ends whole."""
+    replica = replica_factory("--posts", str(POSTS), "--latency-ms", "20")
+    out = tmp_path / "out"
+    first = crawl(replica, out, FIRST)
+    crawl_dir = out / BLOG_HOST / SECOND
+    logged = len(replica.requests_logged())
+    process = subprocess.Popen(
+        command(out, SECOND, "--incremental"),
+        env=replica.proxy_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    log = crawl_dir / "crawl.log"
+    deadline = time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            if log.exists() and len(log.read_text(encoding="utf-8", errors="replace").splitlines()) >= 40:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.005)
+    finally:
+        returncode = process.wait(30)
+    assert returncode == -signal.SIGKILL, "the incremental crawl ended before it could be killed"
+    assert json.loads((crawl_dir / "crawl.json").read_text(encoding="utf-8"))["incremental"] is True
+    resumed = subprocess.run(
+        command(out, SECOND, "--resume", str(crawl_dir)),  # no --incremental: crawl.json carries it
+        env=replica.proxy_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    stats = json.loads((crawl_dir / "stats.json").read_text(encoding="utf-8"))["stats"]
+    assert stats["archiver/incremental/skipped"] > POSTS // 2  # the resumed run still carried the unchanged posts
+    posts = [json.loads(line) for line in (crawl_dir / "posts.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(post["post_id"] for post in posts) == truth_ids()
+    earlier = (first / "posts.jsonl").read_text(encoding="utf-8").splitlines()
+    before = {record["post_id"]: record for record in map(json.loads, earlier)}
+    assert all(post["content_sha256"] == before[post["post_id"]]["content_sha256"] for post in posts)
+    assert (crawl_dir / "changes.jsonl").read_bytes() == b""
+    fetched = [e for e in replica.requests_logged()[logged:] if e["method"] != "CONNECT"]
+    assert len(fetched) < 0.5 * logged  # both runs together: far fewer requests than the full crawl
+    rebuilt = tmp_path / "extracted.jsonl"
+    extract = run_archiver("extract", str(crawl_dir), "-o", str(rebuilt))
+    assert extract.returncode == 0, extract.stderr[-3000:]
+    assert rebuilt.read_bytes() == (crawl_dir / "posts.jsonl").read_bytes()
