@@ -796,8 +796,8 @@ class BlogspotSpider(Spider):
     def _carried_or_held(self, state: _Incremental, url: str, kind: str, via: str | None, hop: str, depth: int) -> bool:
         """True when a URL is not fetched now.
 
-        That is a known post held for the decision or carried, its comment feed, or an archived requisite of
-        a page not fetched again.
+        That is a known post held for the decision or carried, its own comment feed or mobile page (they
+        follow the post's decision), or an archived requisite of a page not fetched again.
         """
         if kind == "post" and url in state.known:
             if url in state.fetching:
@@ -813,13 +813,18 @@ class BlogspotSpider(Spider):
                 if self.crawler.engine is not None:
                     self.crawler.engine.crawl(request)
             return False
-        if kind == "comment_feed":
-            match = _POST_COMMENT_FEED.search(url)
-            post_url = state.by_id.get(match.group(1)) if match else None
+        if kind in ("comment_feed", "post"):  # a post's own comment feed, or its ?m=1 mobile page
+            if kind == "comment_feed":
+                match = _POST_COMMENT_FEED.search(url)
+                post_url = state.by_id.get(match.group(1)) if match else None
+            else:
+                post_url = url.removesuffix("?m=1") if url.endswith("?m=1") else None
+                post_url = post_url if post_url in state.known else None
             if post_url is None or post_url in state.fetching:
                 return False
             if post_url in state.carried:
-                state.comment_feeds_skipped.add(url)
+                if kind == "comment_feed":
+                    state.comment_feeds_skipped.add(url)
                 return True
             state.held_feeds.setdefault(post_url, {}).setdefault(url, (kind, via, hop, depth))
             return True
@@ -883,7 +888,7 @@ class BlogspotSpider(Spider):
                 requests.append(request)
             requests.extend(self._held_feed_requests(state, url))
         for url in [url for url in state.held_feeds if url in state.carried]:  # comment feeds of carried posts
-            state.comment_feeds_skipped.update(state.held_feeds.pop(url))
+            state.comment_feeds_skipped.update(u for u in state.held_feeds.pop(url) if _POST_COMMENT_FEED.search(u))
         state.held_posts.clear()
         stats: Any = self.crawler.stats
         logger.info(

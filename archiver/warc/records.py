@@ -65,6 +65,10 @@ class CapturedResponse:
     body: bytes = b""
     ip_address: str | None = None
     truncated: str | None = None
+    # the TLS layer of an https exchange (archiver.tlsinfo): WARC-Protocol id (``tls/1.3``) and the IANA
+    # name of the cipher suite for WARC-Cipher-Suite; None for plain http or when unknown
+    tls_protocol: str | None = None
+    tls_cipher: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class Capture:
     outlinks: list[str] = field(default_factory=list)
     via: str | None = None
     hop: str | None = None
+    # more ``name: value`` lines for the capture's metadata record (TLS evidence, tamper flags), in order
+    annotations: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse naive datetimes and store the date in UTC."""
@@ -168,6 +174,21 @@ def warc_protocol(protocol: str | None) -> str | None:
     if value in ("http/3", "http/3.0"):
         return "h3"
     return value
+
+
+def warc_protocols(response: CapturedResponse) -> list[str]:
+    """Every ``WARC-Protocol`` value of a response, the higher layer first (``http/1.1``, ``tls/1.3``).
+
+    Without a TLS layer this is :func:`warc_protocol` alone (plain HTTP/1.x is left implicit, as the
+    extension allows); with one, the HTTP layer is named too, since a present WARC-Protocol overrides what
+    the URI scheme and status line imply.
+    """
+    http_layer = warc_protocol(response.protocol)
+    if response.tls_protocol is None:
+        return [http_layer] if http_layer else []
+    if http_layer is None:
+        http_layer = http_version(response.protocol).decode("ascii").lower()
+    return [http_layer, response.tls_protocol]
 
 
 def reason_phrase(status: int, reason: str | None) -> str:

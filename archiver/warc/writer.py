@@ -36,7 +36,7 @@ from archiver.warc.records import (
     Capture,
     build_request_head,
     build_response_head,
-    warc_protocol,
+    warc_protocols,
 )
 
 if TYPE_CHECKING:
@@ -224,6 +224,9 @@ class WarcFileWriter:
         self._open_path: Path | None = None
         self._final_path: Path | None = None
         self._warcinfo_id: str | None = None
+        # TLS certificate chains already stored in the open file: chain URN -> its resource record's id
+        self._tls_chains: dict[str, str] = {}
+        self._tls_chains_file: Path | None = None
 
     # -- configuration ----------------------------------------------------------------------------------
 
@@ -417,6 +420,7 @@ class WarcFileWriter:
         if capture.hop is not None:
             lines.append(f"hopsFromSeed: {_field_value(capture.hop)}")
         lines.append(f"fetchTimeMs: {round(capture.fetch_duration_s * 1000)}")
+        lines.extend(f"{_field_value(name)}: {_field_value(value)}" for name, value in capture.annotations)
         return "".join(line + "\r\n" for line in lines).encode("utf-8")
 
     # -- public writing API -----------------------------------------------------------------------------
@@ -449,6 +453,38 @@ class WarcFileWriter:
         (location,) = self._write_members([member])
         self._roll_if_full()
         return filename, location
+
+    def resource_once_per_file(self, uri: str, block: bytes, *, content_type: str, when: datetime) -> str:
+        """Write a ``resource`` record for ``uri`` unless the open file has one already; return its record id.
+
+        For evidence many captures share, such as a TLS certificate chain (:mod:`archiver.tlsinfo`): each WARC
+        file holds it once, a new file (a rollover) again. The file is not rolled over after it, so the
+        capture written next, which names the record, lands in the same file.
+        """
+        self._ensure_open()
+        if self._tls_chains_file != self._open_path:
+            self._tls_chains = {}
+            self._tls_chains_file = self._open_path
+        known = self._tls_chains.get(uri)
+        if known is not None:
+            return known
+        record_id = self.id_factory()
+        member = self._fields_member(
+            "resource",
+            uri,
+            block,
+            [
+                ("WARC-Type", "resource"),
+                ("WARC-Record-ID", record_id),
+                ("WARC-Date", warc_date(when)),
+                ("WARC-Target-URI", uri),
+                ("WARC-Warcinfo-ID", self._warcinfo_id),
+                ("Content-Type", content_type),
+            ],
+        )
+        self._write_members([member])
+        self._tls_chains[uri] = record_id
+        return record_id
 
     def write_capture(self, capture: Capture, revisit_of: RevisitOf | None = None) -> CaptureLocation:
         """Write request, response and metadata records of one capture to the current file and flush it.
@@ -493,7 +529,8 @@ class WarcFileWriter:
                 ("WARC-Warcinfo-ID", self._warcinfo_id),
                 ("WARC-Concurrent-To", request_id),
                 ("WARC-IP-Address", response.ip_address),
-                ("WARC-Protocol", warc_protocol(response.protocol)),
+                *(("WARC-Protocol", protocol) for protocol in warc_protocols(response)),
+                ("WARC-Cipher-Suite", response.tls_cipher),
                 ("WARC-Truncated", response.truncated),
                 *(
                     [

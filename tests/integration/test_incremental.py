@@ -195,3 +195,29 @@ def test_an_incremental_visit_of_an_unchanged_2000_post_blog_makes_a_tenth_of_th
     assert len(list(jsonl.read_file(folder / "posts.jsonl"))) == 2000
     stats = stats_of(folder)
     assert stats["archiver/incremental/skipped"] >= 0.9 * 2000
+
+
+def test_a_carried_posts_mobile_page_is_not_fetched_again(
+    replica_factory: Callable[..., Replica], tmp_path: Path
+) -> None:
+    replica = replica_factory("--posts", "20")
+    base = ["crawl", BLOG_URL, "--profile", "local", "-o", str(tmp_path), "--mobile"]
+    logged = 0
+    for crawl_id, extra in ((IDS[0], []), (IDS[1], ["--incremental"])):
+        logged = len(replica.requests_logged())
+        result = run_archiver(*base, "-s", f"ARCHIVER_CRAWL_ID={crawl_id}", *extra, env=replica.proxy_env())
+        assert result.returncode == 0, result.stderr[-3000:]
+    asked = {str(r["url"]) for r in replica.requests_logged()[logged:]}
+    folder = tmp_path / HOST / IDS[1]
+    carried = [
+        r
+        for r in jsonl.read_file(folder / "posts.jsonl")
+        if r["source"]["filename"] in _files(tmp_path / HOST / IDS[0])
+    ]
+    assert carried
+    for record in carried:
+        assert record["url"] not in asked
+        assert record["url"] + "?m=1" not in asked
+    rebuilt = tmp_path / "rebuilt.jsonl"
+    assert run_archiver("extract", str(folder), "-o", str(rebuilt)).returncode == 0
+    assert rebuilt.read_bytes() == (folder / "posts.jsonl").read_bytes()
