@@ -15,7 +15,11 @@ header line in order, with the name exactly as sent and the value with the surro
 The handler puts them in the request's meta, as Scrapy's handler puts ``download_latency`` there:
 
 - ``archiver_http_reason``: the reason phrase as sent (bytes decoded as ISO-8859-1; ``""`` when none);
-- ``archiver_http_headers``: ``list[tuple[bytes, bytes]]``, the header lines as received.
+- ``archiver_http_headers``: ``list[tuple[bytes, bytes]]``, the header lines as received;
+- ``archiver_tls``: for https, the connection's :class:`~archiver.tlsinfo.TlsSession` (negotiated version,
+  cipher and the server's certificate chain), read from its pyOpenSSL connection when the response head
+  arrives (the handshake is over by then). Through a CONNECT proxy the connection's TLS layer runs inside
+  the tunnel, so this is the origin's session and chain, not the proxy's.
 
 The WARC recorder stores these (:func:`archiver.middlewares.warc.captured_response`), with the
 transfer-encoding policy of :mod:`archiver.warc.records` applied. A lone header line without a colon, which
@@ -27,6 +31,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from OpenSSL import SSL
 from scrapy.core.downloader.handlers.http11 import (
     HTTP11DownloadHandler,
     _LenientHTTP11ClientFactory,
@@ -37,6 +42,8 @@ from scrapy.core.downloader.handlers.http11 import (
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
+
+from archiver.tlsinfo import session_from_connection
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -52,8 +59,11 @@ logger = logging.getLogger(__name__)
 
 REASON_KEY = "archiver_http_reason"
 HEADERS_KEY = "archiver_http_headers"
+TLS_KEY = "archiver_tls"
 #: the attribute of Twisted's response object that holds the header lines as received
 _RAW_ATTR = "_archiver_raw_headers"
+#: the attribute of Twisted's response object that holds the connection's TLS session
+_TLS_ATTR = "_archiver_tls"
 
 
 class _RecordingParser(_LenientHTTPClientParser):
@@ -79,6 +89,15 @@ class _RecordingProtocol(_LenientHTTP11ClientProtocol):
         d = super().request(request)
         assert self._parser is not None
         self._parser.__class__ = _RecordingParser
+        transport = self.transport
+
+        def _attach_tls(response: IResponse) -> IResponse:
+            handle = transport.getHandle() if transport is not None else None
+            if isinstance(handle, SSL.Connection):  # plain http: the handle is the socket
+                setattr(response, _TLS_ATTR, session_from_connection(handle))
+            return response
+
+        d.addCallback(_attach_tls)
         return d
 
 
@@ -94,6 +113,9 @@ class _RecordingAgent(_ScrapyAgent):
         phrase = txresponse.phrase or b""
         request.meta[REASON_KEY] = phrase.decode("latin-1") if isinstance(phrase, bytes) else str(phrase)
         request.meta[HEADERS_KEY] = list(getattr(txresponse, _RAW_ATTR, None) or [])
+        tls = getattr(txresponse, _TLS_ATTR, None)
+        if tls is not None:
+            request.meta[TLS_KEY] = tls
         return super()._cb_bodyready(txresponse, request)
 
 
@@ -110,6 +132,7 @@ class VisibleRetryHTTP11DownloadHandler(HTTP11DownloadHandler):
         """Download as Scrapy does, with the recording agent (the head as received lands in request.meta)."""
         request.meta.pop(REASON_KEY, None)  # a redirect's copy of the meta must not carry the last hop's head
         request.meta.pop(HEADERS_KEY, None)
+        request.meta.pop(TLS_KEY, None)
         agent = _RecordingAgent(
             contextFactory=self._contextFactory,
             bindAddress=self._bind_address,
