@@ -14,7 +14,7 @@ from typing import Any
 
 SCHEMAS = ("post", "page")
 #: every schema version shipped, oldest first; the last one is what the extractor writes
-SCHEMA_VERSIONS = ("1.0", "1.1", "1.2")
+SCHEMA_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 
 
 def load(kind: str, version: str | None = None) -> dict[str, Any]:
