@@ -8,8 +8,9 @@ cd "$(dirname "$0")"
 
 VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
-# Debian packages the project uses: wget and curl drive the replica in tests and benchmarks.
-SYSTEM_PACKAGES=(wget curl)
+# Debian packages the project uses: wget and curl drive the replica in tests and benchmarks; openssl is the
+# tests' RFC 3161 time-stamping authority (`openssl ts -reply`, tests/tsa.py).
+SYSTEM_PACKAGES=(wget curl openssl)
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings
 
     from archiver.layout import CrawlLayout
+    from archiver.signing import Signer
 
 
 DEFAULT_BLOG_URL = "https://gongminziyoulianmeng.blogspot.com/"
@@ -39,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_extract_parser(commands)
     _add_index_parser(commands)
     _add_diff_parser(commands)
+    _add_keys_parser(commands)
+    _add_timestamp_parser(commands)
+    _add_verify_parser(commands)
+    _add_schedule_parser(commands)
     return parser
 
 
@@ -84,6 +89,7 @@ def _add_crawl_parser(commands: Any) -> None:
         help="how site owners can reach the operator; goes into the User-Agent and warcinfo "
         "(default: environment variable ARCHIVER_CONTACT)",
     )
+    _add_signing_key_argument(crawl)
     crawl.add_argument(
         "--ignore-robots",
         action="store_true",
@@ -139,10 +145,25 @@ def _add_package_parser(commands: Any) -> None:
         "--output",
         type=Path,
         default=None,
-        metavar="FILE.wacz",
+        metavar="FILE.wacz|BAG_DIR",
         help="where to write the package (default CRAWL_DIR/<host>-<crawl id>.wacz, or "
-        "BLOG_DIR/<host>-all.wacz for a blog folder)",
+        "BLOG_DIR/<host>-all.wacz for a blog folder; with --bagit a new or empty folder, default "
+        "<CRAWL_DIR|BLOG_DIR>-bag beside it)",
     )
+    package.add_argument(
+        "--bagit",
+        action="store_true",
+        help="write a BagIt 1.0 bag (RFC 8493: sha256 and sha512 manifests) of a copy of the folder instead of "
+        "a WACZ, with the Library of Congress bagit library; the folder itself is not changed",
+    )
+    package.add_argument(
+        "--contact",
+        default=os.environ.get("ARCHIVER_CONTACT") or "",
+        metavar="URL_OR_EMAIL",
+        help="with --bagit: the Source-Organization and Contact of bag-info.txt "
+        "(default: environment variable ARCHIVER_CONTACT)",
+    )
+    _add_signing_key_argument(package)
     package.set_defaults(func=_package)
 
 
@@ -150,18 +171,36 @@ def _package(args: argparse.Namespace) -> int:
     from archiver.extensions.progress import human_bytes
     from archiver.warc.wacz import is_blog_dir, package_blog, package_crawl
 
+    if args.bagit:
+        return _package_bag(args)
+    signer = _signer(args.signing_key)
     blog = is_blog_dir(args.crawl_dir)
-    result = package_blog(args.crawl_dir, args.output) if blog else package_crawl(args.crawl_dir, args.output)
+    package = package_blog if blog else package_crawl
+    result = package(args.crawl_dir, args.output, signer=signer)
     warcs = sum(1 for resource in result.resources if resource.path.startswith("archive/"))
     crawls = f"{len(result.crawls)} crawls, " if blog else ""
     print(
         f"{result.path}: {crawls}{len(result.pages)} pages, {len(result.extra_pages)} extra pages, "
         f"{warcs} WARC files, {human_bytes(result.size)}"
     )
+    if result.signed_by:
+        print(f"  signed by the key {result.signed_by}; its public key is beside it as {result.path.name}.pub.pem")
     for required in result.requires:
         print(f"  requires {required['filename']} (crawl {required['crawlId']}) for the originals of its revisits")
     if result.requires:
         print(f"replay with the blog WACZ: archiver package {args.crawl_dir.resolve().parent}")
+    return 0
+
+
+def _package_bag(args: argparse.Namespace) -> int:
+    from archiver.extensions.progress import human_bytes
+    from archiver.fixity import make_bag
+
+    bag = make_bag(args.crawl_dir, args.output, contact=args.contact)
+    print(
+        f"{bag.path}: BagIt 1.0 bag of {len(bag.crawls)} crawl(s), {bag.files} payload files, "
+        f"{human_bytes(bag.bytes)} (sha256, sha512); validated with bagit"
+    )
     return 0
 
 
@@ -333,6 +372,392 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_signing_key_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--signing-key",
+        type=Path,
+        default=os.environ.get("ARCHIVER_SIGNING_KEY") or None,
+        metavar="KEY.pem",
+        help="sign every WACZ written with this ECDSA private key (archiver keys init makes one; setting "
+        "ARCHIVER_SIGNING_KEY; default: environment variable ARCHIVER_SIGNING_KEY, else unsigned)",
+    )
+
+
+def _signer(key: Path | None) -> Signer | None:
+    from archiver.signing import Signer
+    from archiver.warc.writer import SOFTWARE
+
+    if key is None:
+        print("archiver: the WACZ is unsigned (no --signing-key or ARCHIVER_SIGNING_KEY)", file=sys.stderr)
+        return None
+    return Signer.from_file(key, SOFTWARE)
+
+
+def _add_timestamp_parser(commands: Any) -> None:
+    stamp = commands.add_parser(
+        "timestamp",
+        help="stamp the blog's WARC files that have no RFC 3161 token yet (after a TSA outage), extending its chain",
+        description="Every closed OUTPUT/<host>/<crawl>/warc/*.warc.gz without a .tsr beside it is sent to the "
+        "time-stamping authority, crawl by crawl and file by file, each token chained to the blog's previous one "
+        "in OUTPUT/<host>/timestamps.jsonl (archiver.timestamps). Run it when no crawl of the blog is running.",
+        epilog=f"Exit status: 0 when every file has a token; {EXIT_INCOMPLETE} when the TSA failed for some.",
+    )
+    stamp.add_argument("blog_dir", type=Path, metavar="BLOG_DIR", help="the blog's folder OUTPUT/<host>")
+    stamp.add_argument(
+        "--tsa-url",
+        default=os.environ.get("ARCHIVER_TSA_URL") or None,
+        metavar="URL",
+        help="the RFC 3161 time-stamping authority (default: environment variable ARCHIVER_TSA_URL)",
+    )
+    stamp.add_argument(
+        "--ca-file",
+        type=Path,
+        default=os.environ.get("ARCHIVER_TSA_CA_FILE") or None,
+        metavar="PEM",
+        help="the TSA's trust anchors (default: environment variable ARCHIVER_TSA_CA_FILE)",
+    )
+    stamp.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)")
+    stamp.set_defaults(func=_timestamp)
+
+
+def _timestamp(args: argparse.Namespace) -> int:
+    from archiver.timestamps import Stamper, TimestampError
+
+    if not args.tsa_url or args.ca_file is None:
+        raise ConfigError(
+            "archiver timestamp needs --tsa-url and --ca-file (or ARCHIVER_TSA_URL, ARCHIVER_TSA_CA_FILE)"
+        )
+    if not args.blog_dir.is_dir():
+        raise ConfigError(f"{args.blog_dir}: no such folder")
+    stamper = Stamper(args.blog_dir, args.tsa_url, args.ca_file, timeout=args.timeout)
+    pending = stamper.unstamped()
+    failed = 0
+    for warc in pending:
+        try:
+            entry = stamper.stamp(warc)
+        except TimestampError as exc:
+            failed += 1
+            print(f"{warc}: not stamped: {exc}", file=sys.stderr)
+            continue
+        print(f"{entry.file}: stamped at {entry.gen_time}")
+    print(f"{len(pending) - failed} of {len(pending)} unstamped WARC files stamped", file=sys.stderr)
+    return EXIT_INCOMPLETE if failed else 0
+
+
+def _add_keys_parser(commands: Any) -> None:
+    from archiver.signing import CURVES, DEFAULT_CURVE, PRIVATE_KEY_NAME
+
+    keys = commands.add_parser(
+        "keys",
+        help="make or show the ECDSA key that signs WACZ packages (WACZ signing spec, anonymous mode)",
+        description="The private key signs; its public key and fingerprint are what you give to whoever will "
+        "check your archives. The key folder defaults to $XDG_CONFIG_HOME/blogspot-archiver/keys (else "
+        "~/.config/blogspot-archiver/keys), outside the output folder; sign with it by setting "
+        f"ARCHIVER_SIGNING_KEY=DIR/{PRIVATE_KEY_NAME}.",
+    )
+    actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    init = actions.add_parser(
+        "init",
+        help="create a key pair (never overwrites one)",
+        description=f"Create an ECDSA key pair: DIR/{PRIVATE_KEY_NAME} (mode 0600) and its public key beside "
+        "it. Refused inside the output folder.",
+    )
+    init.add_argument(
+        "--curve",
+        choices=sorted(CURVES),
+        default=DEFAULT_CURVE,
+        help=f"the curve (default {DEFAULT_CURVE}; P-384 is what ArchiveWeb.page signs with and "
+        "ReplayWeb.page's verifier expects)",
+    )
+    init.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the output folder the key must stay out of (default: setting ARCHIVER_OUTPUT_DIR, output/)",
+    )
+    show = actions.add_parser("show", help="print the public key and its fingerprint")
+    show.add_argument(
+        "--key", type=Path, default=None, metavar="KEY.pem", help="a private key file (default: DIR's key)"
+    )
+    for action in (init, show):
+        action.add_argument(
+            "--dir",
+            type=Path,
+            default=None,
+            help="the key folder (default $XDG_CONFIG_HOME/blogspot-archiver/keys, else ~/.config/...)",
+        )
+    init.set_defaults(func=_keys)
+    show.set_defaults(func=_keys)
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from archiver.settings import ARCHIVER_OUTPUT_DIR
+    from archiver.signing import (
+        PRIVATE_KEY_NAME,
+        curve_name,
+        default_key_dir,
+        fingerprint,
+        init_keys,
+        load_private_key,
+        public_key_pem,
+    )
+
+    key_dir = args.dir or default_key_dir(os.environ.get("XDG_CONFIG_HOME"), Path.home())
+    if args.keys_command == "init":
+        output = args.output or Path(ARCHIVER_OUTPUT_DIR)
+        path = init_keys(key_dir, output_dir=output, curve=args.curve)
+    else:
+        path = args.key or key_dir / PRIVATE_KEY_NAME
+    public = load_private_key(path).public_key()
+    if args.keys_command == "init":
+        print(f"created {path} (keep it private; sign with ARCHIVER_SIGNING_KEY={path})")
+    print(f"key: {path}")
+    print(f"curve: {curve_name(public)}")
+    print(f"fingerprint: {fingerprint(public)}")
+    sys.stdout.write(public_key_pem(public).decode("ascii"))
+    return 0
+
+
+#: `archiver verify` exit status for a path that is not an archive (1 is a mismatch)
+EXIT_NOT_AN_ARCHIVE = 2
+
+
+def _add_verify_parser(commands: Any) -> None:
+    verify = commands.add_parser(
+        "verify",
+        help="prove an archive unchanged: every WARC record, index line, JSON record, manifest, signature, timestamp",
+        description="Check, offline and without changing anything, a WARC file, a crawl folder "
+        "(OUTPUT/<host>/<crawl id>), a WACZ, a BagIt bag, a blog folder (OUTPUT/<host>) or a folder of blogs: "
+        "every WARC record's block and payload digests and length, every CDXJ line against the record it "
+        "points to (and every record's line), every revisit's original, every JSON record's WARC pointers, "
+        "posts.jsonl and pages.jsonl against what `archiver extract` rebuilds, every manifest, bag, WACZ "
+        "signature and timestamp token found. Prints one line per problem (check, file, offset, record id, "
+        "what differs), then what was checked.",
+        epilog="Exit status: 0 when everything verifies, 1 on any problem, 2 when PATH is not an archive.",
+    )
+    verify.add_argument("path", type=Path, metavar="PATH", help="a WARC, WACZ, crawl folder, bag or blog folder")
+    verify.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    verify.set_defaults(func=_verify)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import json
+
+    from archiver.verify import Report
+    from archiver.verify.walk import NotAnArchive, verify_path
+
+    report = Report()
+    try:
+        kind = verify_path(args.path, report, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    except NotAnArchive as exc:
+        print(f"archiver verify: {exc}", file=sys.stderr)
+        return EXIT_NOT_AN_ARCHIVE
+    if args.json:
+        print(json.dumps({"path": str(args.path), "kind": kind, **report.as_json()}, indent=2, ensure_ascii=False))
+        return 0 if report.passed else 1
+    for problem in report.problems:
+        print(problem.line())
+    for note in report.notes:
+        print(f"note: {note}")
+    print(f"{args.path} ({kind}): checked " + ", ".join(f"{n} {check}" for check, n in sorted(report.checked.items())))
+    print("OK" if report.passed else f"{len(report.problems)} problems")
+    return 0 if report.passed else 1
+
+
+def _add_schedule_parser(commands: Any) -> None:
+    from archiver import settings as defaults
+    from archiver.profiles import DEFAULT_PROFILE, PROFILES
+
+    schedule = commands.add_parser(
+        "schedule",
+        help="scheduled crawls: add, list, pause, resume, remove schedules; run the scheduler; show the history",
+        description="Each blog's visits on a schedule (APScheduler; state in OUTPUT/.schedule or --state-dir): "
+        "a visit is an incremental crawl once the blog has a complete crawl, a full one before.",
+    )
+    actions = schedule.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def action(name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
+        parser.add_argument(
+            "-o",
+            "--output",
+            type=Path,
+            default=Path(str(defaults.ARCHIVER_OUTPUT_DIR)),
+            metavar="DIR",
+            help="root output folder of the crawls (default: output/)",
+        )
+        parser.add_argument(
+            "--state-dir",
+            type=Path,
+            default=Path(os.environ["ARCHIVER_SCHEDULE_DIR"]) if os.environ.get("ARCHIVER_SCHEDULE_DIR") else None,
+            metavar="DIR",
+            help="the schedules' job store and history (default: OUTPUT/.schedule, environment variable "
+            "ARCHIVER_SCHEDULE_DIR)",
+        )
+        parser.set_defaults(func=func)
+        return parser
+
+    add = action("add", "add a blog's schedule (one per blog)", _schedule_add)
+    add.add_argument("url", metavar="URL", help="the blog's home page")
+    when = add.add_mutually_exclusive_group(required=True)
+    when.add_argument("--every", metavar="INTERVAL", help="an interval: 1d, 12h, 30m, 1h30m, 1w (s for seconds)")
+    when.add_argument("--cron", metavar="EXPR", help='a crontab expression, e.g. "0 3 * * *" (03:00 daily)')
+    add.add_argument("--timezone", default=None, metavar="ZONE", help="the time zone of --cron (default UTC)")
+    mode = add.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--incremental",
+        dest="mode",
+        action="store_const",
+        const="incremental",
+        help="(default) each visit is an incremental crawl once the blog has a complete crawl; the first is full",
+    )
+    mode.add_argument("--full", dest="mode", action="store_const", const="full", help="every visit a full crawl")
+    add.set_defaults(mode="incremental")
+    add.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE, help="the crawls' profile")
+    add.add_argument("--start-now", action="store_true", help="make the first visit now, not one interval later")
+    add.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of every crawl of the schedule (repeatable)",
+    )
+    action("list", "list the schedules: id, URL, trigger, next run, last outcome", _schedule_list)
+    for name, help_text in (
+        ("remove", "remove a schedule (its history stays)"),
+        ("pause", "pause a schedule"),
+        ("resume", "resume a paused schedule"),
+    ):
+        action(name, help_text, _schedule_change).add_argument("schedule_id", metavar="ID")
+    history = action("history", "every run: start, end, outcome, exit status, posts, changes", _schedule_history)
+    history.add_argument("schedule_id", nargs="?", metavar="ID", help="only this schedule's runs")
+    history.add_argument("--json", action="store_true", help="one JSON object per run")
+    run = action("run", "the scheduler: start each due crawl, log its outcome (runs until stopped)", _schedule_run)
+    run.add_argument(
+        "--runner",
+        choices=("local", "scrapyd"),
+        default=os.environ.get("ARCHIVER_SCHEDULE_RUNNER") or defaults.ARCHIVER_SCHEDULE_RUNNER,
+        help="local `archiver crawl` subprocesses, or a Scrapyd server (default: environment variable "
+        "ARCHIVER_SCHEDULE_RUNNER, else local)",
+    )
+    run.add_argument(
+        "--scrapyd-url",
+        default=os.environ.get("ARCHIVER_SCHEDULE_SCRAPYD_URL") or defaults.ARCHIVER_SCHEDULE_SCRAPYD_URL,
+        metavar="URL",
+        help="the Scrapyd server of --runner scrapyd (environment variable ARCHIVER_SCHEDULE_SCRAPYD_URL)",
+    )
+    run.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an ARCHIVER_SCHEDULE_* setting of the scheduler (archiver/settings.py)",
+    )
+
+
+def _schedule_state(args: argparse.Namespace) -> Path:
+    from archiver.schedule import state_dir_for
+
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    return state_dir_for(args.output, args.state_dir)
+
+
+def _when(moment: datetime | None) -> str:
+    return "paused" if moment is None else moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _schedule_add(args: argparse.Namespace) -> int:
+    from archiver.schedule import add_schedule
+
+    schedule_id, first = add_schedule(
+        _schedule_state(args),
+        args.url,
+        output=args.output,
+        every=args.every,
+        cron=args.cron,
+        timezone=args.timezone,
+        mode=args.mode,
+        profile=args.profile,
+        settings=args.settings,
+        start_now=args.start_now,
+    )
+    print(f"{schedule_id}: first run {_when(first)}")
+    return 0
+
+
+def _schedule_list(args: argparse.Namespace) -> int:
+    from archiver.schedule import list_schedules
+
+    for info in list_schedules(_schedule_state(args)):
+        last = f"{info.last.outcome} at {info.last.started}" if info.last else "never run"
+        print(f"{info.schedule_id}\t{info.url}\t{info.trigger} ({info.mode})\tnext {_when(info.next_run)}\tlast {last}")
+    return 0
+
+
+def _schedule_change(args: argparse.Namespace) -> int:
+    from archiver import schedule
+
+    state = _schedule_state(args)
+    if args.action == "remove":
+        schedule.remove_schedule(state, args.schedule_id)
+        print(f"{args.schedule_id}: removed")
+    elif args.action == "pause":
+        schedule.pause_schedule(state, args.schedule_id)
+        print(f"{args.schedule_id}: paused")
+    else:
+        print(f"{args.schedule_id}: resumed, next run {_when(schedule.resume_schedule(state, args.schedule_id))}")
+    return 0
+
+
+def _schedule_history(args: argparse.Namespace) -> int:
+    import json
+
+    from archiver.schedule import describe_run, history_runs
+
+    for run in history_runs(_schedule_state(args), args.schedule_id):
+        if args.json:
+            print(json.dumps(run.as_dict(), sort_keys=True))
+        else:
+            print(f"{run.run_id}\t{run.schedule_id}\t{run.started} .. {run.ended or '-'}\t{describe_run(run)}")
+    return 0
+
+
+def _schedule_run(args: argparse.Namespace) -> int:
+    from archiver import settings as defaults
+    from archiver.schedule import SchedulerOptions, make_runner, start_scheduler
+
+    values: dict[str, str] = {}
+    for item in args.settings:
+        name, value = parse_setting(item)
+        if not name.startswith("ARCHIVER_SCHEDULE_"):
+            raise ConfigError(f"-s {name}: `schedule run` takes ARCHIVER_SCHEDULE_* settings; crawl settings go to add")
+        values[name] = value
+
+    def get(name: str) -> Any:
+        return values.get(name, getattr(defaults, name))
+
+    try:
+        options = SchedulerOptions(
+            runner=str(values.get("ARCHIVER_SCHEDULE_RUNNER", args.runner)),
+            scrapyd_url=str(values.get("ARCHIVER_SCHEDULE_SCRAPYD_URL", args.scrapyd_url)),
+            scrapyd_project=str(get("ARCHIVER_SCHEDULE_SCRAPYD_PROJECT")),
+            misfire_grace=int(get("ARCHIVER_SCHEDULE_MISFIRE_GRACE")),
+            max_crawls=int(get("ARCHIVER_SCHEDULE_MAX_CRAWLS")),
+            poll=float(get("ARCHIVER_SCHEDULE_POLL")),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"ARCHIVER_SCHEDULE_*: {exc}") from None
+    state = _schedule_state(args)
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    start_scheduler(state, options, make_runner(state, options), blocking=True)
+    return 0
+
+
 def parse_setting(item: str) -> tuple[str, str]:
     """Split a ``-s NAME=VALUE`` argument; raises ConfigError naming the bad item."""
     name, sep, value = item.partition("=")
@@ -355,6 +780,8 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
         settings.set("ARCHIVER_OUTPUT_DIR", str(args.output), priority="cmdline")
     if args.contact:
         settings.set("ARCHIVER_CONTACT", args.contact, priority="cmdline")
+    if args.signing_key:
+        settings.set("ARCHIVER_SIGNING_KEY", str(args.signing_key), priority="cmdline")
     if args.ignore_robots:
         settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
     if args.mobile:

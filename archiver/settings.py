@@ -96,6 +96,12 @@ EXTENSIONS = {
     # on engine_stopped too, once the WARC files have their final names; before the report, which saves its stats
     "archiver.extensions.dedup.DedupIndexExtension": 517,
     "archiver.extensions.report.CrawlReportExtension": 520,
+    # RFC 3161 tokens of every WARC file the crawl closes (the warc_closed signal); stats before the report
+    "archiver.extensions.timestamps.TimestampExtension": 519,
+    # last of all on engine_stopped: the sha256 of every file the crawl wrote, the report's and WACZ included
+    "archiver.extensions.fixity.FixityManifestExtension": 900,
+    # after the report: the outcome (finished, gave_up, failed) as one log line, what a Scrapyd job tells
+    "archiver.extensions.outcome.CrawlOutcomeExtension": 530,
 }
 
 # --- ARCHIVER: where a crawl goes -----------------------------------------------------------------------
@@ -231,6 +237,23 @@ ARCHIVER_CDXJ_ENABLED = True
 # --- ARCHIVER_WACZ: CRAWL_DIR/<host>-<crawl id>.wacz, the WACZ 1.1.1 package of the crawl ---------------
 ARCHIVER_WACZ_ENABLED = True
 
+# --- ARCHIVER_SIGNING: signed WACZ packages (archiver.signing, the WACZ signing spec's anonymous mode) --------
+# Path of the ECDSA private key (PEM, mode 0600) that signs every WACZ written: the crawl's own and `archiver
+# package`'s. Unset or empty: packages are unsigned, and the crawl's log and stats say so. Signing is never
+# implied by a key lying somewhere: `archiver keys init` makes the key, this setting (or the environment
+# variable ARCHIVER_SIGNING_KEY, read by `archiver crawl` and `archiver package`) says to use it.
+ARCHIVER_SIGNING_KEY: str | None = None
+
+# --- ARCHIVER_TSA: capture-time RFC 3161 timestamps of every WARC file, chained per blog (archiver.timestamps) --
+# URL of the time-stamping authority that stamps each WARC file as it is closed (HTTP POST of an RFC 3161
+# query). Unset or empty: nothing is timestamped, and the summary says "not timestamped (no ARCHIVER_TSA_URL)".
+ARCHIVER_TSA_URL: str | None = None
+# The TSA's trust anchor(s), PEM: every token is checked against them on arrival; required with a URL, and
+# copied to OUTPUT/<host>/tsa-trust.pem for offline verification.
+ARCHIVER_TSA_CA_FILE: str | None = None
+# Seconds to wait for the TSA's answer (one request per WARC file); a TSA that fails is a give-up (exit 3).
+ARCHIVER_TSA_TIMEOUT = 30.0
+
 # --- ARCHIVER_DEDUP: OUTPUT/<host>/dedup.sqlite, the blog's index of archived payloads (archiver.warc.dedup) --
 # Every finished WARC file's response records (URL, payload digest, date, file and offset), added at the end of
 # every crawl, finished or interrupted; what later crawls' revisit records refer to. `archiver index rebuild`
@@ -272,6 +295,33 @@ ARCHIVER_POSTS_CHANGES_DIFF_LINES = 40
 # --- ARCHIVER_REPORT: stats.json and summary.txt at the end ---------------------------------------------
 ARCHIVER_REPORT_ENABLED = True
 
+# --- ARCHIVER_OUTCOME: the crawl's outcome in its log (archiver.extensions.outcome) ---------------------
+# "Crawl outcome: finished|gave_up|failed (exit status 0|3|1): ..." at the end of the log: a Scrapyd job has no
+# exit status of its own, and archiver.scrapyd.scrapyd_job_state reads this line.
+ARCHIVER_OUTCOME_ENABLED = True
+
+# --- ARCHIVER_FIXITY: CRAWL_DIR/manifest-sha256.txt, the sha256 of every file of the crawl (archiver.fixity) ----
+# Written last at the end of every crawl, finished or interrupted (BagIt's manifest format, tmp + rename); a
+# resumed crawl writes it again. `archiver verify` checks it; files added later are reported as not in it.
+ARCHIVER_FIXITY_ENABLED = True
+
 # --- ARCHIVER_PROGRESS: the live progress line ---------------------------------------------------------
 ARCHIVER_PROGRESS_ENABLED = True
 ARCHIVER_PROGRESS_INTERVAL = 10.0
+
+# --- ARCHIVER_SCHEDULE: `archiver schedule run`, the scheduler of scheduled crawls (archiver.schedule) -----------
+# Settings of the scheduler, not of a crawl: `schedule run -s NAME=VALUE` (or the environment variables the
+# help names) overrides them; a schedule's crawl settings are given to `schedule add -s`.
+# how a visit is run: "local" (`archiver crawl` subprocesses) or "scrapyd" (jobs on ARCHIVER_SCHEDULE_SCRAPYD_URL,
+# through archiver.scrapyd; the Scrapyd server must write to the schedule's output folder)
+ARCHIVER_SCHEDULE_RUNNER = "local"
+ARCHIVER_SCHEDULE_SCRAPYD_URL = ""
+ARCHIVER_SCHEDULE_SCRAPYD_PROJECT = "archiver"
+# seconds: a run missed while the scheduler was down is made once at start if at most this long ago (several
+# missed runs of a blog are coalesced into that one), else recorded as missed
+ARCHIVER_SCHEDULE_MISFIRE_GRACE = 3600
+# crawls of different blogs at once (one blog is never crawled twice at once)
+ARCHIVER_SCHEDULE_MAX_CRAWLS = 4
+# seconds: how often the scheduler reads the job store again (changes made by `schedule add` etc. from another
+# process), and polls a Scrapyd job's state
+ARCHIVER_SCHEDULE_POLL = 10.0

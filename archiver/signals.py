@@ -17,3 +17,7 @@ carry_forward = object()
 #: sent by the WARC middleware after it wrote a carry record: ``carry``, ``filename`` and ``location``
 #: (archiver.warc.writer.RecordLocation)
 carry_written = object()
+
+#: sent by the WARC middleware after it closed a WARC file (rollover or the end of the crawl) and gave it its
+#: final name: ``path`` (pathlib.Path); the file is never written again (archiver.extensions.timestamps)
+warc_closed = object()

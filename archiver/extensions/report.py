@@ -16,6 +16,7 @@ from archiver import signals as archiver_signals
 from archiver.blogger.urls import KINDS, OTHER_KIND, PAGE_KINDS, REQUISITE_KINDS, STRUCTURE_KINDS
 from archiver.extensions.progress import FETCHED_PREFIX, human_bytes, kind_total
 from archiver.records.changes import KINDS as CHANGE_KINDS
+from archiver.records.tamper import KINDS as TAMPER_KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -99,6 +100,12 @@ def summarise(
         "corpus_posts": int(stats.get("archiver/posts/corpus", 0)),
         # changes.jsonl by kind (archiver.records.changes), plus first_crawl and missing (not changes)
         "changes": _by_prefix(stats, "archiver/changes/"),
+        # tamper flags of the archived HTML pages (archiver.records.tamper): pages scanned, flagged, flags by kind
+        "tamper": {
+            "pages": int(stats.get("archiver/tamper/pages", 0)),
+            "flagged": int(stats.get("archiver/tamper/flagged", 0)),
+            "flags": _by_prefix(stats, "archiver/tamper/flags/"),
+        },
         "wacz": stats.get("archiver/wacz/file"),
         "wacz_bytes": int(stats.get("archiver/wacz/bytes", 0)),
         # the WACZs of earlier crawls that hold the originals of this crawl's revisits
@@ -106,6 +113,12 @@ def summarise(
         # crawler trap bounds hit (archiver.blogger.traps), and what each means for a person
         "traps": {bound: count for bound, count in _by_prefix(stats, "archiver/traps/").items() if count},
         "warnings": trap_warnings(stats),
+        # RFC 3161 tokens of the WARC files (archiver.timestamps): by whom, or "not timestamped (...)"
+        "timestamps": {
+            "status": stats.get("archiver/timestamps/status"),
+            "stamped": int(stats.get("archiver/timestamps/stamped", 0)),
+            "failed": int(stats.get("archiver/timestamps/failed", 0)),
+        },
     }
 
 
@@ -159,6 +172,18 @@ def changes_text(counts: dict[str, int]) -> str:
     if counts.get("missing"):
         text += f"; {counts['missing']} posts missing (not found, not answered 404/410: not counted as deleted)"
     return text + " (changes.jsonl)"
+
+
+def tamper_text(tamper: dict[str, Any]) -> str:
+    """The ``tamper`` line: flags found in the archived HTML pages, by kind, or that there were none."""
+    flags = tamper.get("flags") or {}
+    if not flags:
+        return f"no flag in {tamper['pages']} HTML pages scanned"
+    kinds = ", ".join(f"{kind} {flags[kind]}" for kind in TAMPER_KINDS if flags.get(kind))
+    return (
+        f"{sum(flags.values())} FLAGS on {tamper['flagged']} of {tamper['pages']} HTML pages ({kinds}): "
+        "see `flags` in posts.jsonl and the tamperFlag lines of the pages' metadata records"
+    )
 
 
 def incremental_text(counts: dict[str, int]) -> str:
@@ -246,6 +271,16 @@ def summary_text(summary: dict[str, Any]) -> str:
         )
     if summary.get("changes"):
         lines.append(f"  changes     {changes_text(summary['changes'])}")
+    if (summary.get("tamper") or {}).get("pages"):
+        lines.append(f"  tamper      {tamper_text(summary['tamper'])}")
+    stamps = summary.get("timestamps") or {}
+    if stamps.get("status"):
+        lines.append(
+            f"  timestamps  {stamps['status']}"
+            if not stamps.get("stamped") and not stamps.get("failed")
+            else f"  timestamps  {stamps['stamped']} WARC files stamped {stamps['status']}"
+            + (f", {stamps['failed']} failed (stamp them later with `archiver timestamp`)" if stamps["failed"] else "")
+        )
     if summary.get("wacz"):
         lines.append(f"  WACZ        {summary['wacz']}, {human_bytes(summary['wacz_bytes'])}")
     if summary.get("wacz_requires"):

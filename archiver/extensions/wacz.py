@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, ConfigError
 from archiver.extensions.cdxj import INDEX_NAME
 from archiver.extensions.progress import human_bytes
+from archiver.signing import Signer, SigningError
 from archiver.warc.wacz import crawl_warcs, gather, required_waczs, wacz_name, write_wacz
+from archiver.warc.writer import SOFTWARE
 
 if TYPE_CHECKING:
     from typing import Self
@@ -31,7 +33,10 @@ class WaczPackageExtension:
     """Write the crawl's WACZ package once the engine has stopped and every WARC file has its final name.
 
     Reads ARCHIVER_WACZ_ENABLED, ARCHIVER_WARC_ENABLED, ARCHIVER_CRAWL_DIR, ARCHIVER_CRAWL_ID,
-    ARCHIVER_WARC_DIR and ARCHIVER_DEDUP_INDEX (as :mod:`archiver.layout` filled them in). The package holds
+    ARCHIVER_WARC_DIR and ARCHIVER_DEDUP_INDEX (as :mod:`archiver.layout` filled them in), and
+    ARCHIVER_SIGNING_KEY: when set, the package is signed (:mod:`archiver.signing`), and a key that cannot be
+    used stops the crawl before anything is fetched (ConfigError); unset, the log says the package is
+    unsigned and the stat ``archiver/wacz/signed_by`` is ``unsigned``. The package holds
     the WARCs, the index (CRAWL_DIR/index.cdxj when it covers them), the page lists and crawl.log; when the
     crawl wrote revisits, datapackage.json's ``relation.requires`` names the other crawls' WACZs holding the
     originals (Browsertrix's convention) and the log says to replay with ``archiver package OUTPUT/<host>``.
@@ -64,6 +69,11 @@ class WaczPackageExtension:
         self.blog_dir = self.dedup_index.parent if self.dedup_index is not None else self.crawl_dir.parent
         self.reason: str | None = None
         self.host: str | None = None
+        key = settings.get("ARCHIVER_SIGNING_KEY")
+        try:
+            self.signer = Signer.from_file(Path(key), SOFTWARE) if key else None
+        except SigningError as exc:
+            raise ConfigError(f"ARCHIVER_SIGNING_KEY: {exc}") from exc
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -101,6 +111,7 @@ class WaczPackageExtension:
                 contents,
                 logs=[self.crawl_dir / CRAWL_LOG_NAME],
                 requires=requires,
+                signer=self.signer,
             )
         except (ArchiverError, OSError) as exc:
             stats.inc_value("archiver/wacz/errors")
@@ -109,6 +120,11 @@ class WaczPackageExtension:
         stats.set_value("archiver/wacz/file", result.path.name)
         stats.set_value("archiver/wacz/bytes", result.size)
         stats.set_value("archiver/wacz/pages", len(result.pages))
+        stats.set_value("archiver/wacz/signed_by", result.signed_by or "unsigned")
+        if result.signed_by:
+            logger.info("Signed %s with the key %s (ARCHIVER_SIGNING_KEY)", result.path.name, result.signed_by)
+        else:
+            logger.info("The WACZ is unsigned: no ARCHIVER_SIGNING_KEY (make a key with `archiver keys init`)")
         logger.info(
             "Wrote %s (%d pages, %d extra pages, %s)",
             result.path,

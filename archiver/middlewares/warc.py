@@ -15,13 +15,16 @@ from archiver import __version__
 from archiver import signals as archiver_signals
 from archiver.blogger.discover import Discovered, extract
 from archiver.blogger.urls import NEVER_PARSED_KINDS, classify
-from archiver.downloader import HEADERS_KEY, REASON_KEY
+from archiver.downloader import HEADERS_KEY, REASON_KEY, TLS_KEY
 from archiver.errors import ConfigError
 from archiver.httputil import DEFAULT_DECODE_LIMIT, DecodeError, decode_content, header_codings
 from archiver.incremental import CARRY_CONTENT_TYPE
 from archiver.layout import check_folder
 from archiver.middlewares.limits import DECODE_LIMIT_KEY
 from archiver.middlewares.timing import fetch_timing, stamp_headers_received
+from archiver.records import tamper
+from archiver.records.extract import ExtractError, Page, read_page
+from archiver.tlsinfo import CHAIN_CONTENT_TYPE, TlsSession, chain_fields, metadata_annotations
 from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcError, WarcFileWriter, mend_directory
 from archiver.warc.dedup import DedupIndex
 from archiver.warc.writer import RevisitOf, new_record_id, payload_digest, utc_now
@@ -76,6 +79,7 @@ def captured_response(response: Response, meta: Mapping[str, Any] | None = None)
     raw_headers = meta.get(HEADERS_KEY)
     headers = list(raw_headers) if raw_headers is not None else _header_pairs(response.headers)
     reason = meta.get(REASON_KEY)
+    tls = meta.get(TLS_KEY)
     return CapturedResponse(
         status=response.status,
         reason=reason if isinstance(reason, str) else None,
@@ -84,6 +88,8 @@ def captured_response(response: Response, meta: Mapping[str, Any] | None = None)
         body=response.body,
         ip_address=ip,
         truncated=truncated,
+        tls_protocol=tls.protocol if isinstance(tls, TlsSession) else None,
+        tls_cipher=tls.cipher_suite if isinstance(tls, TlsSession) else None,
     )
 
 
@@ -167,6 +173,7 @@ class WarcRecorderMiddleware:
             fsync=settings.getbool("ARCHIVER_WARC_FSYNC"),
         )
         self.files: set[str] = set()
+        self._closed_announced = 0  # how many of writer.files_written were sent as warc_closed
         self.failed = False
         self.revisits = str(settings.get("ARCHIVER_DEDUP_REVISITS") or "off").strip().lower()
         if self.revisits not in REVISIT_MODES:
@@ -231,6 +238,13 @@ class WarcRecorderMiddleware:
             self.writer.close()
         except OSError as exc:
             logger.error("Cannot close WARC file %s: %s", self.writer.current_path, exc)
+        self._announce_closed()
+
+    def _announce_closed(self) -> None:
+        """Send ``warc_closed`` for each file the writer closed since the last call (rollover, the end)."""
+        for path in self.writer.files_written[self._closed_announced :]:
+            self._closed_announced += 1
+            self.crawler.signals.send_catch_log(signal=archiver_signals.warc_closed, path=path)
 
     def process_response(self, request: Request, response: Response) -> Response:
         """Record the exchange, share the links found with the spider, and pass the response on."""
@@ -245,6 +259,10 @@ class WarcRecorderMiddleware:
         if discovered is not None and 200 <= response.status < 300:
             request.meta[DISCOVERED_KEY] = discovered
         start, duration = fetch_timing(request)
+        tls_lines = self._tls_evidence(request, start)
+        if tls_lines is None:
+            return response
+        page = self._read_page(request, response)
         capture = Capture(
             request=captured_request(request),
             response=captured_response(response, request.meta),
@@ -253,9 +271,63 @@ class WarcRecorderMiddleware:
             outlinks=outlinks,
             via=request.meta.get("archiver_via"),
             hop=request.meta.get("archiver_hop"),
+            annotations=tls_lines + tamper.metadata_lines(page.flags if page is not None else ()),
         )
-        self._write(capture, request, response, self._revisit_of(request.url, response))
+        self._write(capture, request, response, self._revisit_of(request.url, response), page)
         return response
+
+    def _read_page(self, request: Request, response: Response) -> Page | None:
+        """A 2xx HTML page of the blog parsed once and scanned for tamper flags (counted), or None.
+
+        The same :class:`Page` goes with the ``capture_written`` signal, so the records extraction reads it
+        without parsing it again. Counts ``archiver/tamper/pages`` (pages scanned), ``archiver/tamper/flagged``
+        (pages with a flag) and ``archiver/tamper/flags/<kind>``.
+        """
+        limit = int(request.meta.get(DECODE_LIMIT_KEY, DEFAULT_DECODE_LIMIT))
+        try:
+            page = read_page(
+                request.url, _header_pairs(response.headers), response.body, status=response.status, limit=limit
+            )
+        except ExtractError as exc:
+            logger.debug("Not scanned for tamper flags: %s", exc)
+            return None
+        if page is not None:
+            self.stats.inc_value("archiver/tamper/pages")
+            if page.flags:
+                self.stats.inc_value("archiver/tamper/flagged")
+                logger.warning(
+                    "Tamper flags on %s: %s",
+                    request.url,
+                    ", ".join(f"{f.kind} {f.host or ''}".strip() for f in page.flags),
+                )
+            for flag in page.flags:
+                self.stats.inc_value(f"archiver/tamper/flags/{flag.kind}")
+        return page
+
+    def _tls_evidence(self, request: Request, when: datetime) -> tuple[tuple[str, str], ...] | None:
+        """The metadata lines of an https capture's TLS session, its chain stored once in the current file.
+
+        Returns ``()`` for plain http, None when the chain record could not be written (the crawl stops).
+        """
+        tls = request.meta.get(TLS_KEY)
+        if not isinstance(tls, TlsSession):
+            return ()
+        record_id = None
+        if tls.chain_urn is not None:
+            records_before, bytes_before = self.writer.records_written, self.writer.bytes_written
+            try:
+                record_id = self.writer.metadata_once_per_file(
+                    tls.chain_urn, chain_fields(tls.chain), content_type=CHAIN_CONTENT_TYPE, when=when
+                )
+            except (WarcError, OSError) as exc:
+                self.failed = True
+                logger.error("Cannot write the TLS chain of %s, stopping the crawl: %s", request.url, exc)
+                self.stats.inc_value("archiver/warc/errors")
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
+                return None
+            self.stats.inc_value("archiver/warc/records", self.writer.records_written - records_before)
+            self.stats.inc_value("archiver/warc/bytes", self.writer.bytes_written - bytes_before)
+        return metadata_annotations(tls, record_id)
 
     def _revisit_of(self, url: str, response: Response) -> RevisitOf | None:
         """The earlier capture with this payload (same URL, or any with ``any``), when there is one to refer to.
@@ -280,9 +352,14 @@ class WarcRecorderMiddleware:
         return RevisitOf(found.url, found.date, found.record_id)
 
     def _write(
-        self, capture: Capture, request: Request, response: Response, revisit_of: RevisitOf | None = None
+        self,
+        capture: Capture,
+        request: Request,
+        response: Response,
+        revisit_of: RevisitOf | None = None,
+        page: Page | None = None,
     ) -> None:
-        """Write one capture, count it, announce it; on a write error stop the crawl rather than lose data."""
+        """Write one capture, count it, announce it (with its parsed ``page``); on a write error stop the crawl."""
         records_before, bytes_before = self.writer.records_written, self.writer.bytes_written
         try:
             location: CaptureLocation = self.writer.write_capture(capture, revisit_of=revisit_of)
@@ -298,8 +375,9 @@ class WarcRecorderMiddleware:
             self.files.add(location.filename)
             self.stats.inc_value("archiver/warc/files")
         self.crawler.signals.send_catch_log(
-            signal=archiver_signals.capture_written, location=location, request=request, response=response
+            signal=archiver_signals.capture_written, location=location, request=request, response=response, page=page
         )
+        self._announce_closed()
 
     def carry_forward(self, carry: Carry, **_: Any) -> None:
         """Write an incremental crawl's decision to carry a known post's earlier captures (a metadata record)."""
@@ -328,6 +406,7 @@ class WarcRecorderMiddleware:
         self.crawler.signals.send_catch_log(
             signal=archiver_signals.carry_written, carry=carry, filename=filename, location=location
         )
+        self._announce_closed()
 
 
 def warcinfo_fields(settings: Settings, spider: Spider | None) -> dict[str, str]:

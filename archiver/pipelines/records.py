@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from archiver.incremental import Carry
     from archiver.records import Fragment
+    from archiver.records.extract import Page
     from archiver.warc import CaptureLocation
 
 logger = logging.getLogger(__name__)
@@ -116,8 +117,10 @@ class PostRecordsExtension:
         """The crawler's stats collector."""
         return self.crawler.stats
 
-    def capture_written(self, location: CaptureLocation, response: Response, **_: Any) -> None:
-        """Extract the fragments of one capture, as the WARC now holds it."""
+    def capture_written(
+        self, location: CaptureLocation, response: Response, page: Page | None = None, **_: Any
+    ) -> None:
+        """Extract the fragments of one capture, as the WARC now holds it (``page``: as the WARC middleware read it)."""
         self.files.add(location.filename)
         if location.status == 200:
             self.archived.add(location.url)
@@ -146,7 +149,7 @@ class PostRecordsExtension:
         try:
             headers = [(name, value) for name, values in response.headers.items() for value in values]
             found = extract_records(
-                location.url, headers, response.body, fetched_at=warc_date(location.date), source=pointer
+                location.url, headers, response.body, fetched_at=warc_date(location.date), source=pointer, page=page
             )
         except ExtractError as exc:
             self.stats.inc_value("archiver/records/errors")

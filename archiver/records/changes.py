@@ -19,14 +19,17 @@ kinds, one object each, in this order for a post:
   (``complete=False`` reports no deletion);
 - ``comment_added`` / ``comment_removed``: one per comment (``comment``: id, author, published), for a post in
   both sets. A removal is reported only when some capture of the later crawl stated the post's comments
-  (``provenance.comments`` is set), since a crawl that read no comments proves nothing about them.
+  (``provenance.comments`` is set), since a crawl that read no comments proves nothing about them;
+- ``flagged``: one per tamper flag (``flag``: see ``archiver.records.tamper``) of a later record that the
+  earlier record of the post did not have (a new post: every flag it has); the post's pages now carry
+  something a reviewer must look at, such as planted code. A record written before flags existed has none.
 
 A post the later crawl did not reach, without a 404/410, is not a change: nothing is known to have changed.
 It is *missing*, a warning: :func:`missing` lists those posts, the crawl counts them
 (``archiver/changes/missing``) and ``archiver diff`` names them on standard error. A post already gone in the
 earlier records is not reported again.
 
-Changes are sorted by post id, then kind in the order above, then comment id, so the output never depends on
+Changes are sorted by post id, then kind in the order above, then comment id or flag, so the output never depends on
 the order of the inputs. Pure code: no Scrapy; :func:`gone_urls` reads WARC headers with warcio.
 """
 
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 #: every change kind, in the order a post's changes are listed
-KINDS = ("new", "restored", "edited", "deleted", "comment_added", "comment_removed")
+KINDS = ("new", "restored", "edited", "deleted", "comment_added", "comment_removed", "flagged")
 #: the content fields an edit is made of, in the order ``fields`` lists them
 FIELDS = ("title", "published", "updated", "labels", "author", "body_text", "images", "links")
 #: the fields read from the post body, compared only when both records hold the whole body
@@ -83,9 +86,11 @@ class Change:
 
 
 def sort_key(record: Mapping[str, Any]) -> tuple[str, int, str]:
-    """The order of ``changes.jsonl``: post id, kind in the order of :data:`KINDS`, comment id."""
+    """The order of ``changes.jsonl``: post id, kind in the order of :data:`KINDS`, comment id or flag."""
     comment = record.get("comment") or {}
-    return (str(record["post_id"]), KINDS.index(str(record["change"])), str(comment.get("id", "")))
+    flag = record.get("flag")
+    third = jsonl.dumps(dict(flag)) if isinstance(flag, Mapping) else str(comment.get("id", ""))
+    return (str(record["post_id"]), KINDS.index(str(record["change"])), third)
 
 
 def url_key(url: str) -> str:
@@ -218,6 +223,17 @@ def _comment_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tup
     return found
 
 
+def _flag_key(flag: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes two flags the same: everything but the severity (a finer rating is not a new finding)."""
+    return tuple(flag.get(name) for name in ("kind", "element", "attribute", "host", "excerpt"))
+
+
+def new_flags(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The tamper flags of ``new`` that ``old`` (the earlier record of the post, None for a new post) lacks."""
+    before = {_flag_key(flag) for flag in (old or {}).get("flags") or ()}
+    return [dict(flag) for flag in new.get("flags") or () if _flag_key(flag) not in before]
+
+
 def _change(kind: str, record: Mapping[str, Any], **details: Any) -> Change:
     return Change(kind, str(record["post_id"]), record.get("url"), str(record.get("title") or ""), details)
 
@@ -243,6 +259,7 @@ def compare(
         old = old_posts.get(post_id)
         if old is None:
             changes.append(_change("new", new, content_sha256=new.get("content_sha256")))
+            changes.extend(_change("flagged", new, flag=flag) for flag in new_flags(None, new))
             continue
         fields = changed_fields(old, new)
         if _is_gone(old):
@@ -250,6 +267,7 @@ def compare(
         elif fields:
             changes.append(_change("edited", new, **_edit_details(old, new, fields, diff_lines)))
         changes.extend(_change(kind, new, comment=comment) for kind, comment in _comment_changes(old, new))
+        changes.extend(_change("flagged", new, flag=flag) for flag in new_flags(old, new))
     if complete:
         found_proofs = proofs(gone)
         for post_id, old in old_posts.items():
@@ -364,4 +382,10 @@ def describe(change: Change) -> str:
         comment = details["comment"]
         author = (comment.get("author") or {}).get("name") if isinstance(comment.get("author"), dict) else None
         lines.append(f"  comment {comment.get('id')} by {author or '?'}, {comment.get('published') or '?'}")
+    if "flag" in details:
+        flag = details["flag"]
+        where = f"<{flag.get('element')}" + (f" {flag.get('attribute')}" if flag.get("attribute") else "") + ">"
+        host = f" -> {flag.get('host')}" if flag.get("host") else ""
+        lines.append(f"  {flag.get('severity')} {flag.get('kind')}: {where}{host}")
+        lines.append(f"    {flag.get('excerpt')}")
     return "\n".join(lines)

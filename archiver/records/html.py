@@ -38,6 +38,7 @@ from archiver.records.text import clean, read_body, texts
 
 if TYPE_CHECKING:
     from archiver.records.model import WarcPointer
+    from archiver.records.tamper import Flag
 
 _BODY_ID = re.compile(r"^post-(body|snippet)-(\d+)$")
 _COMMENT_ID = re.compile(r"^c(\d+)$")
@@ -357,11 +358,24 @@ def _page_comments(section: Any | None, base: str) -> tuple[tuple[Comment, ...] 
     return tuple(comments), count
 
 
-def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str, source: WarcPointer) -> list[Fragment]:
-    """Fragments of every post a Blogger HTML page shows; [] for a page without Blogger markup."""
+def fragments(
+    url: str,
+    body: bytes,
+    charset: str | None,
+    *,
+    fetched_at: str,
+    source: WarcPointer,
+    parsed: Parsed | None = None,
+    flags: tuple[Flag, ...] = (),
+) -> list[Fragment]:
+    """Fragments of every post a Blogger HTML page shows; [] for a page without Blogger markup.
+
+    ``parsed``: the page as :func:`parse_html` already read it (it is parsed here when None); ``flags``: the
+    page's tamper flags, which the fragment of the post a post page shows carries.
+    """
     if not is_blogger(body):
         return []
-    parsed = parse_html(body, charset)
+    parsed = parsed if parsed is not None else parse_html(body, charset)
     doc = parsed.doc
     if doc is None:
         return []
@@ -417,6 +431,7 @@ def fragments(url: str, body: bytes, charset: str | None, *, fetched_at: str, so
                 comments=comments,
                 comment_count=count,
                 date_header=_date_header(element),
+                flags=flags if is_item else None,
             )
         )
     return out

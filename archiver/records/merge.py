@@ -19,6 +19,9 @@ comment_count        feed entry ``thr:total`` > post page heading > mobile page 
                      number of comments found
 date_header          listing page > post page > mobile page (only the classic templates show it)
 url                  post page > feed entry > listing page > mobile page (all canonicalised)
+flags                the union of the tamper flags of every post page and mobile page capture of the
+                     post (``archiver.records.tamper``: whole pages, each flag once, sorted); listing
+                     pages show many posts, and their flags stay in their own metadata records
 ===================  ================================================================================
 
 Within one kind of source the newest capture wins (WARC-Date), then the smaller URL, file name and offset:
@@ -46,13 +49,13 @@ from urllib.parse import urlsplit
 
 from archiver import __version__
 from archiver.blogger.urls import canonicalize, in_scope
-from archiver.records import dates, jsonl, sites
+from archiver.records import dates, jsonl, sites, tamper
 from archiver.records.model import ORIGINS, Comment, Fragment, Origin, Person
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 EXTRACTOR_VERSION = f"blogspot-archiver/{__version__}"
 #: a post counts as edited when it was updated this long after it was published
 EDITED_AFTER = timedelta(hours=1)
@@ -285,6 +288,7 @@ def build_record(fragments: Sequence[Fragment], held: Held | None = None) -> dic
         "comments": [
             {"id": c.id, "author": _person(c.author), "published": c.published, "text": c.text} for c in comments or ()
         ],
+        "flags": [flag.as_json() for flag in tamper.merged(f.flags for f in fragments if f.flags is not None)],
         **sites.enrich(host, paragraphs),
         "source": _pointer(body_fragment if body_fragment is not None else primary),
         "sources": [{"role": f.origin, **_pointer(f)} for f in sorted(pointers.values(), key=_listed)],

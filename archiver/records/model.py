@@ -12,7 +12,10 @@ Plain frozen dataclasses without Scrapy; ``dataclasses.asdict`` or ``itemadapter
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from archiver.records.tamper import Flag
 
 Kind = Literal["post", "page"]
 #: where a fragment comes from; see ``merge.py`` for the precedence of each field
@@ -119,3 +122,5 @@ class Fragment:
     date_header: str | None = None
     #: the parser limit that cut this capture's body (its body is then incomplete); not part of the record
     parser_limit: str | None = None
+    #: the tamper flags of the whole page (``archiver.records.tamper``); set on a post's own page only
+    flags: tuple[Flag, ...] | None = None

@@ -12,7 +12,8 @@ Layout of the package::
     logs/crawl.log               the crawl log, when there is one
     datapackage.json             profile, wacz_version, title, created, software, mainPageURL, mainPageDate and
                                  name, path, sha256 and size of every file above
-    datapackage-digest.json      the sha256 of datapackage.json
+    datapackage-digest.json      the sha256 of datapackage.json, and its anonymous signature when a signer is
+                                 given (archiver.signing: the WACZ signing spec's signedData)
 
 Why the index comes in the block form: ReplayWeb.page (wabac.js) loads ``indexes/*.idx`` (and then range-reads
 only the blocks it needs) or a plain ``*.cdx``/``*.cdxj``, and silently ignores a lone ``*.cdx.gz``; pywb's
@@ -47,12 +48,15 @@ from archiver.blogger.urls import classify, safe_name
 from archiver.errors import ArchiverError
 from archiver.httputil import DecodeError, content_type_charset, decode_content, decode_html, header_codings
 from archiver.layout import DEDUP_INDEX, WARC_FOLDER
+from archiver.signing import public_key_path
 from archiver.warc.cdxj import index_warc
 from archiver.warc.dedup import DedupError, DedupIndex, crawl_warc_dirs, finished_warcs
 from archiver.warc.writer import OPEN_SUFFIX, SOFTWARE, WARC_SUFFIX, WarcError, mime_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
+
+    from archiver.signing import Signer
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +120,7 @@ class WaczResult:
     resources: list[Resource] = field(default_factory=list)
     requires: list[dict[str, Any]] = field(default_factory=list)
     crawls: list[str] = field(default_factory=list)
+    signed_by: str | None = None  # the fingerprint of the key that signed it, None when unsigned
 
     @property
     def size(self) -> int:
@@ -510,13 +515,16 @@ def write_wacz(
     created: datetime | None = None,
     software: str = SOFTWARE,
     requires: Sequence[dict[str, Any]] = (),
+    signer: Signer | None = None,
 ) -> WaczResult:
     """Write ``contents`` as the WACZ file ``output`` (via ``output.open``, renamed when complete).
 
     ``title`` defaults to the home page's title, ``created`` to now; every ZIP member carries ``created``, so
     the same contents and time give the same bytes. ``logs`` are stored as ``logs/NAME`` (a mapping gives the
     names, else the files' own). ``requires`` (see :func:`required_waczs`) becomes the
-    datapackage's ``relation.requires``: the other crawls' WACZ files this one's revisits need.
+    datapackage's ``relation.requires``: the other crawls' WACZ files this one's revisits need. With a
+    ``signer``, datapackage-digest.json carries its ``signedData`` and the public key is written beside the
+    package as ``output.pub.pem`` (:mod:`archiver.signing`).
     """
     output = Path(output)
     if not output.name.endswith(WACZ_SUFFIX):
@@ -554,15 +562,20 @@ def write_wacz(
                 datapackage["relation"] = {"requires": list(requires)}
             data = (json.dumps(datapackage, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
             package.add_bytes("datapackage.json", data, listed=False)
-            digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+            digest: dict[str, Any] = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+            if signer is not None:
+                digest["signedData"] = signer.sign(digest["hash"], datapackage["created"])
             package.add_bytes(
                 "datapackage-digest.json", (json.dumps(digest, indent=2) + "\n").encode("utf-8"), listed=False
             )
+        if signer is not None:
+            public_key_path(output).write_bytes(signer.public_key_pem())
         partial.replace(output)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return WaczResult(output, contents.pages, contents.extra_pages, package.resources, list(requires))
+    signed_by = signer.fingerprint if signer is not None else None
+    return WaczResult(output, contents.pages, contents.extra_pages, package.resources, list(requires), [], signed_by)
 
 
 # -- a crawl folder -------------------------------------------------------------------------------------------
@@ -593,7 +606,9 @@ def crawl_warcs(crawl_dir: Path, warc_dir: Path | None = None) -> list[Path]:
     return warcs
 
 
-def package_crawl(crawl_dir: Path, output: Path | None = None, *, created: datetime | None = None) -> WaczResult:
+def package_crawl(
+    crawl_dir: Path, output: Path | None = None, *, created: datetime | None = None, signer: Signer | None = None
+) -> WaczResult:
     """Package a crawl folder (``warc/``, ``index.cdxj``, ``crawl.log``), by default as ``CRAWL_DIR/HOST-ID.wacz``.
 
     HOST is the host of the blog's home page and ID the folder's name (the crawl id). When its WARCs hold
@@ -607,7 +622,9 @@ def package_crawl(crawl_dir: Path, output: Path | None = None, *, created: datet
     if output is None:
         output = crawl_dir / wacz_name(host, crawl_id)
     requires = required_waczs(contents, crawl_dir.resolve().parent, host, crawl_id)
-    return write_wacz(output, contents, logs=[crawl_dir / "crawl.log"], created=created, requires=requires)
+    return write_wacz(
+        output, contents, logs=[crawl_dir / "crawl.log"], created=created, requires=requires, signer=signer
+    )
 
 
 # -- what a deduplicated crawl depends on -------------------------------------------------------------------
@@ -737,7 +754,9 @@ def gather_blog(blog_dir: Path) -> tuple[Contents, list[str]]:
     return Contents(files, lines, pages, extra_pages), [crawl.crawl_id for crawl in crawls]
 
 
-def package_blog(blog_dir: Path, output: Path | None = None, *, created: datetime | None = None) -> WaczResult:
+def package_blog(
+    blog_dir: Path, output: Path | None = None, *, created: datetime | None = None, signer: Signer | None = None
+) -> WaczResult:
     """Package every crawl of a blog folder as one WACZ, by default ``BLOG_DIR/HOST-all.wacz``.
 
     Its revisits' originals are all inside, so it replays without any other file; each crawl's ``crawl.log``
@@ -750,5 +769,5 @@ def package_blog(blog_dir: Path, output: Path | None = None, *, created: datetim
     logs = {f"{crawl_id}-crawl.log": blog_dir / crawl_id / "crawl.log" for crawl_id in crawl_ids}
     host = urlsplit(contents.main_page.url).netloc
     description = f"Every crawl of {host}: {', '.join(crawl_ids)}"
-    result = write_wacz(output, contents, logs=logs, created=created, description=description)
+    result = write_wacz(output, contents, logs=logs, created=created, description=description, signer=signer)
     return replace(result, crawls=crawl_ids)

@@ -224,7 +224,7 @@ class WarcFileWriter:
         self._open_path: Path | None = None
         self._final_path: Path | None = None
         self._warcinfo_id: str | None = None
-        # TLS certificate chains already stored in the open file: chain URN -> its resource record's id
+        # TLS certificate chains already stored in the open file: chain URN -> its record's id
         self._tls_chains: dict[str, str] = {}
         self._tls_chains_file: Path | None = None
 
@@ -454,12 +454,13 @@ class WarcFileWriter:
         self._roll_if_full()
         return filename, location
 
-    def resource_once_per_file(self, uri: str, block: bytes, *, content_type: str, when: datetime) -> str:
-        """Write a ``resource`` record for ``uri`` unless the open file has one already; return its record id.
+    def metadata_once_per_file(self, uri: str, block: bytes, *, content_type: str, when: datetime) -> str:
+        """Write a ``metadata`` record for ``uri`` unless the open file has one already; return its record id.
 
         For evidence many captures share, such as a TLS certificate chain (:mod:`archiver.tlsinfo`): each WARC
         file holds it once, a new file (a rollover) again. The file is not rolled over after it, so the
-        capture written next, which names the record, lands in the same file.
+        capture written next, which names the record, lands in the same file. A ``metadata`` record, not a
+        ``resource``: it describes how captures were fetched, and replay indexes (pywb's) leave it out.
         """
         self._ensure_open()
         if self._tls_chains_file != self._open_path:
@@ -470,11 +471,11 @@ class WarcFileWriter:
             return known
         record_id = self.id_factory()
         member = self._fields_member(
-            "resource",
+            "metadata",
             uri,
             block,
             [
-                ("WARC-Type", "resource"),
+                ("WARC-Type", "metadata"),
                 ("WARC-Record-ID", record_id),
                 ("WARC-Date", warc_date(when)),
                 ("WARC-Target-URI", uri),

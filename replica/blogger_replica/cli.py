@@ -98,6 +98,13 @@ def _add_blog_args(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="edit this post silently (its path, e.g. /2013/09/x.html) in states 1 and 2; repeatable",
     )
+    parser.add_argument(
+        "--planted",
+        action="store_true",
+        help="plant code into five posts' own pages, as an attacker would (an obfuscated eval(atob(...)) script, "
+        "a hidden iframe, an unknown external script, a meta refresh off the blog) and one harmless YouTube "
+        "embed; the truth lists each under `planted`",
+    )
 
 
 def _photo_bpp(text: str) -> float:
@@ -217,6 +224,7 @@ def _serve(args: argparse.Namespace) -> int:
         photo_bpp=args.photo_bpp,
         silent_edits=args.silent_edits,
         silent_edit_paths=tuple(args.silent_edit),
+        planted=args.planted,
         faults=FaultPlan.parse(args.faults),
         blog_name=args.blog,
         domain=args.domain,
@@ -236,7 +244,12 @@ def _truth(args: argparse.Namespace) -> int:
 
     try:
         blog = Blog(
-            args.posts, args.state, args.blog, silent_edits=args.silent_edits, silent_edit_paths=args.silent_edit
+            args.posts,
+            args.state,
+            args.blog,
+            silent_edits=args.silent_edits,
+            silent_edit_paths=args.silent_edit,
+            planted=args.planted,
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc

@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from blogger_replica import seeds
+from blogger_replica.planted import MIN_POSTS, Plant, plants_by_index
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -191,6 +192,7 @@ class Body:
     attendees_en: tuple[str, ...] = ()
     attendees_zh: tuple[str, ...] = ()
     style: Literal["br", "p", "div"] = "p"
+    planted: tuple[str, ...] = ()  # markup planted at the end of the post page's body (blogger_replica.planted)
 
     @property
     def images(self) -> tuple[Image, ...]:
@@ -410,6 +412,7 @@ class Blog:
         *,
         silent_edits: float = 0.0,
         silent_edit_paths: Iterable[str] = (),
+        planted: bool = False,
     ) -> None:
         if posts < 1:
             raise ValueError(f"posts must be at least 1, got {posts}")
@@ -448,6 +451,9 @@ class Blog:
         self._deleted = self._build_deleted()
         self._index_map = {p.index: p for p in self._all}
         self.silent_edits = self._build_silent_edits(silent_edits, tuple(silent_edit_paths))
+        if planted and posts < MIN_POSTS:
+            raise ValueError(f"a planted blog needs at least {MIN_POSTS} posts, got {posts}")
+        self.plants = plants_by_index() if planted else {}
 
     # -- construction --
 
@@ -719,10 +725,16 @@ class Blog:
 
         A silent edit models an edit the feeds do not announce (a stale feed cache, a template-level change):
         only the post page changes; ``updated``, the feeds, the sitemaps, the comment count and the listing
-        pages stay as without it.
+        pages stay as without it. A planted blog's post page also carries its plant (:meth:`plant`).
         """
         body = self.body(post)
-        return _silently_edited(body) if self.is_silently_edited(post) else body
+        body = _silently_edited(body) if self.is_silently_edited(post) else body
+        plant = self.plant(post)
+        return replace(body, planted=(plant.markup,)) if plant is not None else body
+
+    def plant(self, post: Post) -> Plant | None:
+        """The code planted into this post's own page (``planted`` blogs only), or None."""
+        return self.plants.get(post.index) if post.kind == "post" else None
 
     def comments(self, post: Post) -> tuple[Comment, ...]:
         return _comments(self.name, post)

@@ -66,6 +66,7 @@ class ReplicaConfig:
     photo_bpp: float = DEFAULT_PHOTO_BPP
     silent_edits: float = 0.0
     silent_edit_paths: tuple[str, ...] = ()
+    planted: bool = False
     faults: FaultPlan = field(default_factory=FaultPlan)
     blog_name: str = DEFAULT_BLOG_NAME
     domain: str | None = None
@@ -97,6 +98,7 @@ class ReplicaServer:
                 config.blog_name,
                 silent_edits=config.silent_edits,
                 silent_edit_paths=config.silent_edit_paths,
+                planted=config.planted,
             )
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc

@@ -65,6 +65,8 @@ def truth_record(blog: Blog, post: Post, base: str) -> dict[str, object]:
         "attendees": attendee_pairs(body),
         "edited": post.updated - post.published >= EDITED_AFTER,
         "silent_edit": blog.is_silently_edited(post),
+        # the flags an archive's tamper scan must raise on this post's own pages (blogger_replica.planted)
+        "planted": [plant.expected()] if (plant := blog.plant(post)) is not None else [],
     }
 
 

@@ -10,6 +10,7 @@ import lxml.etree as ET
 import pytest
 from blogger_replica import feeds
 from blogger_replica.content import Blog, iso_ms
+from blogger_replica.planted import PLANTS
 from blogger_replica.site import Site
 from blogger_replica.truth import attendee_pairs, truth_records, write_truth
 
@@ -34,6 +35,7 @@ KEYS = {
     "attendees",
     "edited",
     "silent_edit",
+    "planted",
 }
 
 
@@ -150,3 +152,16 @@ def test_jsonl_is_deterministic_across_instances(blog: Blog) -> None:
 def test_base_can_be_given(blog: Blog) -> None:
     record = next(truth_records(blog, "http://127.0.0.1:8080"))
     assert record["url"] == f"http://127.0.0.1:8080{blog.posts[0].path}"
+
+
+def test_a_planted_blog_lists_every_plant_in_the_truth_and_only_on_its_post_pages() -> None:
+    planted, clean = Blog(posts=30, planted=True), Blog(posts=30)
+    listed = {r["post_id"]: r["planted"] for r in truth_records(planted) if r["planted"]}
+    assert sorted(p[0]["kind"] for p in listed.values()) == sorted(plant.kind for plant in PLANTS)
+    assert all(r["planted"] == [] for r in truth_records(clean))
+    for post in planted.posts:
+        plant = planted.plant(post)
+        page = planted.page_body(post)
+        assert page.text == clean.page_body(post).text  # planted code adds no visible text
+        assert page.planted == ((plant.markup,) if plant is not None else ())
+        assert planted.body(post) == clean.body(post)  # listings and feeds show the body without it

@@ -175,16 +175,21 @@ def test_counts_by_kind_in_kind_order() -> None:
     assert changes.counts(found) == {"new": 2, "deleted": 1, "comment_removed": 1}
 
 
+def flag(kind: str = "external_script", host: str | None = "cdn.unknown.example") -> dict[str, Any]:
+    return {"kind": kind, "severity": "high", "element": "script", "attribute": "src", "host": host, "excerpt": "x"}
+
+
 def _states() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     before = [post(str(n), comments=[comment(k) for k in range(n % 3)]) for n in range(1, 9)]
+    before[5]["flags"] = [flag()]
     after = [
         post("1"),  # comments gone
         post("2", title="edited"),
         post("3", comments=[comment(0), comment(1), comment(7)]),
         post("4", body_text="other"),
-        post("6"),
+        post("6", flags=[flag(), flag("obfuscated_script", None), flag(host="b.example")]),
         post("7", comments=[comment(0)]),
-        post("10"),
+        post("10", flags=[flag()]),
         post("11"),
     ]
     return before, after, [post("5")["url"], post("8")["url"]]

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from archiver.records import SCHEMA_VERSION, merge
+from archiver.records import SCHEMA_VERSION, merge, tamper
 from archiver.schemas import SCHEMA_VERSIONS, SCHEMAS, load
 from tests.records_support import BASE, app, extract
 
@@ -28,7 +28,7 @@ def test_schema_is_valid_and_versioned(kind: str, version: str) -> None:
 
 
 def test_the_current_schema_is_the_version_the_extractor_writes() -> None:
-    assert SCHEMA_VERSIONS[-1] == SCHEMA_VERSION == "1.2"
+    assert SCHEMA_VERSIONS[-1] == SCHEMA_VERSION == "1.3"
     assert load("post") == load("post", SCHEMA_VERSION)
 
 
@@ -64,6 +64,17 @@ def test_minor_version_1_2_only_adds_the_corpus_versions_and_tombstone() -> None
     assert set(new_corpus["properties"]) - set(old_corpus["properties"]) == {"versions", "deleted"}  # optional
 
 
+def test_minor_version_1_3_only_adds_the_tamper_flags() -> None:
+    old, new = load("post", "1.2"), load("post", "1.3")
+    assert set(new["required"]) - set(old["required"]) == {"flags"}
+    assert set(new["properties"]) - set(old["properties"]) == {"flags"}
+    for field in set(old["properties"]) - {"schema_version"}:
+        assert new["properties"][field] == old["properties"][field], field
+    assert set(new["$defs"]) - set(old["$defs"]) == {"flag"}
+    assert new["$defs"]["flag"]["properties"]["kind"]["enum"] == list(tamper.KINDS)
+    assert {old["$defs"][name] == new["$defs"][name] for name in old["$defs"]} == {True}
+
+
 def test_schemas_are_package_data() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]["archiver"]
@@ -85,7 +96,7 @@ def test_a_corpus_mixing_versions_validates_record_by_record() -> None:
     """A deleted post keeps the record an older version wrote; its own schema_version says what to check."""
     post = app().blog.posts[0]
     (current,) = merge(extract(f"{BASE}{post.path}"), archived=()).posts
-    older = {k: v for k, v in current.items() if k not in ("body_html", "links", "content_sha256")}
+    older = {k: v for k, v in current.items() if k not in ("body_html", "links", "content_sha256", "flags")}
     older["schema_version"] = "1.0"
     older["images"] = [{k: i[k] for k in ("src", "original", "caption")} for i in current["images"]]
     for record in (current, older):

@@ -186,7 +186,8 @@ def body_html(body: Body, *, listing: bool) -> str:
         if not listing and jump is not None and i == jump and i < len(blocks) - 1:
             html += MORE_ANCHOR
         parts.append(html)
-    return sep.join(parts)
+    planted = "" if listing else "".join(body.planted)  # blogger_replica.planted: the post page only
+    return sep.join(parts) + planted
 
 
 def has_jump(body: Body) -> bool:
