@@ -175,6 +175,8 @@ def _package(args: argparse.Namespace) -> int:
         return _package_bag(args)
     signer = _signer(args.signing_key)
     blog = is_blog_dir(args.crawl_dir)
+    if not blog and args.output is None:
+        _refuse_overwriting_manifest_files(args.crawl_dir)
     package = package_blog if blog else package_crawl
     result = package(args.crawl_dir, args.output, signer=signer)
     warcs = sum(1 for resource in result.resources if resource.path.startswith("archive/"))
@@ -190,6 +192,24 @@ def _package(args: argparse.Namespace) -> int:
     if result.requires:
         print(f"replay with the blog WACZ: archiver package {args.crawl_dir.resolve().parent}")
     return 0
+
+
+def _refuse_overwriting_manifest_files(crawl_dir: Path) -> None:
+    """A crawl's own WACZ is covered by its fixity manifest: packaging it again in place would break that."""
+    from archiver.fixity import MANIFEST_NAME
+
+    manifest = crawl_dir / MANIFEST_NAME
+    if not manifest.is_file():
+        return
+    listed = {
+        line.split("  ", 1)[1].strip() for line in manifest.read_text(encoding="utf-8").splitlines() if "  " in line
+    }
+    ours = sorted(name for name in listed if "/" not in name and name.endswith(".wacz"))
+    if ours:
+        raise ConfigError(
+            f"{crawl_dir / ours[0]} is covered by the crawl's fixity manifest ({MANIFEST_NAME}): writing it again "
+            "would make `archiver verify` report it changed; package it elsewhere with -o FILE.wacz"
+        )
 
 
 def _package_bag(args: argparse.Namespace) -> int:

@@ -509,3 +509,20 @@ def test_extension_says_to_replay_a_deduplicated_crawl_with_the_blog_package(cra
     assert datapackage_of(second_dir / f"foo.blogspot.com-{SECOND_ID}.wacz")["relation"]["requires"][0]["crawlId"] == (
         crawl_dir.name
     )
+
+
+def test_packaging_again_in_place_does_not_break_the_crawls_fixity_manifest(
+    crawl_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from archiver.fixity import write_manifest
+
+    assert main(["package", str(crawl_dir)]) == 0  # the crawl's own WACZ, as the crawl's end writes it
+    write_manifest(crawl_dir)
+    wacz = next(crawl_dir.glob("*.wacz"))
+    before = wacz.read_bytes()
+    assert main(["package", str(crawl_dir)]) == 1
+    err = capsys.readouterr().err
+    assert f"{wacz} is covered by the crawl's fixity manifest" in err
+    assert "-o FILE.wacz" in err
+    assert wacz.read_bytes() == before
+    assert main(["package", str(crawl_dir), "-o", str(tmp_path / "again.wacz")]) == 0
