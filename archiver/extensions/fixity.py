@@ -47,7 +47,13 @@ class FixityManifestExtension:
         extension = cls(crawler)
         # engine_stopped handlers run in the order the extensions were built (EXTENSIONS order): this one last
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         return extension
+
+    def spider_opened(self) -> None:
+        """Say that a manifest will be written, for the summary (written before it)."""
+        stats: Any = self.crawler.stats
+        stats.set_value("archiver/fixity/manifest", MANIFEST_NAME)
 
     def engine_stopped(self) -> None:
         """Write the manifest; a failure is logged and counted."""

@@ -110,6 +110,8 @@ def summarise(
         "wacz_bytes": int(stats.get("archiver/wacz/bytes", 0)),
         # the WACZs of earlier crawls that hold the originals of this crawl's revisits
         "wacz_requires": list(stats.get("archiver/wacz/requires") or []),
+        # the fixity manifest written after this summary (archiver.extensions.fixity), when enabled
+        "fixity_manifest": stats.get("archiver/fixity/manifest"),
         # crawler trap bounds hit (archiver.blogger.traps), and what each means for a person
         "traps": {bound: count for bound, count in _by_prefix(stats, "archiver/traps/").items() if count},
         "warnings": trap_warnings(stats),
@@ -290,10 +292,14 @@ def summary_text(summary: dict[str, Any]) -> str:
             f"visit from one file with `archiver package {blog}`"
         )
     package = f", {summary['wacz']}" if summary.get("wacz") else ""
+    manifest = f", {summary['fixity_manifest']}" if summary.get("fixity_manifest") else ""
     lines.append(
-        f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt{package})"
+        f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt{package}"
+        f"{manifest})"
     )
     lines.extend(f"    {name}" for name in summary["warc_files"])
+    if summary.get("fixity_manifest"):
+        lines.append(f"  verify      archiver verify {summary['crawl_dir']}  (every digest, pointer and token)")
     return "\n".join(lines) + "\n"
 
 

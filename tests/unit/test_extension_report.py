@@ -159,3 +159,10 @@ def test_a_crawl_with_revisits_says_how_to_replay_it() -> None:
     text = summary_text(result)
     assert "(88 revisits)" in text
     assert "replay      its revisits' originals are in a.wacz: replay every visit from one file" in text
+
+
+def test_the_summary_says_how_to_verify_the_crawl_when_a_manifest_follows() -> None:
+    text = summary_text(summary({"finish_reason": "finished", "archiver/fixity/manifest": "manifest-sha256.txt"}))
+    assert "summary.txt, manifest-sha256.txt)" in text
+    assert text.splitlines()[-1] == "  verify      archiver verify out/b/1  (every digest, pointer and token)"
+    assert "verify " not in summary_text(summary({"finish_reason": "finished"}))
