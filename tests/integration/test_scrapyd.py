@@ -210,3 +210,25 @@ def test_job_state_of_an_unknown_job_and_an_unreachable_server(scrapyd: Scrapyd,
         schedule_on_scrapyd(scrapyd.url, "no-such-project", BLOG_URL, {"ARCHIVER_OUTPUT_DIR": str(tmp_path)})
     with pytest.raises(ScrapydError, match="127.0.0.1"):
         scrapyd_job_state(f"http://127.0.0.1:{_free_port()}/", PROJECT, "any")
+
+
+def test_the_schedulers_scrapyd_runner_runs_a_visit_to_its_end(scrapyd: Scrapyd, tmp_path: Path) -> None:
+    """`archiver schedule run --runner scrapyd`: the visit becomes a Scrapyd job, polled to its exit status."""
+    from archiver.schedule import ScrapydRunner, Visit
+
+    visit = Visit(
+        schedule_id=BLOG_HOST,
+        url=BLOG_URL,
+        output=str(tmp_path / "scheduled"),
+        profile="local",
+        settings=[],
+        incremental=False,
+        crawl_id="20240101T000000Z",
+    )
+    jobs: list[str] = []
+    status = ScrapydRunner(scrapyd.url, PROJECT, poll=0.5).run(visit, -1, jobs.append)
+    assert status == 0, scrapyd.job_log(jobs[0])[-3000:] if jobs else "no job"
+    assert len(jobs) == 1
+    assert scrapyd_job_state(scrapyd.url, PROJECT, jobs[0]) == "finished"
+    lines = (visit.crawl_dir / "posts.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == POSTS
