@@ -9,8 +9,9 @@ cd "$(dirname "$0")"
 VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 # Debian packages the project uses: wget and curl drive the replica in tests and benchmarks; openssl is the
-# tests' RFC 3161 time-stamping authority (`openssl ts -reply`, tests/tsa.py).
-SYSTEM_PACKAGES=(wget curl openssl)
+# tests' RFC 3161 time-stamping authority (`openssl ts -reply`, tests/tsa.py); redis-server is the shared
+# frontier the frontier tests start (tests/integration/test_frontier.py).
+SYSTEM_PACKAGES=(wget curl openssl redis-server)
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
 
@@ -43,6 +44,7 @@ ensure_venv() {
     "$PY" -m pip install --quiet --upgrade pip
     # the archiver, and the offline replica that the demo, tests and benchmarks run (its own distribution)
     "$PY" -m pip install --quiet -e ".[test]" -e ./replica
+    "$PY" -m pip install --quiet --no-deps $("$PY" -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["archiver"]["no-deps-dependencies"])')
     echo "$want" > "$stamp"
 }
 

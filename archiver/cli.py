@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_timestamp_parser(commands)
     _add_verify_parser(commands)
     _add_schedule_parser(commands)
+    _add_merge_parser(commands)
     return parser
 
 
@@ -111,6 +112,7 @@ def _add_crawl_parser(commands: Any) -> None:
         help="continue an interrupted or killed crawl in its folder (OUTPUT/<host>/<crawl-id>): "
         "what its WARC files hold is not fetched again, the rest is",
     )
+    _add_frontier_arguments(crawl)
     crawl.add_argument(
         "-s",
         "--set",
@@ -543,6 +545,31 @@ def _keys(args: argparse.Namespace) -> int:
 EXIT_NOT_AN_ARCHIVE = 2
 
 
+def _add_merge_parser(commands: Any) -> None:
+    merge = commands.add_parser(
+        "merge",
+        help="build a frontier crawl's index, records, corpus, dedup index and WACZ from every worker's files",
+        description="After `archiver crawl --frontier` on every worker: CRAWL_DIR is OUTPUT/<host>/<crawl id>; "
+        "FOLDERs are copies of the same crawl folder from other machines (their WARC files and workers/ are "
+        "copied in first). Writes crawl.log (every worker's lines in time order), index.cdxj, posts.jsonl, "
+        "pages.jsonl, the blog's corpus and dedup index, the crawl's WACZ, stats.json and summary.txt.",
+        epilog=f"Exit status: 0; {EXIT_INCOMPLETE} when a worker gave up on some URLs; 1 when a worker did not "
+        "finish or a WARC file is still .open (a worker running, or killed and not restarted).",
+    )
+    merge.add_argument("crawl_dir", type=Path, metavar="CRAWL_DIR", help="OUTPUT/<host>/<crawl id>")
+    merge.add_argument("sources", type=Path, nargs="*", metavar="FOLDER", help="the same folder from other machines")
+    _add_signing_key_argument(merge)
+    merge.set_defaults(func=_merge)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from archiver.frontier import merge_crawl
+
+    summary = merge_crawl(args.crawl_dir, list(args.sources), signer=_signer(args.signing_key))
+    sys.stdout.write((args.crawl_dir / "summary.txt").read_text(encoding="utf-8"))
+    return summary.exit_status
+
+
 def _add_verify_parser(commands: Any) -> None:
     verify = commands.add_parser(
         "verify",
@@ -901,6 +928,54 @@ def _check_incremental_base(layout: CrawlLayout) -> None:
         )
 
 
+def _add_frontier_arguments(crawl: argparse.ArgumentParser) -> None:
+    crawl.add_argument(
+        "--frontier",
+        default=None,
+        metavar="redis://HOST:PORT/DB",
+        help="share one frontier (scrapy-redis) with the other workers of the crawl: each URL of each blog is "
+        "fetched once, by whichever worker pops it; needs -s ARCHIVER_CRAWL_ID=ID, the same on every worker; "
+        "build the crawl's index, records and WACZ afterwards with `archiver merge`",
+    )
+    crawl.add_argument(
+        "--worker",
+        default=None,
+        metavar="NAME",
+        help="this worker's name with --frontier (default: the machine's host name); in its WARC file names "
+        "and its folder OUTPUT/<host>/<crawl-id>/workers/NAME; restart a killed worker under the same name",
+    )
+
+
+def _frontier_layouts(args: argparse.Namespace, settings: Settings, layouts: list[CrawlLayout]) -> list[CrawlLayout]:
+    """Each blog's layout for this worker of a shared frontier (archiver.frontier); its own .open files mended."""
+    try:
+        from archiver.frontier import check_frontier_url, lock_worker, mend_own, worker_layout, worker_name
+    except ImportError as exc:
+        raise ConfigError(
+            f"--frontier needs scrapy-redis ({exc.name} is not installed): pip install --no-deps scrapy-redis==0.9.1 "
+            "(./dev.sh does; --no-deps because its wheel asks for a newer redis client than pywb allows)"
+        ) from None
+
+    check_frontier_url(args.frontier)
+    if args.resume is not None or settings.getbool("ARCHIVER_INCREMENTAL"):
+        raise ConfigError("--frontier crawls are neither resumed nor incremental: restart a worker with its --worker")
+    if not settings.get("ARCHIVER_CRAWL_ID") or settings.get("ARCHIVER_CRAWL_DIR"):
+        raise ConfigError(
+            "--frontier needs -s ARCHIVER_CRAWL_ID=ID, the same on every worker (and no ARCHIVER_CRAWL_DIR)"
+        )
+    if settings.get("ARCHIVER_TSA_URL"):
+        raise ConfigError(
+            "--frontier with ARCHIVER_TSA_URL: the blog's one chain of timestamps cannot take several writers; "
+            "stamp the merged crawl with `archiver timestamp OUTPUT/<host>`"
+        )
+    args.worker = worker_name(args.worker)
+    layouts = [worker_layout(layout, args.worker) for layout in layouts]
+    for layout in layouts:
+        lock_worker(layout, args.worker)
+        mend_own(layout)
+    return layouts
+
+
 def _crawl(args: argparse.Namespace) -> int:
     from scrapy.crawler import AsyncCrawlerProcess
 
@@ -919,10 +994,14 @@ def _crawl(args: argparse.Namespace) -> int:
     settings = crawl_settings(args)
     now = datetime.now(UTC)
     layouts = [_crawl_layout(settings, home, args.resume, now) for home in homes]
+    if args.frontier:
+        layouts = _frontier_layouts(args, settings, layouts)
+    elif args.worker:
+        raise ConfigError("--worker names a worker of a shared frontier: give --frontier as well")
     crawl_dirs = [Path(str(layout.crawl_dir)) for layout in layouts]
     if args.resume is None:
         for layout, crawl_dir in zip(layouts, crawl_dirs, strict=True):
-            if _has_captures(layout):
+            if _has_captures(layout) and not args.frontier:  # a frontier worker's restart goes on (archiver.frontier)
                 raise ConfigError(
                     f"{crawl_dir} already holds a crawl: continue it with --resume {crawl_dir}, "
                     "or crawl into another folder"
@@ -944,6 +1023,10 @@ def _crawl(args: argparse.Namespace) -> int:
         crawler.settings.setdict(layout.settings(), priority="cmdline")
         if args.resume is not None:
             crawler.settings.set("ARCHIVER_RESUME", True, priority="cmdline")
+        if args.frontier:
+            from archiver.frontier import frontier_settings
+
+            crawler.settings.setdict(frontier_settings(layout, args.frontier, args.worker), priority="cmdline")
         tasks.append(process.crawl(crawler, url=url))
         crawlers.append((crawler, crawl_dir))
     process.start()

@@ -309,6 +309,14 @@ ARCHIVER_FIXITY_ENABLED = True
 ARCHIVER_PROGRESS_ENABLED = True
 ARCHIVER_PROGRESS_INTERVAL = 10.0
 
+# --- ARCHIVER_FRONTIER: many workers, one frontier in Redis (archiver.frontier, `archiver crawl --frontier`) ---
+# the Redis URL of the shared frontier (redis://HOST:PORT/DB); empty: the crawl has its own Scrapy scheduler
+ARCHIVER_FRONTIER = ""
+# this worker's name (file names, its folder, its processing set); `--worker`, else the machine's host name
+ARCHIVER_FRONTIER_WORKER = ""
+# seconds between "waiting" lines of a worker whose queue is empty while other workers still have requests
+ARCHIVER_FRONTIER_WAIT_LOG = 30.0
+
 # --- ARCHIVER_SCHEDULE: `archiver schedule run`, the scheduler of scheduled crawls (archiver.schedule) -----------
 # Settings of the scheduler, not of a crawl: `schedule run -s NAME=VALUE` (or the environment variables the
 # help names) overrides them; a schedule's crawl settings are given to `schedule add -s`.

@@ -21,3 +21,7 @@ carry_written = object()
 #: sent by the WARC middleware after it closed a WARC file (rollover or the end of the crawl) and gave it its
 #: final name: ``path`` (pathlib.Path); the file is never written again (archiver.extensions.timestamps)
 warc_closed = object()
+
+#: sent by the spider when a request has failed for good (its errback, after the retries): ``request``; the
+#: frontier scheduler (archiver.frontier) takes it out of the worker's processing set
+request_settled = object()

@@ -190,6 +190,8 @@ class BlogspotSpider(Spider):
         self._corpus_checked = False
         # incremental recrawl (ARCHIVER_INCREMENTAL, archiver.incremental): None for a full crawl
         self.incremental: _Incremental | None = None
+        # a worker of a shared frontier (ARCHIVER_FRONTIER, archiver.frontier)
+        self.frontier = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -208,6 +210,8 @@ class BlogspotSpider(Spider):
             max_depth=settings.getint("ARCHIVER_TRAPS_MAX_DEPTH", DEFAULT_MAX_DEPTH),
         )
         spider.resume = settings.getbool("ARCHIVER_RESUME")
+        # frontier mode (archiver.frontier): other workers fetch some of what this one asks for
+        spider.frontier = bool(settings.get("ARCHIVER_FRONTIER"))
         if settings.getbool("ARCHIVER_INCREMENTAL"):
             rate = settings.getfloat("ARCHIVER_INCREMENTAL_AUDIT", DEFAULT_AUDIT_RATE)
             if not 0 <= rate <= 1:
@@ -296,7 +300,12 @@ class BlogspotSpider(Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Request]:
         """Follow what any other response links to."""
-        yield from self._follow_all(response, self._discovered(response))
+        found = self._discovered(response)
+        if self.frontier and not self._seeded and found.is_blogger:
+            # frontier mode: another worker may have fetched the home page; learn the blog id from this page
+            self.blog_id = found.blog_id
+            self._seeded = True
+        yield from self._follow_all(response, found)
 
     def on_error(self, failure: Failure) -> None:
         """Count failures by kind; the crawl log has the details of every attempt.
@@ -310,6 +319,7 @@ class BlogspotSpider(Spider):
         if request is not None:
             self.done.add(request.meta.get(URL_KEY, request.url))
             self.done.add(request.url)
+            self.crawler.signals.send_catch_log(archiver_signals.request_settled, request=request)
             if request.meta.get("archiver_seed") and not self._seeded:
                 self._seed_failed(request, failure)
                 return
@@ -409,7 +419,7 @@ class BlogspotSpider(Spider):
         """
         if self.incremental is not None:
             self._close_incremental(self.incremental)
-        if reason != "finished":
+        if reason != "finished" or self.frontier:  # frontier mode: archiver.frontier checks across the workers
             return
         left = sorted(
             url
@@ -933,7 +943,7 @@ class BlogspotSpider(Spider):
         rerun into it would otherwise be a silent second crawl mixed into the first.
         """
         warc_dir = self.settings.get("ARCHIVER_WARC_DIR")
-        if not warc_dir:
+        if not warc_dir or self.frontier:  # frontier mode: the shared frontier is the state, other workers write here
             return True
         try:
             # a revisit's body is its original's payload, in this crawl or in the blog's other crawls

@@ -168,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the blog on a custom domain (the blogspot address then redirects to it)",
     )
     serve.add_argument(
+        "--also-blog",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="serve another blog on NAME.blogspot.com from the same process and proxy (same --posts and --state; "
+        "repeatable): for crawls of several blogs",
+    )
+    serve.add_argument(
         "--access-log", type=Path, default=None, metavar="FILE", help="append one JSON line per request to FILE"
     )
     serve.add_argument(
@@ -227,6 +235,7 @@ def _serve(args: argparse.Namespace) -> int:
         planted=args.planted,
         faults=FaultPlan.parse(args.faults),
         blog_name=args.blog,
+        also_blogs=tuple(args.also_blog),
         domain=args.domain,
         access_log=args.access_log,
         ca_cert=args.ca_cert,

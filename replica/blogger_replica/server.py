@@ -69,6 +69,8 @@ class ReplicaConfig:
     planted: bool = False
     faults: FaultPlan = field(default_factory=FaultPlan)
     blog_name: str = DEFAULT_BLOG_NAME
+    #: more blogs served by the same process, each on NAME.blogspot.com (the same number of posts and state)
+    also_blogs: tuple[str, ...] = ()
     domain: str | None = None
     access_log: Path | None = None
     ca_cert: Path | None = None
@@ -103,6 +105,10 @@ class ReplicaServer:
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
         self.app = ReplicaApp(self.blog, config.theme, config.domain, photo_bpp=config.photo_bpp)
+        self.also_apps = [
+            ReplicaApp(Blog(config.posts, config.state, name), config.theme, photo_bpp=config.photo_bpp)
+            for name in config.also_blogs
+        ]
         extra = (config.domain,) if config.domain else ()
         self.tls = server_context(extra, config.ca_cert)
         self.counters = _Counters()
@@ -253,6 +259,22 @@ class ReplicaServer:
         base = f"http://{host_header}" if host_header else f"http://{local[0]}:{local[1]}"
         return Request(method, "http", host, path, query, "direct", direct_base=base)
 
+    def _handle(self, req: Request) -> Page | None:
+        """The page of the blog the request is for (``--also-blog``: by host; shared hosts: the first that has it)."""
+        if not self.also_apps or req.mode == "direct":
+            return self.app.handle(req)
+        for app in self.also_apps:
+            if req.host in (app.blog_host, app.blog.host):
+                return app.handle(req)
+        page = self.app.handle(req)
+        if page is None or page.status != 404 or (req.host.endswith(".blogspot.com") and req.host.count(".") == 2):
+            return page
+        for app in self.also_apps:  # image and feed hosts shared by every blog
+            other = app.handle(req)
+            if other is not None and other.status != 404:
+                return other
+        return page
+
     # -- responses --
 
     async def _respond(
@@ -269,7 +291,7 @@ class ReplicaServer:
             self._access(peer, req.method, req.url, 405, 0, None, req.mode)
             await self._simple(writer, 405, "replica: only GET and HEAD are served", allow="GET, HEAD")
             return False
-        page = self.app.handle(req)
+        page = self._handle(req)
         if page is None:
             self._access(peer, req.method, req.url, 502, 0, "unknown-host", req.mode)
             await self._simple(

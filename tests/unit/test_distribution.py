@@ -71,4 +71,5 @@ def test_archiver_help_lists_only_what_a_preservationist_uses() -> None:
         "keys",  # the WACZ signing key
         "timestamp",  # RFC 3161 tokens a TSA outage left missing
         "schedule",  # visits on a schedule
+        "merge",  # one crawl folder from the files of every worker of a shared frontier
     }
