@@ -61,6 +61,7 @@ from rfc3161_client import (
 )
 
 from archiver.errors import ArchiverError
+from archiver.fixity import file_digest
 from archiver.layout import WARC_FOLDER
 from archiver.warc.writer import WARC_SUFFIX
 
@@ -82,20 +83,10 @@ TRUST_FILE = "tsa-trust.pem"
 DEFAULT_TIMEOUT = 30.0
 #: how far a token's genTime may be ahead of the verifier's clock before it is a problem
 CLOCK_SKEW = timedelta(minutes=5)
-_CHUNK = 1 << 20
 
 
 class TimestampError(ArchiverError):
     """A timestamp could not be obtained or stored (the TSA failed, or its answer does not check out)."""
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, hex, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def imprint_message(name: str, sha256: str, previous: str | None) -> bytes:
@@ -288,7 +279,7 @@ class Stamper:
         """Obtain, check and store the token of one closed WARC file; raises TimestampError on failure."""
         chain = read_chain(self.blog_dir)
         previous = chain[-1].token_sha256 if chain else None
-        sha256 = file_sha256(warc)
+        sha256 = file_digest(warc)
         token = request_token(self.url, imprint_message(warc.name, sha256, previous), self.roots, timeout=self.timeout)
         gen_time = decode_timestamp_response(token).tst_info.gen_time.astimezone(UTC)
         token_path = warc.with_name(warc.name + TOKEN_SUFFIX)
@@ -364,7 +355,7 @@ def _check_file(
         report.problem("timestamp", display, f"{sidecar_path.name} is not a timestamp record: {exc}")
         return None
     token = token_path.read_bytes()
-    sha256 = file_sha256(warc)
+    sha256 = file_digest(warc)
     token_sha256 = hashlib.sha256(token).hexdigest()
     if roots is None:
         report.problem(

@@ -46,6 +46,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from archiver.blogger.urls import classify, safe_name
 from archiver.errors import ArchiverError
+from archiver.fixity import file_digest
 from archiver.httputil import DecodeError, content_type_charset, decode_content, decode_html, header_codings
 from archiver.layout import DEDUP_INDEX, WARC_FOLDER
 from archiver.signing import public_key_path
@@ -630,14 +631,6 @@ def package_crawl(
 # -- what a deduplicated crawl depends on -------------------------------------------------------------------
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_COPY_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def referred_records(contents: Contents) -> set[str]:
     """The ``WARC-Refers-To`` record ids of the revisit records the package's index lists."""
     revisits = [fields for line in contents.lines if (fields := _fields(line)).get("mime") == REVISIT_MIME]
@@ -687,7 +680,7 @@ def required_waczs(
         entry: dict[str, Any] = {"filename": name}
         wacz = Path(blog_dir) / other / name
         if wacz.is_file():
-            entry["hash"] = "sha256:" + _sha256_of(wacz)
+            entry["hash"] = "sha256:" + file_digest(wacz)
             entry["size"] = wacz.stat().st_size
         else:
             logger.warning("Crawl %s holds originals this crawl's revisits need, but has no WACZ %s", other, wacz)
