@@ -12,7 +12,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
 from lxml import etree
@@ -34,6 +34,7 @@ _UTF8_HTML = lxml_html.HTMLParser(encoding="utf-8")
 
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<url>[^'")]*?)(?P=q)\s*\)""", re.I)
 _CSS_IMPORT = re.compile(r"""@import\s+(?P<q>['"])(?P<url>[^'"]+)(?P=q)""", re.I)
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "data:", "about:", "tel:", "blob:")
 _SKIP_LENGTH = max(map(len, _SKIP_SCHEMES))
 _REQUISITE_RELS = frozenset(
@@ -48,14 +49,13 @@ _BLOGGER_MARKERS = (
 )
 _BLOG_ID = re.compile(rb"(?:targetBlogID=|blogId['\"]?\s*[:=]\s*['\"]?|blog-|blogID=)(\d{6,25})")
 _SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I | re.M)
-# the links of the BlogArchive widget (hierarchy and flat lists, and the dropdown's options)
-_ARCHIVE_WIDGET_LINKS = (
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' BlogArchive ')]"
-    "//*[self::a or self::option][@href or @value]/@*[name()='href' or name()='value']"
-)
-# the main column: Blogger's Blog widget (the posts of a listing, never the sidebar)
-_BLOG_WIDGET = "//*[contains(concat(' ', normalize-space(@class), ' '), ' Blog ')]"
-_BLOG_WIDGET_LINKS = _BLOG_WIDGET + "//a/@href"
+# the widgets read apart, by a class token (XPath's ``contains(concat(' ', normalize-space(@class), ' '), ...)``,
+# read in the one walk over the page): the BlogArchive widget (its lists' links and its dropdown's options) and
+# the main column's Blog widget (the posts of a listing, never the sidebar)
+_ARCHIVE_CLASS = "BlogArchive"
+_BLOG_CLASS = "Blog"
+_XML_SPACE = str.maketrans("\t\r\n", "   ")  # normalize-space() splits on these and the space, nothing else
+_MISSING = object()
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
 
@@ -114,14 +114,26 @@ class _Collector:
     base: str
     links: list[str] = field(default_factory=list)
     requisites: list[str] = field(default_factory=list)
+    # raw reference -> what it resolves to against ``base``: a page repeats its links (shared by its collectors)
+    cache: dict[str, str | None] = field(default_factory=dict)
 
     def resolve(self, raw: str | None) -> str | None:
         """Absolute URL without fragment, or None for empty, script and data references."""
         if raw is None:
             return None
+        found = self.cache.get(raw, _MISSING)
+        if found is _MISSING:
+            found = self.cache[raw] = self._resolve(raw)
+        return found  # type: ignore[return-value]
+
+    def _resolve(self, raw: str) -> str | None:
         value = raw.strip()
         if not value or value.startswith("#") or value[:_SKIP_LENGTH].lower().startswith(_SKIP_SCHEMES):
             return None
+        if value.startswith("//"):  # scheme-relative (Blogger writes its image and static hosts so)
+            if value[2:3] not in ("", "/", "?", "#"):
+                return _resolve_absolute(self.base.partition(":")[0].lower(), value)
+            return _resolve(self.base, value)
         scheme, sep, rest = value.partition("://")
         if sep and scheme.lower() in ("http", "https") and rest[:1] not in ("", "/", "?", "#"):
             # an absolute URL comes out the same on every page (urljoin looks only at the base's scheme):
@@ -140,6 +152,7 @@ class _Collector:
             self.requisites.append(url)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a page repeats its relative links (labels, pager, archive months)
 def _resolve(base: str, value: str) -> str | None:
     try:
         absolute = urljoin(base, value)
@@ -190,12 +203,32 @@ def html_links(url: str, body: bytes, encoding: str | None = None) -> Discovered
         doc = lxml_html.document_fromstring(decode_html(body, encoding).encode("utf-8"), parser=_UTF8_HTML)
     except (etree.ParserError, ValueError, LookupError) as exc:
         logger.debug("Cannot parse HTML of %s: %s", url, exc)
+        doc = None
+    return tree_links(url, doc, body)
+
+
+def tree_links(url: str, doc: Any | None, body: bytes) -> Discovered:
+    """Links and page requisites of an HTML page already parsed (``doc``, the root of an lxml tree, or None).
+
+    ``body`` is the decoded page, for its Blogger fingerprints. The crawl reads each page once
+    (``archiver.middlewares.warc.read_response``): the tree the records are extracted from gives the links too.
+    """
+    if doc is None:
         return Discovered(is_blogger=is_blogger(body))
     bases = doc.xpath("//base/@href")
     collector = _Collector(urljoin(url, str(bases[0]).strip()) if bases else url)
+    archives: list[Any] = []  # the BlogArchive and Blog widgets, in document order
+    blogs: list[Any] = []
     for element in doc.iter(etree.Element):
         tag = element.tag if isinstance(element.tag, str) else ""
         get = element.get
+        classes = get("class")
+        if classes and ("Blog" in classes):
+            tokens = classes.translate(_XML_SPACE).split(" ")
+            if _ARCHIVE_CLASS in tokens:
+                archives.append(element)
+            if _BLOG_CLASS in tokens:
+                blogs.append(element)
         if tag in ("a", "area"):
             collector.link(get("href"))
         elif tag == "link":
@@ -222,14 +255,18 @@ def html_links(url: str, body: bytes, encoding: str | None = None) -> Discovered
         style = get("style")
         if style and "url(" in style:
             collector.requisites.extend(css_urls(collector.base, style))
-    archive = _Collector(collector.base)
-    for value in doc.xpath(_ARCHIVE_WIDGET_LINKS):
-        archive.link(str(value))
+    archive = _Collector(collector.base, cache=collector.cache)
+    for widget in _outermost(archives):
+        for node in widget.iterdescendants("a", "option"):
+            for name, value in node.attrib.items():
+                if name in ("href", "value"):
+                    archive.link(value)
     listing: tuple[str, ...] | None = None
-    if doc.xpath(_BLOG_WIDGET):
-        main = _Collector(collector.base)
-        for value in doc.xpath(_BLOG_WIDGET_LINKS):
-            main.link(str(value))
+    if blogs:
+        main = _Collector(collector.base, cache=collector.cache)
+        for widget in _outermost(blogs):
+            for node in widget.iterdescendants("a"):
+                main.link(node.get("href"))
         listing = _unique(main.links)
     return Discovered(
         links=_unique(collector.links),
@@ -239,6 +276,12 @@ def html_links(url: str, body: bytes, encoding: str | None = None) -> Discovered
         archive_links=_unique(archive.links),
         listing_links=listing,
     )
+
+
+def _outermost(elements: list[Any]) -> list[Any]:
+    """The elements (in document order) that are not inside another of them: each descendant is read once."""
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())] if len(elements) > 1 else elements
 
 
 def _xml_root(url: str, body: bytes) -> etree._Element | None:
@@ -361,14 +404,22 @@ def robots_sitemaps(url: str, text: str) -> Discovered:
     return Discovered(sitemaps=_unique(collector.links))
 
 
+def _is_robots(url: str) -> bool:
+    return url.split("?", 1)[0].split("#", 1)[0].endswith("/robots.txt")
+
+
+def is_html(url: str, content_type: str) -> bool:
+    """Tell whether :func:`extract` reads a response as an HTML page (then :func:`tree_links` can take its tree)."""
+    return content_type.split(";", 1)[0].strip().lower() in _HTML_TYPES and not _is_robots(url)
+
+
 def extract(url: str, content_type: str, body: bytes) -> Discovered:
     """Dispatch on the media type (and the URL for robots.txt and sitemaps) to the right extractor."""
     mime = content_type.split(";", 1)[0].strip().lower()
     charset = content_type_charset(content_type)
-    path = url.split("?", 1)[0].split("#", 1)[0]
-    if path.endswith("/robots.txt"):
+    if _is_robots(url):
         return robots_sitemaps(url, body.decode(charset or "utf-8", errors="replace"))
-    if mime in ("text/html", "application/xhtml+xml"):
+    if mime in _HTML_TYPES:
         return html_links(url, body, charset)
     if mime == "text/css":
         return Discovered(requisites=tuple(css_urls(url, body.decode(charset or "utf-8", errors="replace"))))

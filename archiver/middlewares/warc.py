@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from archiver import __version__
 from archiver import signals as archiver_signals
-from archiver.blogger.discover import Discovered, extract
-from archiver.blogger.urls import NEVER_PARSED_KINDS, classify
+from archiver.blogger.discover import Discovered, extract, is_html, tree_links
+from archiver.blogger.urls import FEED_KINDS, NEVER_PARSED_KINDS, PAGE_KINDS, classify
 from archiver.downloader import HEADERS_KEY, REASON_KEY, TLS_KEY
 from archiver.errors import ConfigError
-from archiver.httputil import DEFAULT_DECODE_LIMIT, DecodeError, decode_content, header_codings
+from archiver.httputil import (
+    DEFAULT_DECODE_LIMIT,
+    DecodeError,
+    content_type_charset,
+    decode_content,
+    header_codings,
+)
 from archiver.incremental import CARRY_CONTENT_TYPE
 from archiver.layout import check_folder
 from archiver.middlewares.limits import DECODE_LIMIT_KEY
 from archiver.middlewares.timing import fetch_timing, stamp_headers_received
-from archiver.records import tamper
-from archiver.records.extract import ExtractError, Page, read_page
+from archiver.records import html, tamper
+from archiver.records.extract import HTML_TYPES, Page, extract_records, read_page
+from archiver.records.model import WarcPointer
 from archiver.tlsinfo import CHAIN_CONTENT_TYPE, TlsSession, chain_fields, metadata_annotations
 from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcError, WarcFileWriter, mend_directory
 from archiver.warc.dedup import DedupIndex
-from archiver.warc.writer import RevisitOf, new_record_id, payload_digest, utc_now
+from archiver.warc.writer import RevisitOf, new_record_id, payload_digest, utc_now, warc_date
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -40,9 +51,12 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings
 
     from archiver.incremental import Carry
-    from archiver.warc import CaptureLocation
+    from archiver.records.model import Fragment
+    from archiver.warc import CaptureLocation, RecordLocation
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 #: ARCHIVER_DEDUP_REVISITS values: store every payload, refer to the same URL's, or to any URL's
 REVISIT_MODES = ("off", "url", "any")
@@ -52,6 +66,12 @@ DONT_ARCHIVE_KEY = "archiver_dont_archive"
 _NOT_SENT_TO_ORIGIN = frozenset({b"proxy-authorization", b"proxy-connection"})
 #: Scrapy response flags that mean the body was cut, and the WARC-Truncated reason for each
 _TRUNCATION_FLAGS = {"dataloss": "disconnect", "partial": "unspecified"}
+#: the URL kinds whose 2xx HTML answers are pages of the blog (read for records and tamper flags)
+_PAGE_KINDS = PAGE_KINDS | FEED_KINDS
+
+
+def _mime(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
 
 
 def _header_pairs(headers: Any, skip: frozenset[bytes] = frozenset()) -> list[tuple[bytes, bytes]]:
@@ -93,25 +113,98 @@ def captured_response(response: Response, meta: Mapping[str, Any] | None = None)
     )
 
 
-def discover_raw(request: Request, response: Response) -> Discovered | None:
-    """Links of a raw (still content-encoded) response: decode a copy to read it; None when unreadable.
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A response read once for the crawl: the links found (None when unreadable) and, for a page, its Page."""
 
-    Requisites that are never parsed (images, scripts, fonts: not stylesheets) are not decoded; the rest is
-    decoded within the request's ``archiver_decode_limit`` (ARCHIVER_LIMITS_DECODED_SIZE): a body past it
-    gives no links here, and the decompression middleware at 590 counts it as a give-up.
+    discovered: Discovered | None = None
+    page: Page | None = None
+
+
+def read_response(
+    url: str, kind: str | None, headers: list[tuple[bytes, bytes]], body: bytes, *, status: int, limit: int
+) -> Reading:
+    """Decode a raw (still content-encoded) response once, parse it once, and read its links and its page.
+
+    ``kind`` is the request's ``archiver_kind`` (else the URL's). Requisites that are never parsed (images,
+    scripts, fonts: not stylesheets) are not decoded; the rest is decoded within ``limit``
+    (ARCHIVER_LIMITS_DECODED_SIZE): a body past it gives no links and no page, and the decompression
+    middleware at 590 counts it as a give-up. An HTML page is parsed by ``archiver.records.html.parse_html``;
+    its links come from that tree, and a 2xx page of the blog is the :class:`Page` the records and the tamper
+    scan read (:func:`archiver.records.extract.read_page`, handed the decoded body and the tree).
     """
-    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-    if not content_type or not response.body:
-        return None
-    if (request.meta.get("archiver_kind") or classify(request.url)) in NEVER_PARSED_KINDS:
-        return None
-    limit = int(request.meta.get(DECODE_LIMIT_KEY, DEFAULT_DECODE_LIMIT))
+    types = [value.decode("latin-1") for name, value in headers if name.lower() == b"content-type"]
+    # as Scrapy's Headers read it (the last value) for links; as the WARC reader reads it (the first) for records
+    links_type, page_type = (types[-1], types[0]) if types else ("", "")
+    links_wanted = bool(links_type) and (kind or classify(url)) not in NEVER_PARSED_KINDS
+    page_wanted = 200 <= status < 300 and classify(url) in _PAGE_KINDS and _mime(page_type) in HTML_TYPES
+    if not body or not (links_wanted or page_wanted):
+        return Reading()
+    codings = header_codings([value for name, value in headers if name.lower() == b"content-encoding"])
     try:
-        body = decode_content(response.body, header_codings(response.headers.getlist(b"Content-Encoding")), limit)
+        decoded = decode_content(body, codings, limit)
     except DecodeError as exc:
-        logger.debug("Cannot read links of %s: %s", request.url, exc)
-        return None
-    return extract(request.url, content_type, body)
+        logger.debug("Cannot read links of %s, not scanned for tamper flags: %s", url, exc)
+        return Reading()
+    page = None
+    if page_wanted:
+        charset = content_type_charset(page_type)
+        parsed = html.parse_html(decoded, charset)
+        page = read_page(url, headers, body, status=status, decoded=decoded, parsed=parsed)
+    discovered = None
+    if links_wanted:
+        if page is not None and is_html(url, links_type) and content_type_charset(links_type) == page.charset:
+            discovered = tree_links(url, page.parsed.doc, decoded)  # the records' tree: the page is parsed once
+        else:
+            discovered = extract(url, links_type, decoded)
+    return Reading(discovered, page)
+
+
+def discover_raw(request: Request, response: Response) -> Discovered | None:
+    """Links of a raw (still content-encoded) response (:func:`read_response`); None when unreadable."""
+    return read_response(
+        request.url,
+        request.meta.get("archiver_kind"),
+        _header_pairs(response.headers),
+        response.body,
+        status=response.status,
+        limit=int(request.meta.get(DECODE_LIMIT_KEY, DEFAULT_DECODE_LIMIT)),
+    ).discovered
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What the writer thread did with one capture, for the reactor to count and announce."""
+
+    reading: Reading = field(default_factory=Reading)
+    location: CaptureLocation | None = None
+    skipped: bool = False  # an earlier write failed: nothing more is written
+    error: BaseException | None = None
+    error_of: str = ""  # "chain" or "capture": which write failed
+    records: int = 0
+    bytes: int = 0
+    fragments: list[Fragment] | None = None  # the capture's post fragments, when extracted in the thread
+
+
+async def _settled(future: Future[_T]) -> _T:
+    """Wait for a writer-thread future without blocking the reactor (asyncio's loop, else Twisted's reactor)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a Twisted reactor without asyncio: a Deferred fired from the reactor thread
+        from twisted.internet import reactor
+
+        done: Deferred[_T] = Deferred()
+
+        def settle(finished: Future[_T]) -> None:
+            error = finished.exception()
+            if error is not None:
+                done.errback(error)
+            else:
+                done.callback(finished.result())
+
+        future.add_done_callback(lambda finished: reactor.callFromThread(settle, finished))
+        return await maybe_deferred_to_future(done)
+    return await asyncio.wrap_future(future)
 
 
 class WarcRecorderMiddleware:
@@ -128,6 +221,14 @@ class WarcRecorderMiddleware:
     response before decompression, redirects and the HTTP cache; responses flagged ``cached`` and requests
     with ``archiver_dont_archive`` in meta are not recorded. Counts ``archiver/warc/records``,
     ``archiver/warc/bytes``, ``archiver/warc/files``.
+
+    Off the reactor, as warcprox's writer thread: each response is decoded and parsed once, its records
+    gzipped, hashed and written, and its post fragments extracted, in one writer thread that takes the captures
+    in the order they arrive (so the WARC's record order is theirs, a TLS chain record before the captures that
+    name it). zlib, hashlib and lxml's parser release the GIL, so this work uses the second core. The reactor
+    awaits each capture and only then counts it and sends ``capture_written`` (the record is on disk); carry
+    records go through the same thread, waited for; ``spider_closed`` lets the thread finish before the file
+    is closed. Only the writer thread touches the :class:`WarcFileWriter` once the crawl runs.
     """
 
     def __init__(
@@ -173,6 +274,11 @@ class WarcRecorderMiddleware:
             fsync=settings.getbool("ARCHIVER_WARC_FSYNC"),
         )
         self.files: set[str] = set()
+        # the one writer thread (created on the first capture): every write to self.writer happens in it, in order
+        self._executor: ThreadPoolExecutor | None = None
+        self._write_failed = False  # set in the writer thread: the captures queued after a failed write are skipped
+        # extract each capture's post fragments in the writer thread, for the records extension
+        self.extract_records = settings.getbool("ARCHIVER_POSTS_ENABLED")
         self._closed_announced = 0  # how many of writer.files_written were sent as warc_closed
         self.failed = False
         self.revisits = str(settings.get("ARCHIVER_DEDUP_REVISITS") or "off").strip().lower()
@@ -201,7 +307,13 @@ class WarcRecorderMiddleware:
         return self.crawler.stats
 
     def spider_opened(self, spider: Spider) -> None:
-        """Open the blog's dedup index for revisits; mend ``.open`` files a killed crawl left, and report them."""
+        """Open the blog's dedup index for revisits; mend ``.open`` files a killed crawl left, and report them.
+
+        Fragments are extracted in the writer thread only when the records extension is there to take them.
+        """
+        from archiver.pipelines.records import PostRecordsExtension
+
+        self.extract_records = self.extract_records and self.crawler.get_extension(PostRecordsExtension) is not None
         if self.index_path is not None and self.index_path.is_file():
             try:
                 self.index = DedupIndex(self.index_path.parent, self.index_path)
@@ -230,7 +342,8 @@ class WarcRecorderMiddleware:
             self.crawler.signals.send_catch_log(signal=archiver_signals.warcs_mended, results=results)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Close the current file, renaming it from ``.open`` to its final name."""
+        """Let the writer thread write what it holds, then close the current file, renaming it from ``.open``."""
+        self._drain()
         if self.index is not None:
             self.index.close()
             self.index = None
@@ -244,90 +357,217 @@ class WarcRecorderMiddleware:
         """Send ``warc_closed`` for each file the writer closed since the last call (rollover, the end)."""
         for path in self.writer.files_written[self._closed_announced :]:
             self._closed_announced += 1
-            self.crawler.signals.send_catch_log(signal=archiver_signals.warc_closed, path=path)
+            sha256, size = self.writer.file_digests.get(path, (None, None))
+            self.crawler.signals.send_catch_log(
+                signal=archiver_signals.warc_closed, path=path, sha256=sha256, size=size
+            )
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        """Record the exchange, share the links found with the spider, and pass the response on."""
+    async def process_response(self, request: Request, response: Response) -> Response:
+        """Record the exchange in the writer thread, share the links found with the spider, pass the response on.
+
+        The reading, the WARC records (compressed, hashed, written) and the post fragments are made in the one
+        writer thread (:meth:`_archive`), in the order the responses arrive; the reactor waits for this capture
+        without blocking, then counts it and sends ``capture_written`` once it is on disk.
+        """
+        if self._skips(request, response):
+            return response
+        job = self._job(request, response)
+        outcome: _Outcome = await _settled(self._in_writer(self._archive, *job))
+        self._finish(request, response, outcome)
+        return response
+
+    def record(self, request: Request, response: Response) -> Response:
+        """:meth:`process_response` done in the calling thread, start to end (tests, tools without a reactor)."""
+        if self._skips(request, response):
+            return response
+        self._finish(request, response, self._archive(*self._job(request, response)))
+        return response
+
+    def _skips(self, request: Request, response: Response) -> bool:
+        """Tell (and count) whether a response is not recorded: cached, opted out, or after a write error."""
         if "cached" in response.flags or request.meta.get(DONT_ARCHIVE_KEY) or self.failed:
             self.stats.inc_value("archiver/warc/skipped")
-            return response
-        discovered = discover_raw(request, response)
-        outlinks = discovered.outlinks if discovered is not None else []
-        location_header = response.headers.get(b"Location")
-        if 300 <= response.status < 400 and location_header:
-            outlinks = [urljoin(request.url, location_header.decode("latin-1").strip()), *outlinks]
-        if discovered is not None and 200 <= response.status < 300:
-            request.meta[DISCOVERED_KEY] = discovered
+            return True
+        return False
+
+    def _job(self, request: Request, response: Response) -> tuple[Any, ...]:
+        """What the writer thread needs of one exchange, read on the reactor (the dedup index lives here)."""
         start, duration = fetch_timing(request)
-        tls_lines = self._tls_evidence(request, start)
-        if tls_lines is None:
-            return response
-        page = self._read_page(request, response)
+        location_header = response.headers.get(b"Location")
+        redirect = None
+        if 300 <= response.status < 400 and location_header:
+            redirect = urljoin(request.url, location_header.decode("latin-1").strip())
         capture = Capture(
             request=captured_request(request),
             response=captured_response(response, request.meta),
             date=start,
             fetch_duration_s=duration,
-            outlinks=outlinks,
             via=request.meta.get("archiver_via"),
             hop=request.meta.get("archiver_hop"),
-            annotations=tls_lines + tamper.metadata_lines(page.flags if page is not None else ()),
         )
-        self._write(capture, request, response, self._revisit_of(request.url, response), page)
-        return response
+        tls = request.meta.get(TLS_KEY)
+        return (
+            capture,
+            request.meta.get("archiver_kind"),
+            _header_pairs(response.headers),
+            int(request.meta.get(DECODE_LIMIT_KEY, DEFAULT_DECODE_LIMIT)),
+            redirect,
+            tls if isinstance(tls, TlsSession) else None,
+            self._revisit_of(request.url, response),
+        )
 
-    def _read_page(self, request: Request, response: Response) -> Page | None:
-        """A 2xx HTML page of the blog parsed once and scanned for tamper flags (counted), or None.
-
-        The same :class:`Page` goes with the ``capture_written`` signal, so the records extraction reads it
-        without parsing it again. Counts ``archiver/tamper/pages`` (pages scanned), ``archiver/tamper/flagged``
-        (pages with a flag) and ``archiver/tamper/flags/<kind>``.
-        """
-        limit = int(request.meta.get(DECODE_LIMIT_KEY, DEFAULT_DECODE_LIMIT))
+    def _archive(
+        self,
+        capture: Capture,
+        kind: str | None,
+        headers: list[tuple[bytes, bytes]],
+        limit: int,
+        redirect: str | None,
+        tls: TlsSession | None,
+        revisit_of: RevisitOf | None,
+    ) -> _Outcome:
+        """Read, write and extract one capture (in the writer thread): touches the writer, never the crawler."""
+        if self._write_failed:
+            return _Outcome(skipped=True)
+        url, response = capture.request.url, capture.response
+        reading = read_response(url, kind, headers, response.body, status=response.status, limit=limit)
+        outcome = _Outcome(reading)
+        outlinks = reading.discovered.outlinks if reading.discovered is not None else []
+        records_before, bytes_before = self.writer.records_written, self.writer.bytes_written
         try:
-            page = read_page(
-                request.url, _header_pairs(response.headers), response.body, status=response.status, limit=limit
+            outcome.error_of = "chain"
+            tls_lines = self._tls_evidence(tls, capture.date)
+            outcome.error_of = "capture"
+            page = reading.page
+            capture = replace(
+                capture,
+                outlinks=[redirect, *outlinks] if redirect else outlinks,
+                annotations=tls_lines + tamper.metadata_lines(page.flags if page is not None else ()),
             )
-        except ExtractError as exc:
-            logger.debug("Not scanned for tamper flags: %s", exc)
-            return None
-        if page is not None:
-            self.stats.inc_value("archiver/tamper/pages")
-            if page.flags:
-                self.stats.inc_value("archiver/tamper/flagged")
-                logger.warning(
-                    "Tamper flags on %s: %s",
-                    request.url,
-                    ", ".join(f"{f.kind} {f.host or ''}".strip() for f in page.flags),
-                )
-            for flag in page.flags:
-                self.stats.inc_value(f"archiver/tamper/flags/{flag.kind}")
-        return page
+            outcome.location = self.writer.write_capture(capture, revisit_of=revisit_of)
+        except (WarcError, OSError) as exc:
+            self._write_failed = True
+            outcome.error = exc
+        outcome.records = self.writer.records_written - records_before
+        outcome.bytes = self.writer.bytes_written - bytes_before
+        if outcome.location is not None and self.extract_records:
+            outcome.fragments = self._fragments(outcome.location, headers, response.body, reading.page)
+        return outcome
 
-    def _tls_evidence(self, request: Request, when: datetime) -> tuple[tuple[str, str], ...] | None:
+    def _fragments(
+        self, location: CaptureLocation, headers: list[tuple[bytes, bytes]], body: bytes, page: Page | None
+    ) -> list[Fragment] | None:
+        """The post fragments of a capture just written, as the records extension would extract them.
+
+        None when extraction fails: the extension then extracts it again itself, and counts and logs the error.
+        """
+        pointer = WarcPointer(
+            location.filename,
+            location.response.offset,
+            location.response.length,
+            location.response.record_id,
+            location.payload_digest,
+            location.status,
+        )
+        try:
+            return extract_records(
+                location.url, headers, body, fetched_at=warc_date(location.date), source=pointer, page=page
+            )
+        except Exception:  # noqa: BLE001 - the records extension counts and logs it when it extracts again
+            return None
+
+    def _tls_evidence(self, tls: TlsSession | None, when: datetime) -> tuple[tuple[str, str], ...]:
         """The metadata lines of an https capture's TLS session, its chain stored once in the current file.
 
-        Returns ``()`` for plain http, None when the chain record could not be written (the crawl stops).
+        Returns ``()`` for plain http; a chain record that cannot be written raises (the crawl stops).
         """
-        tls = request.meta.get(TLS_KEY)
-        if not isinstance(tls, TlsSession):
+        if tls is None:
             return ()
         record_id = None
         if tls.chain_urn is not None:
-            records_before, bytes_before = self.writer.records_written, self.writer.bytes_written
-            try:
-                record_id = self.writer.metadata_once_per_file(
-                    tls.chain_urn, chain_fields(tls.chain), content_type=CHAIN_CONTENT_TYPE, when=when
-                )
-            except (WarcError, OSError) as exc:
-                self.failed = True
-                logger.error("Cannot write the TLS chain of %s, stopping the crawl: %s", request.url, exc)
-                self.stats.inc_value("archiver/warc/errors")
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
-                return None
-            self.stats.inc_value("archiver/warc/records", self.writer.records_written - records_before)
-            self.stats.inc_value("archiver/warc/bytes", self.writer.bytes_written - bytes_before)
+            record_id = self.writer.metadata_once_per_file(
+                tls.chain_urn, chain_fields(tls.chain), content_type=CHAIN_CONTENT_TYPE, when=when
+            )
         return metadata_annotations(tls, record_id)
+
+    def _finish(self, request: Request, response: Response, outcome: _Outcome) -> None:
+        """On the reactor: share the links, count the capture, announce it; on a write error stop the crawl."""
+        if outcome.skipped:
+            self.stats.inc_value("archiver/warc/skipped")
+            return
+        reading = outcome.reading
+        if reading.discovered is not None and 200 <= response.status < 300:
+            request.meta[DISCOVERED_KEY] = reading.discovered
+        self.stats.inc_value("archiver/warc/records", outcome.records)
+        self.stats.inc_value("archiver/warc/bytes", outcome.bytes)
+        if outcome.error is not None:
+            self._stop(
+                "Cannot write the TLS chain of %s, stopping the crawl: %s"
+                if outcome.error_of == "chain"
+                else "Cannot write WARC records for %s, stopping the crawl: %s",
+                request.url,
+                outcome.error,
+            )
+            if outcome.error_of == "chain":
+                return
+        self._count_tamper(request.url, reading.page)
+        location = outcome.location
+        if location is None:
+            return
+        if location.filename not in self.files:
+            self.files.add(location.filename)
+            self.stats.inc_value("archiver/warc/files")
+        self.crawler.signals.send_catch_log(
+            signal=archiver_signals.capture_written,
+            location=location,
+            request=request,
+            response=response,
+            page=reading.page,
+            fragments=outcome.fragments,
+        )
+        self._announce_closed()
+
+    def _count_tamper(self, url: str, page: Page | None) -> None:
+        """Count a page scanned for tamper flags and its flags, and warn of them.
+
+        Counts ``archiver/tamper/pages`` (pages scanned), ``archiver/tamper/flagged`` (pages with a flag) and
+        ``archiver/tamper/flags/<kind>``.
+        """
+        if page is None:
+            return
+        self.stats.inc_value("archiver/tamper/pages")
+        if page.flags:
+            self.stats.inc_value("archiver/tamper/flagged")
+            logger.warning(
+                "Tamper flags on %s: %s", url, ", ".join(f"{f.kind} {f.host or ''}".strip() for f in page.flags)
+            )
+        for flag in page.flags:
+            self.stats.inc_value(f"archiver/tamper/flags/{flag.kind}")
+
+    def _stop(self, message: str, url: str, exc: BaseException) -> None:
+        """A WARC write failed: log it, count it and close the spider (``warc_write_error``)."""
+        self.failed = True
+        logger.error(message, url, exc, exc_info=exc)
+        self.stats.inc_value("archiver/warc/errors")
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
+
+    def _in_writer(self, function: Callable[..., _T], *args: Any) -> Future[_T]:
+        """Run ``function`` in the writer thread after everything submitted before it."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
+        return self._executor.submit(function, *args)
+
+    def _in_writer_now(self, function: Callable[..., _T], *args: Any) -> _T:
+        """Run ``function`` in the writer thread after everything submitted before it, and wait for it here."""
+        if self._executor is None:
+            return function(*args)
+        return self._executor.submit(function, *args).result()
+
+    def _drain(self) -> None:
+        """Wait (blocking) until the writer thread has written everything submitted, and end it."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
     def _revisit_of(self, url: str, response: Response) -> RevisitOf | None:
         """The earlier capture with this payload (same URL, or any with ``any``), when there is one to refer to.
@@ -380,23 +620,19 @@ class WarcRecorderMiddleware:
         self._announce_closed()
 
     def carry_forward(self, carry: Carry, **_: Any) -> None:
-        """Write an incremental crawl's decision to carry a known post's earlier captures (a metadata record)."""
+        """Write an incremental crawl's decision to carry a known post's earlier captures (a metadata record).
+
+        Written after every capture submitted before it (the writer thread's order), waited for here, so that
+        ``carry_written`` has gone out before the crawl can close.
+        """
         if self.failed:
             return
         first = next((c for c in carry.captures if c.role in ("post_page", "mobile_page")), None)
         try:
-            filename, location = self.writer.write_metadata(
-                carry.url,
-                carry.to_json(),
-                content_type=CARRY_CONTENT_TYPE,
-                when=self.writer.clock(),
-                refers_to=first.record_id if first is not None else None,
-            )
+            filename, location = self._in_writer_now(self._write_carry, carry, first.record_id if first else None)
         except (WarcError, OSError) as exc:
-            self.failed = True
-            logger.error("Cannot write the carry record of %s, stopping the crawl: %s", carry.url, exc)
-            self.stats.inc_value("archiver/warc/errors")
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_write_error"))
+            self._write_failed = True
+            self._stop("Cannot write the carry record of %s, stopping the crawl: %s", carry.url, exc)
             return
         self.stats.inc_value("archiver/warc/records")
         self.stats.inc_value("archiver/warc/bytes", location.length)
@@ -407,6 +643,11 @@ class WarcRecorderMiddleware:
             signal=archiver_signals.carry_written, carry=carry, filename=filename, location=location
         )
         self._announce_closed()
+
+    def _write_carry(self, carry: Carry, refers_to: str | None) -> tuple[str, RecordLocation]:
+        return self.writer.write_metadata(
+            carry.url, carry.to_json(), content_type=CARRY_CONTENT_TYPE, when=self.writer.clock(), refers_to=refers_to
+        )
 
 
 def warcinfo_fields(settings: Settings, spider: Spider | None) -> dict[str, str]:

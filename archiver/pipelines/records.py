@@ -14,6 +14,23 @@ blog's corpus as it was just before this crawl updated it, with the 404/410 answ
 files as the evidence of deletions. A resumed crawl keeps the changes its earlier runs reported (the corpus
 already holds their records) and adds those of the posts only this run found. Without the corpus there is
 nothing to compare with, and no change file.
+
+Memory does not grow with the blog's text. Fragments wait on disk (:class:`archiver.records.spill.FragmentSpill`,
+an unnamed file in the crawl folder) and are merged one post at a time; the records wait on disk too
+(:class:`~archiver.records.spill.SortedLines`) until they are written in order, and the corpus is folded and
+compared one post at a time (:class:`archiver.records.corpus.CorpusFold`, :class:`_Tracker`). What stays in
+memory for the whole crawl, per URL or post (CPython 3.11 sizes):
+
+- the spill's index: about 100 bytes per post plus 8 per fragment (3 to 4 fragments per post);
+- ``archived``: the URL of every 200 response (pages, feeds, images: 4 to 5 per post on the replica), about
+  150 bytes each, read by ``images[].archived`` at the end;
+- ``gone``: only the 404/410 answers, about 600 bytes each (their WARC pointers, the proof of a deletion);
+- ``files``: one name per WARC file (files roll over at ARCHIVER_WARC_MAX_SIZE): a few;
+- ``carried``: an incremental crawl's unchanged posts (their carry records, a few hundred bytes each), read and
+  dropped at the end.
+
+At the end, for a moment: a sort key and an offset per post for each output file (about 150 bytes), the old
+corpus's index (about 150 bytes per post), and the changes found.
 """
 
 from __future__ import annotations
@@ -31,7 +48,9 @@ from warcio.exceptions import ArchiveLoadFailed
 from archiver import signals as archiver_signals
 from archiver.errors import ConfigError
 from archiver.giveup import count_give_up
-from archiver.records import ExtractError, WarcPointer, changes, corpus, extract_records, jsonl, merge
+from archiver.records import ExtractError, WarcPointer, changes, corpus, extract_records, jsonl
+from archiver.records.merge import Held, build_record, sort_key
+from archiver.records.spill import FragmentSpill, SortedLines
 from archiver.records.warcread import Originals, ReadStats, WarcReadError, carried_fragments, iter_fragments
 from archiver.warc.writer import WARC_SUFFIX, warc_date
 
@@ -96,9 +115,10 @@ class PostRecordsExtension:
         self.diff_lines = settings.getint("ARCHIVER_POSTS_CHANGES_DIFF_LINES")
         if self.diff_lines < 1:
             raise ConfigError(f"ARCHIVER_POSTS_CHANGES_DIFF_LINES must be at least 1, not {self.diff_lines}")
+        self.crawl_dir = Path(crawl_dir)
         # URLs answered 404/410 in this crawl, each with its capture's pointer: the evidence of a deletion
         self.gone: dict[str, dict[str, Any]] = {}
-        self.fragments: list[Fragment] = []
+        self._spill: FragmentSpill | None = None  # opened with the first fragment
         self.files: set[str] = set()
         self.archived: set[str] = set()  # URLs of this run's 200 responses, as ReadStats.archived offline
         self.carried: list[Carry] = []  # an incremental crawl's unchanged posts (archiver.incremental)
@@ -118,9 +138,18 @@ class PostRecordsExtension:
         return self.crawler.stats
 
     def capture_written(
-        self, location: CaptureLocation, response: Response, page: Page | None = None, **_: Any
+        self,
+        location: CaptureLocation,
+        response: Response,
+        page: Page | None = None,
+        fragments: list[Fragment] | None = None,
+        **_: Any,
     ) -> None:
-        """Extract the fragments of one capture, as the WARC now holds it (``page``: as the WARC middleware read it)."""
+        """Extract the fragments of one capture, as the WARC now holds it, and spill them to disk.
+
+        ``page``: the capture as the WARC middleware read it; ``fragments``: its fragments when the middleware
+        extracted them already (with this capture as their source), used instead of extracting again.
+        """
         self.files.add(location.filename)
         if location.status == 200:
             self.archived.add(location.url)
@@ -147,10 +176,13 @@ class PostRecordsExtension:
             location.status,
         )
         try:
-            headers = [(name, value) for name, values in response.headers.items() for value in values]
-            found = extract_records(
-                location.url, headers, response.body, fetched_at=warc_date(location.date), source=pointer, page=page
-            )
+            if fragments is not None:
+                found = fragments
+            else:
+                headers = [(name, value) for name, values in response.headers.items() for value in values]
+                found = extract_records(
+                    location.url, headers, response.body, fetched_at=warc_date(location.date), source=pointer, page=page
+                )
         except ExtractError as exc:
             self.stats.inc_value("archiver/records/errors")
             logger.warning("%s", exc)
@@ -175,39 +207,53 @@ class PostRecordsExtension:
                     f"post {fragment.post_id} cut by a parser limit ({fragment.parser_limit}): body_complete is false",
                 )
                 break
-        self.fragments.extend(found)
+        try:
+            self.spill.add(found)
+        except OSError as exc:  # the crawl folder's disk is full, say: the WARC still holds the capture
+            self.stats.inc_value("archiver/records/errors")
+            logger.error("Cannot keep the fragments of %s for the records: %s", location.url, exc, exc_info=exc)
+
+    @property
+    def spill(self) -> FragmentSpill:
+        """Where the fragments wait for the merge: an unnamed file in the crawl folder, opened when first needed."""
+        if self._spill is None:
+            self.crawl_dir.mkdir(parents=True, exist_ok=True)
+            self._spill = FragmentSpill(self.crawl_dir)
+        return self._spill
 
     def carry_written(self, carry: Carry, filename: str, **_: Any) -> None:
         """An unchanged post of an incremental crawl: its record is read from its earlier captures at the end."""
         self.files.add(filename)
         self.carried.append(carry)
 
-    def _carried_fragments(self) -> list[Fragment]:
-        """Fragments of the earlier captures this run's carry records name, read as ``archiver extract`` does."""
+    def _spill_carried(self) -> None:
+        """Spill the fragments of the earlier captures this run's carry records name (read as ``archiver extract``)."""
         read = ReadStats()
-        found: list[Fragment] = []
+        count = 0
         for carry in self.carried:
-            found.extend(carried_fragments(carry, self.warc_dir.parent.parent, read))
+            found = carried_fragments(carry, self.warc_dir.parent.parent, read)
+            self.spill.add(found)
+            count += len(found)
+        self.carried.clear()
         self.archived |= read.archived
         if read.errors:
             self.stats.inc_value("archiver/records/errors", read.errors)
-        self.stats.inc_value("archiver/records/fragments", len(found))
-        return found
+        self.stats.inc_value("archiver/records/fragments", count)
 
-    def _earlier_fragments(self) -> list[Fragment]:
-        """Fragments of the folder's WARC files that this run did not write (an earlier run of the crawl).
+    def _spill_earlier(self) -> None:
+        """Spill the fragments of the folder's WARC files that this run did not write (an earlier run of the crawl).
 
-        Their 200 URLs join ``self.archived``.
+        Read one capture at a time; their 200 URLs join ``self.archived``, their 404/410 answers ``self.gone``.
         """
-        found: list[Fragment] = []
         if not self.warc_dir.is_dir():
-            return found
+            return
         paths = [path for path in sorted(self.warc_dir.glob(f"*{WARC_SUFFIX}")) if path.name not in self.files]
         originals = Originals(paths)  # the payloads of their revisits, in the blog's crawls (this one included)
         for path in paths:
             read = ReadStats()
             try:
-                found.extend(iter_fragments(path, read, originals))
+                for fragment in iter_fragments(path, read, originals):
+                    self.spill.add((fragment,))
             except WarcReadError as exc:
                 self.stats.inc_value("archiver/records/errors")
                 logger.error("Records of %s are incomplete: %s", path.name, exc)
@@ -218,91 +264,103 @@ class PostRecordsExtension:
                     changes.note_gone(self.gone, pointer)
             except (ArchiveLoadFailed, OSError, zlib.error) as exc:  # iter_fragments counted it already
                 logger.warning("404/410 answers of %s not all read: %s", path.name, exc)
-        return found
+
+    def _open_fold(self) -> corpus.CorpusFold | None:
+        """The corpus fold (its lock taken), or None without a corpus or when it cannot be read (counted, logged)."""
+        if self.corpus_dir is None:
+            return None
+        try:
+            return corpus.CorpusFold(self.corpus_dir, crawl_id=self.crawl_id, scratch=self.crawl_dir)
+        except (OSError, ValueError) as exc:
+            self._corpus_failed(exc)
+            return None
+
+    def _corpus_failed(self, exc: Exception) -> None:
+        self.stats.inc_value("archiver/records/errors")
+        logger.error("Cannot update the corpus in %s: %s", self.corpus_dir, exc, exc_info=exc)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Merge all fragments into records and write the crawl's files and the corpus."""
-        earlier = self._earlier_fragments()
-        carried = self._carried_fragments()
-        result = merge([*self.fragments, *earlier, *carried], archived=self.archived)
-        posts = jsonl.write_file(result.posts, self.posts_path)
-        pages = jsonl.write_file(result.pages, self.pages_path)
-        self.stats.set_value("archiver/posts/written", posts)
-        self.stats.set_value("archiver/pages/written", pages)
-        for why, count in result.dropped.items():
-            self.stats.set_value(f"archiver/posts/dropped/{why}", count)
-        logger.info(
-            "Post records: %d posts in %s, %d static pages in %s%s",
-            posts,
-            self.posts_path,
-            pages,
-            self.pages_path,
-            _dropped_note(result.dropped),
-        )
-        if self.corpus_dir is not None:
-            try:
-                # only a crawl that ended normally and found posts can tell that a post is no longer there
-                complete = reason == "finished" and bool(result.posts)
-                folded = corpus.fold_files(
-                    self.corpus_dir,
-                    result.posts,
-                    result.pages,
-                    crawl_id=self.crawl_id,
-                    complete=complete,
-                    gone=self.gone,
-                )
-            except OSError as exc:
-                self.stats.inc_value("archiver/records/errors")
-                logger.error("Cannot update the corpus in %s: %s", self.corpus_dir, exc, exc_info=True)
-            else:
-                self.stats.set_value("archiver/posts/corpus", folded.sizes["posts.jsonl"])
-                self._write_changes(folded.previous_posts, result.posts, complete=complete)
-                self._check_audit(spider, folded.previous_posts, result.posts)
+        """Merge the fragments into records one post at a time; write the crawl's files, the corpus and the changes.
 
-    def _check_audit(self, spider: Spider, previous: list[dict[str, Any]], posts: list[dict[str, Any]]) -> None:
-        """An incremental crawl's audit sample: say loudly which posts changed although nothing announced it."""
-        state = getattr(spider, "incremental", None)
-        audited = set(getattr(state, "audited", ()) or ())
-        if not audited:
-            return
-        before = {str(r.get("post_id")): r.get("content_sha256") for r in previous}
-        changed = sorted(
-            str(r.get("url") or r.get("post_id"))
-            for r in posts
-            if str(r.get("post_id")) in audited
-            and before.get(str(r.get("post_id"))) not in (None, r.get("content_sha256"))
-        )
-        self.stats.set_value("archiver/incremental/audit_changed", len(changed))
-        if changed:
-            logger.warning(
-                "AUDIT: %d of the %d posts audited changed although their feed entry and sitemap line did not say "
-                "so (an unannounced edit: see changes.jsonl): %s",
-                len(changed),
-                len(audited),
-                ", ".join(changed),
+        Memory: one post's fragments at a time, and per post a sort key and file offsets (the records wait in
+        unnamed files of the crawl folder until they are written in order); the change history holds the changes.
+        """
+        self._spill_earlier()
+        self._spill_carried()
+        held = Held(self.archived)
+        dropped: Counter[str] = Counter()
+        fold = self._open_fold()
+        try:
+            tracker = _Tracker(self, spider, fold) if fold is not None else None
+            self.crawl_dir.mkdir(parents=True, exist_ok=True)
+            with SortedLines(self.crawl_dir) as posts_out, SortedLines(self.crawl_dir) as pages_out:
+                for group in self._spill.posts() if self._spill is not None else ():
+                    record = build_record(group, held)
+                    if record is None:
+                        dropped["comments_only"] += 1
+                        continue
+                    name, out = ("pages.jsonl", pages_out) if record["kind"] == "page" else ("posts.jsonl", posts_out)
+                    out.add(sort_key(record), jsonl.dumps(record))
+                    if fold is not None and tracker is not None:
+                        try:
+                            old = fold.add(name, record)
+                        except (OSError, ValueError) as exc:
+                            self._corpus_failed(exc)
+                            fold.close()
+                            fold = tracker = None
+                        else:
+                            tracker.post(old, record)
+                posts, pages = posts_out.write(self.posts_path), pages_out.write(self.pages_path)
+            self._close_spill()
+            self.stats.set_value("archiver/posts/written", posts)
+            self.stats.set_value("archiver/pages/written", pages)
+            for why, count in dropped.items():
+                self.stats.set_value(f"archiver/posts/dropped/{why}", count)
+            logger.info(
+                "Post records: %d posts in %s, %d static pages in %s%s",
+                posts,
+                self.posts_path,
+                pages,
+                self.pages_path,
+                _dropped_note(dropped),
             )
+            if fold is None or tracker is None:
+                return
+            # only a crawl that ended normally and found posts can tell that a post is no longer there
+            complete = reason == "finished" and bool(posts)
+            try:
+                sizes = fold.finish(complete=complete, gone=self.gone, unseen=tracker.earlier)
+            except OSError as exc:
+                self._corpus_failed(exc)
+                return
+            self.stats.set_value("archiver/posts/corpus", sizes["posts.jsonl"])
+            self._write_changes(tracker, complete=complete)
+            tracker.audit()
+        finally:
+            self._close_spill()
+            if fold is not None:
+                fold.close()
 
-    def _write_changes(self, previous: list[dict[str, Any]], posts: list[dict[str, Any]], *, complete: bool) -> None:
+    def _close_spill(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
+    def _write_changes(self, tracker: _Tracker, *, complete: bool) -> None:
         """Write CRAWL_DIR/changes.jsonl: this crawl's posts against the corpus as it was before it."""
         if self.changes_path is None:
             return
-        # the blog's first crawl (perhaps resumed): every post is new, and posts.jsonl already lists them
-        first = not any(set(r.get("corpus", {}).get("seen_in_crawls", ())) - {self.crawl_id} for r in previous)
-        if first:
+        if tracker.first:
             jsonl.write_file([], self.changes_path)
             self.stats.set_value("archiver/changes/first_crawl", 1)
             logger.info("Changes: first crawl of the blog, nothing to compare with (%s is empty)", self.changes_path)
             return
         earlier: list[dict[str, Any]] = []
-        if any(r.get("corpus", {}).get("crawl_id") == self.crawl_id for r in previous):
+        if tracker.ours and self.changes_path.exists():
             # resumed: the posts an earlier run of this crawl folded in keep the changes that run reported
-            ours = {str(r["post_id"]) for r in previous if r.get("corpus", {}).get("crawl_id") == self.crawl_id}
-            if self.changes_path.exists():
-                earlier = [c for c in jsonl.read_file(self.changes_path) if str(c["post_id"]) in ours]
-            previous = [r for r in previous if str(r["post_id"]) not in ours]
-            posts = [r for r in posts if str(r["post_id"]) not in ours]
-        found = changes.compare(previous, posts, gone=self.gone, complete=complete, diff_lines=self.diff_lines)
-        lost = changes.missing(previous, posts, gone=self.gone, complete=complete)
+            earlier = [c for c in jsonl.read_file(self.changes_path) if str(c["post_id"]) in tracker.ours]
+        found = tracker.changes if complete else [c for c in tracker.changes if c.change != "deleted"]
+        lost = sorted(tracker.lost, key=lambda entry: str(entry["post_id"])) if complete else []
         records = sorted([*earlier, *(change.as_record() for change in found)], key=changes.sort_key)
         jsonl.write_file(records, self.changes_path)
         found_kinds = Counter(str(c["change"]) for c in records)
@@ -322,6 +380,67 @@ class PostRecordsExtension:
             ", ".join(f"{count} {kind}" for kind, count in by_kind.items()) or "none",
             self.changes_path,
         )
+
+
+class _Tracker:
+    """The change history and the audit check, fed one post at a time as the corpus fold meets them.
+
+    Holds the changes found (and the missing posts, and the audited posts that changed), never the records.
+    """
+
+    def __init__(self, extension: PostRecordsExtension, spider: Spider, fold: corpus.CorpusFold) -> None:
+        previous = fold.previous["posts.jsonl"]
+        self.extension = extension
+        # the blog's first crawl (perhaps resumed): every post is new, and posts.jsonl already lists them
+        self.first = not (previous.crawls - {extension.crawl_id})
+        self.ours = previous.of_crawl(extension.crawl_id)  # resumed: what an earlier run of this crawl folded in
+        self.gone_keys = {changes.url_key(url) for url in extension.gone}
+        self.proofs = changes.proofs(extension.gone)
+        self.changes: list[changes.Change] = []
+        self.lost: list[dict[str, Any]] = []
+        state = getattr(spider, "incremental", None)
+        self.audited = {str(post_id) for post_id in (getattr(state, "audited", ()) or ())}
+        self.audit_changed: list[str] = []
+
+    def post(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        """A record of this crawl, and the corpus entry of the post before it (None: none)."""
+        post_id = str(new["post_id"])
+        if not changes.is_post(new):
+            return
+        if post_id in self.audited and old is not None:
+            if old.get("content_sha256") not in (None, new.get("content_sha256")):
+                self.audit_changed.append(str(new.get("url") or post_id))
+        if self.first or post_id in self.ours:
+            return
+        earlier = old if old is not None and changes.is_post(old) else None
+        self.changes.extend(changes.post_changes(earlier, new, self.extension.diff_lines))
+
+    def earlier(self, name: str, old: dict[str, Any]) -> None:
+        """A corpus entry this crawl did not find (as it was before the fold)."""
+        if name != "posts.jsonl" or self.first or str(old["post_id"]) in self.ours or not changes.is_post(old):
+            return
+        deleted = changes.deleted_change(old, self.gone_keys, self.proofs)
+        if deleted is not None:
+            self.changes.append(deleted)
+            return
+        lost = changes.missing_post(old, self.gone_keys)
+        if lost is not None:
+            self.lost.append(lost)
+
+    def audit(self) -> None:
+        """An incremental crawl's audit sample: say loudly which posts changed although nothing announced it."""
+        if not self.audited:
+            return
+        changed = sorted(self.audit_changed)
+        self.extension.stats.set_value("archiver/incremental/audit_changed", len(changed))
+        if changed:
+            logger.warning(
+                "AUDIT: %d of the %d posts audited changed although their feed entry and sitemap line did not say "
+                "so (an unannounced edit: see changes.jsonl): %s",
+                len(changed),
+                len(self.audited),
+                ", ".join(changed),
+            )
 
 
 def _dropped_note(dropped: Counter[str]) -> str:

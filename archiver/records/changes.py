@@ -164,7 +164,7 @@ def gone_urls(warcs: Iterable[Path]) -> set[str]:
 
 
 def _posts(records: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    return {str(r["post_id"]): r for r in records if r.get("kind", "post") == "post"}
+    return {str(r["post_id"]): r for r in records if is_post(r)}
 
 
 def _is_gone(record: Mapping[str, Any]) -> bool:
@@ -238,6 +238,36 @@ def _change(kind: str, record: Mapping[str, Any], **details: Any) -> Change:
     return Change(kind, str(record["post_id"]), record.get("url"), str(record.get("title") or ""), details)
 
 
+def post_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any], diff_lines: int = DIFF_LINES) -> list[Change]:
+    """The changes of one post of the later records (``old``: its earlier record, None when it had none), unsorted."""
+    if old is None:
+        found = [_change("new", new, content_sha256=new.get("content_sha256"))]
+        return found + [_change("flagged", new, flag=flag) for flag in new_flags(None, new)]
+    changes: list[Change] = []
+    fields = changed_fields(old, new)
+    if _is_gone(old):
+        changes.append(_change("restored", new, **_edit_details(old, new, fields, diff_lines)))
+    elif fields:
+        changes.append(_change("edited", new, **_edit_details(old, new, fields, diff_lines)))
+    changes.extend(_change(kind, new, comment=comment) for kind, comment in _comment_changes(old, new))
+    changes.extend(_change("flagged", new, flag=flag) for flag in new_flags(old, new))
+    return changes
+
+
+def deleted_change(
+    old: Mapping[str, Any], gone_keys: set[str], found_proofs: Mapping[str, Mapping[str, Any]]
+) -> Change | None:
+    """The ``deleted`` change of an earlier post the later (complete) records lack, when a 404/410 proves it.
+
+    ``gone_keys``: the :func:`url_key` of every 404/410 URL; ``found_proofs``: :func:`proofs` of them.
+    """
+    if _is_gone(old) or not old.get("url") or url_key(old["url"]) not in gone_keys:
+        return None
+    proof = found_proofs.get(url_key(old["url"]))
+    details = {"content_sha256": old.get("content_sha256")} | ({"capture": proof} if proof else {})
+    return _change("deleted", old, **details)
+
+
 def compare(
     before: Iterable[Mapping[str, Any]],
     after: Iterable[Mapping[str, Any]],
@@ -256,25 +286,13 @@ def compare(
     gone_keys = {url_key(url) for url in gone}
     changes: list[Change] = []
     for post_id, new in new_posts.items():
-        old = old_posts.get(post_id)
-        if old is None:
-            changes.append(_change("new", new, content_sha256=new.get("content_sha256")))
-            changes.extend(_change("flagged", new, flag=flag) for flag in new_flags(None, new))
-            continue
-        fields = changed_fields(old, new)
-        if _is_gone(old):
-            changes.append(_change("restored", new, **_edit_details(old, new, fields, diff_lines)))
-        elif fields:
-            changes.append(_change("edited", new, **_edit_details(old, new, fields, diff_lines)))
-        changes.extend(_change(kind, new, comment=comment) for kind, comment in _comment_changes(old, new))
-        changes.extend(_change("flagged", new, flag=flag) for flag in new_flags(old, new))
+        changes.extend(post_changes(old_posts.get(post_id), new, diff_lines))
     if complete:
         found_proofs = proofs(gone)
         for post_id, old in old_posts.items():
-            if post_id not in new_posts and not _is_gone(old) and old.get("url") and url_key(old["url"]) in gone_keys:
-                proof = found_proofs.get(url_key(old["url"]))
-                details = {"content_sha256": old.get("content_sha256")} | ({"capture": proof} if proof else {})
-                changes.append(_change("deleted", old, **details))
+            deleted = deleted_change(old, gone_keys, found_proofs) if post_id not in new_posts else None
+            if deleted is not None:
+                changes.append(deleted)
     return sorted(changes, key=Change.sort_key)
 
 
@@ -286,6 +304,13 @@ def proofs(gone: Iterable[str] | Mapping[str, Mapping[str, Any]]) -> dict[str, M
     for pointer in sorted(gone.values(), key=_pointer_order):
         found.setdefault(url_key(str(pointer["url"])), pointer)
     return found
+
+
+def missing_post(old: Mapping[str, Any], gone_keys: set[str]) -> dict[str, Any] | None:
+    """An earlier post (not already gone) that complete later records lack with no 404/410 (see :func:`missing`)."""
+    if _is_gone(old) or (old.get("url") and url_key(old["url"]) in gone_keys):
+        return None
+    return {"post_id": str(old["post_id"]), "url": old.get("url"), "title": str(old.get("title") or "")}
 
 
 def missing(
@@ -302,11 +327,15 @@ def missing(
     if not complete:
         return []
     new_posts, gone_keys = _posts(after), {url_key(url) for url in gone}
-    return [
-        {"post_id": post_id, "url": old.get("url"), "title": str(old.get("title") or "")}
-        for post_id, old in sorted(_posts(before).items())
-        if post_id not in new_posts and not _is_gone(old) and not (old.get("url") and url_key(old["url"]) in gone_keys)
-    ]
+    found = (
+        missing_post(old, gone_keys) for post_id, old in sorted(_posts(before).items()) if post_id not in new_posts
+    )
+    return [entry for entry in found if entry is not None]
+
+
+def is_post(record: Mapping[str, Any]) -> bool:
+    """Whether a record is a post's (what the change history compares), not a static page's."""
+    return bool(record.get("kind", "post") == "post")
 
 
 def counts(changes: Iterable[Change]) -> dict[str, int]:

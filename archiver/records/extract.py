@@ -69,12 +69,15 @@ def read_page(
     *,
     status: int,
     limit: int = DEFAULT_DECODE_LIMIT,
+    decoded: bytes | None = None,
+    parsed: html.Parsed | None = None,
 ) -> Page | None:
     """A 2xx HTML page of the blog, parsed and scanned for tamper flags; None for any other response.
 
     Pages are posts, static pages, home, archives, labels and search (and a feed URL answering HTML).
     ``body`` is the payload as archived (still content-encoded), decoded here within ``limit`` bytes;
-    a body that cannot be decoded raises :class:`ExtractError` naming the URL.
+    a body that cannot be decoded raises :class:`ExtractError` naming the URL. ``decoded`` and ``parsed``:
+    the body as the caller already decoded it and ``html.parse_html`` parsed it (the crawl reads a page once).
     """
     if not 200 <= status < 300 or not body or classify(url) not in _READ_KINDS:
         return None
@@ -82,12 +85,14 @@ def read_page(
     content_type = next(iter(header_values(headers, "content-type")), "")
     if _mime(content_type) not in HTML_TYPES:
         return None
-    try:
-        decoded = decode_content(body, header_codings(header_values(headers, "content-encoding")), limit)
-    except DecodeError as exc:
-        raise ExtractError(f"cannot decode the body of {url}: {exc}") from exc
+    if decoded is None:
+        try:
+            decoded = decode_content(body, header_codings(header_values(headers, "content-encoding")), limit)
+        except DecodeError as exc:
+            raise ExtractError(f"cannot decode the body of {url}: {exc}") from exc
     charset = content_type_charset(content_type)
-    parsed = html.parse_html(decoded, charset)
+    if parsed is None:
+        parsed = html.parse_html(decoded, charset)
     return Page(decoded, charset, parsed, tamper.scan(parsed.doc, url))
 
 

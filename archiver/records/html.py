@@ -68,6 +68,19 @@ _X_DATE_HEADER = etree.XPath(f".//*[{_has('date-header')}]")
 _X_CLASSIC_AUTHORS = etree.XPath(f".//dl[@id='comments-block']/dt[{_has('comment-author')}]")
 _X_THREADED = etree.XPath(f".//li[{_has('comment')}][starts-with(@id, 'c')]")
 _X_SNIPPET_ITEM = etree.XPath(f".//*[{_has('snippet-item')}]")
+#: compiled once: ``element.xpath(text)`` compiles its expression again on every call
+_X_AUTHOR_NAME = etree.XPath(f".//*[@itemprop='name'] | .//*[{_has('fn')}]")
+_X_AUTHOR_URI = etree.XPath(
+    f".//a[@href][{_has('g-profile')} or contains(@rel, 'author')]/@href | .//meta[@itemprop='url']/@content"
+)
+_X_CLASSIC_STAMP = etree.XPath(f".//*[{_has('comment-timestamp')}]//a")
+_X_THREADED_CITE = etree.XPath(f"./*[{_has('comment-block')}]//cite")
+_X_HREF_LINKS = etree.XPath(".//a[@href]")
+_X_THREADED_STAMP = etree.XPath(f"./*[{_has('comment-block')}]//*[{_has('datetime')}]//a")
+_X_THREADED_CONTENT = etree.XPath(f"./*[{_has('comment-block')}]//*[{_has('comment-content')}]")
+_X_H4 = etree.XPath(".//h4")
+#: XPath's normalize-space() separators (the ones ``_has`` splits @class at); str.split() knows more
+_XML_SPACE = str.maketrans("\t\n\r", "   ")
 #: plain etree elements (lxml.html's element classes cost a lookup per node and add nothing used here).
 #: ``huge_tree`` lifts libxml2's 10 MB text/attribute limit (a 50 MB data: URI is read whole) and its depth
 #: limit from 256 to 2048; the input is already bounded by the decoded-size limit. HTML has no entities to
@@ -209,8 +222,59 @@ def _content(body: Any, snippet: bool) -> Any:
     return body
 
 
-def _published(container: Any) -> str | None:
-    for element in _X_PUBLISHED(container):
+def _classes(element: Any) -> list[str] | tuple[()]:
+    """The element's classes as ``_has`` sees them (split at XML whitespace only)."""
+    value = element.get("class")
+    return value.translate(_XML_SPACE).split(" ") if value else ()
+
+
+class _Fields:
+    """The elements of a post's container that its fields are read from, found in one walk of its descendants.
+
+    Each list holds what the XPath named beside it selects, in document order: one walk in Python instead of
+    one XPath per field (each testing every element's @class with string functions).
+    """
+
+    __slots__ = ("author", "blog_ids", "comment_links", "labels", "ld_json", "published", "title", "updated")
+
+    def __init__(self, container: Any) -> None:
+        self.title: list[Any] = []  # _X_TITLE
+        self.published: list[Any] = []  # _X_PUBLISHED
+        self.updated: list[Any] = []  # _X_UPDATED
+        self.labels: list[Any] = []  # _X_LABELS
+        self.author: list[Any] = []  # _X_AUTHOR
+        self.comment_links: list[Any] = []  # _X_COMMENT_LINK
+        self.ld_json: list[Any] = []  # _X_LD_JSON
+        self.blog_ids: list[str] = []  # _X_BLOG_ID
+        for element in container.iterdescendants(etree.Element):
+            value = element.get("class")
+            names = value.translate(_XML_SPACE).split(" ") if value else ()
+            itemprop = element.get("itemprop")
+            if "post-title" in names:
+                self.title.append(element)
+            if "published" in names or itemprop == "datePublished":
+                self.published.append(element)
+            if "updated" in names or itemprop == "dateModified":
+                self.updated.append(element)
+            if "post-labels" in names:
+                self.labels.append(element)
+            if "post-author" in names:
+                self.author.append(element)
+            tag = element.tag
+            if tag == "a":
+                if "comment-link" in names:
+                    self.comment_links.append(element)
+            elif tag == "script":
+                if element.get("type") == "application/ld+json":
+                    self.ld_json.append(element)
+            elif tag == "meta" and itemprop == "blogId":
+                content = element.get("content")
+                if content is not None:
+                    self.blog_ids.append(content)
+
+
+def _published(elements: list[Any]) -> str | None:
+    for element in elements:
         for attr in ("title", "datetime", "content"):
             value = dates.stated(element.get(attr))
             if value is not None:
@@ -218,8 +282,8 @@ def _published(container: Any) -> str | None:
     return None
 
 
-def _updated(container: Any, ld: dict[str, Any]) -> str | None:
-    for element in _X_UPDATED(container):
+def _updated(elements: list[Any], ld: dict[str, Any]) -> str | None:
+    for element in elements:
         for attr in ("title", "datetime", "content"):
             value = dates.stated(element.get(attr))
             if value is not None:
@@ -228,8 +292,8 @@ def _updated(container: Any, ld: dict[str, Any]) -> str | None:
     return dates.stated(modified) if isinstance(modified, str) else None
 
 
-def _ld_json(container: Any) -> dict[str, Any]:
-    for script in _X_LD_JSON(container):
+def _ld_json(scripts: list[Any]) -> dict[str, Any]:
+    for script in scripts:
         try:
             data = json.loads(script.text or "")
         except ValueError:
@@ -239,23 +303,20 @@ def _ld_json(container: Any) -> dict[str, Any]:
     return {}
 
 
-def _labels(container: Any) -> tuple[str, ...] | None:
-    blocks = _X_LABELS(container)
+def _labels(blocks: list[Any]) -> tuple[str, ...] | None:
     if not blocks:
         return None
     found = {_text(a) for block in blocks for a in block.iter("a")}
     return tuple(sorted(label for label in found if label))
 
 
-def _author(container: Any) -> Person | None:
-    block = _first(_X_AUTHOR(container))
+def _author(blocks: list[Any]) -> Person | None:
+    block = _first(blocks)
     if block is None:
         return None
-    named = block.xpath(f".//*[@itemprop='name'] | .//*[{_has('fn')}]")
+    named = _X_AUTHOR_NAME(block)
     name = _text(named[0]) if named else ""
-    links = block.xpath(
-        f".//a[@href][{_has('g-profile')} or contains(@rel, 'author')]/@href | .//meta[@itemprop='url']/@content"
-    )
+    links = _X_AUTHOR_URI(block)
     uri = str(links[0]).strip() if links else None
     return Person(name, uri or None) if name else None
 
@@ -268,15 +329,17 @@ def _count(text: str) -> int | None:
     return 0 if any(word in lowered for word in _NO_COMMENTS) else None
 
 
-def _listing_count(container: Any) -> int | None:
-    link = _first(_X_COMMENT_LINK(container))
+def _listing_count(links: list[Any]) -> int | None:
+    link = _first(links)
     return _count(_text(link)) if link is not None else None
 
 
 def _date_header(body: Any) -> str | None:
     for ancestor in body.iterancestors():
         if "date-outer" in (ancestor.get("class") or "").split():
-            header = _first(_X_DATE_HEADER(ancestor))
+            header = next(  # the first in document order (_X_DATE_HEADER), without walking the posts after it
+                (e for e in ancestor.iterdescendants(etree.Element) if "date-header" in _classes(e)), None
+            )
             return (_text(header) or None) if header is not None else None
     return None
 
@@ -316,7 +379,7 @@ def _classic_comments(section: Any, base: str) -> list[Comment]:
                 body = sibling
             elif "comment-footer" in classes:
                 footer = sibling
-        stamp = footer.xpath(f".//*[{_has('comment-timestamp')}]//a") if footer is not None else []
+        stamp = _X_CLASSIC_STAMP(footer) if footer is not None else []
         text = "\n".join(texts(body)) if body is not None else ""
         out.append(Comment(match.group(1), author if author.name else None, _comment_time(_first(stamp)), text))
     return out
@@ -328,15 +391,15 @@ def _threaded_comments(section: Any, base: str) -> list[Comment]:
         match = _COMMENT_ID.match(li.get("id") or "")
         if not match:
             continue
-        cite = _first(li.xpath(f"./*[{_has('comment-block')}]//cite"))
+        cite = _first(_X_THREADED_CITE(li))
         author = None
         if cite is not None:
-            link = _first(cite.xpath(".//a[@href]"))
+            link = _first(_X_HREF_LINKS(cite))
             uri = urljoin(base, link.get("href").strip()) if link is not None else None
             name = _text(cite)
             author = Person(name, uri) if name else None
-        stamp = _first(li.xpath(f"./*[{_has('comment-block')}]//*[{_has('datetime')}]//a"))
-        content = _first(li.xpath(f"./*[{_has('comment-block')}]//*[{_has('comment-content')}]"))
+        stamp = _first(_X_THREADED_STAMP(li))
+        content = _first(_X_THREADED_CONTENT(li))
         text = "\n".join(texts(content)) if content is not None else ""
         out.append(Comment(match.group(1), author, _comment_time(stamp), text))
     return out
@@ -352,7 +415,7 @@ def _page_comments(section: Any | None, base: str) -> tuple[tuple[Comment, ...] 
     if num is not None and num.strip().isdigit():
         count = int(num.strip())
     else:
-        heading = _first(section.xpath(".//h4"))
+        heading = _first(_X_H4(section))
         if heading is not None:
             count = _count(_text(heading))
     return tuple(comments), count
@@ -393,14 +456,14 @@ def fragments(
     full_ids = {post_id for _, snippet, post_id in bodies if not snippet}
     item = page_kind in ("post", "page") and len(full_ids) == 1
     mobile = url_query_parameter(url, "m") == "1"
-    fallback_blog_id = page_blog_id(body)
     out = []
     for element, snippet, post_id in bodies:
         is_item = item and not snippet
         origin: Origin = ("mobile_page" if mobile else "post_page") if is_item else "listing"
         container = _container(element)
-        ld = _ld_json(container)
-        title_el = _first(_X_TITLE(container))
+        found = _Fields(container)
+        ld = _ld_json(found.ld_json)
+        title_el = _first(found.title)
         if is_item:
             post_url = _canonical(url)
         else:
@@ -409,8 +472,8 @@ def fragments(
         cut = snippet or (not is_item and bool(_X_JUMP(container)))
         comments, count = _page_comments(section, url) if is_item else (None, None)
         if count is None:
-            count = _listing_count(container)
-        blog_ids = _X_BLOG_ID(container)
+            count = _listing_count(found.comment_links)
+        blog_ids = found.blog_ids
         out.append(
             Fragment(
                 post_id=post_id,
@@ -419,13 +482,13 @@ def fragments(
                 url=url,
                 fetched_at=fetched_at,
                 source=source,
-                blog_id=str(blog_ids[0]).strip() if blog_ids else fallback_blog_id,
+                blog_id=str(blog_ids[0]).strip() if blog_ids else page_blog_id(body),
                 post_url=post_url,
                 title=_text(title_el) if title_el is not None else None,
-                published=_published(container),
-                updated=_updated(container, ld),
-                labels=_labels(container),
-                author=_author(container),
+                published=_published(found.published),
+                updated=_updated(found.updated, ld),
+                labels=_labels(found.labels),
+                author=_author(found.author),
                 body=read_body(_content(element, snippet), url, complete=not cut and parsed.complete),
                 parser_limit=parsed.limit if not parsed.complete else None,
                 comments=comments,

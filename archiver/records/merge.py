@@ -54,6 +54,7 @@ from archiver.records.model import ORIGINS, Comment, Fragment, Origin, Person
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Set as AbstractSet
 
 SCHEMA_VERSION = "1.3"
 EXTRACTOR_VERSION = f"blogspot-archiver/{__version__}"
@@ -168,8 +169,8 @@ class Held:
     """
 
     def __init__(self, archived: Iterable[str]) -> None:
-        """Keep the URLs; canonicalize them only when needed."""
-        self.raw = frozenset(archived)
+        """Keep the URLs (a set or frozenset as it is, not copied: the crawl's is the size of the blog)."""
+        self.raw: AbstractSet[str] = archived if isinstance(archived, set | frozenset) else frozenset(archived)
         self._canonical: frozenset[str] | None = None
 
     def __contains__(self, url: object) -> bool:

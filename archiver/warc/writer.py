@@ -216,6 +216,8 @@ class WarcFileWriter:
         self.warcinfo_fields = self._warcinfo_fields(warcinfo or {})
 
         self.files_written: list[Path] = []
+        #: sha256 hex and size of each file this writer created and closed, hashed as written (no re-reading)
+        self.file_digests: dict[Path, tuple[str, int]] = {}
         self.records_written = 0
         self.bytes_written = 0
 
@@ -224,6 +226,7 @@ class WarcFileWriter:
         self._open_path: Path | None = None
         self._final_path: Path | None = None
         self._warcinfo_id: str | None = None
+        self._sha256: Any = None  # hashlib object over the open file's bytes; None once a write failed
         # TLS certificate chains already stored in the open file: chain URN -> its record's id
         self._tls_chains: dict[str, str] = {}
         self._tls_chains_file: Path | None = None
@@ -293,6 +296,7 @@ class WarcFileWriter:
         self._file = handle
         self._open_path = open_path
         self._final_path = final
+        self._sha256 = hashlib.sha256()
         logger.info("Opened WARC file %s", open_path)
 
         member = self._warcinfo_member(name, when)
@@ -308,10 +312,15 @@ class WarcFileWriter:
         self._file.flush()
         if self.fsync:
             os.fsync(self._file.fileno())
+        size = self._file.tell()
         self._file.close()
         self._open_path.replace(self._final_path)
         logger.info("Closed WARC file %s", self._final_path)
+        if self._sha256 is not None:
+            self.file_digests[self._final_path] = (self._sha256.hexdigest(), size)
+        # last: a reader in another thread (the WARC middleware's reactor) that sees the file listed sees its digest
         self.files_written.append(self._final_path)
+        self._sha256 = None
         self._file = None
         self._open_path = None
         self._final_path = None
@@ -344,7 +353,10 @@ class WarcFileWriter:
             if self.fsync:
                 os.fsync(self._file.fileno())
         except OSError as exc:
+            self._sha256 = None  # what reached the file is unknown: it will be hashed by reading
             raise WarcError(f"cannot write to WARC file {self._open_path}: {exc}") from exc
+        if self._sha256 is not None:
+            self._sha256.update(data)
         self.records_written += len(locations)
         self.bytes_written += len(data)
         return locations

@@ -262,11 +262,16 @@ def _urljoin_reference(base: str, raw: str) -> str | None:
                 "https://[::1]:8080/a",
                 " https://x.org/#",
                 "https://x.org/a b",
+                "//1.bp.blogspot.com/-a/s400/x.png",
+                "//x.org",
+                "///x.org/a",
+                "//?q",
+                "//#f",
             ]
         ),
         st.builds(
             lambda scheme, rest: scheme + rest,
-            st.sampled_from(["http://", "https://", "HTTPS://", ""]),
+            st.sampled_from(["http://", "https://", "HTTPS://", "//", ""]),
             st.text(alphabet="ab/.?#:@[]% ", max_size=12),
         ),
     ),

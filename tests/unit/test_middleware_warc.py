@@ -17,6 +17,7 @@ from scrapy.utils.test import get_crawler, get_reactor_settings
 from warcio.archiveiterator import ArchiveIterator
 
 import archiver.settings
+from archiver import signals as archiver_signals
 from archiver.blogger.discover import Discovered
 from archiver.errors import ConfigError
 from archiver.extensions.cdxj import CdxjIndexExtension
@@ -140,7 +141,7 @@ def test_gzip_response_is_recorded_still_gzip(tmp_path: Path) -> None:
         compressed,
         headers={"Content-Type": "text/html; charset=UTF-8", "Content-Encoding": "gzip", "Set-Cookie": ["a=1", "b=2"]},
     )
-    assert middleware.process_response(request, response) is response
+    assert middleware.record(request, response) is response
     middleware.spider_closed(middleware.crawler.spider, "finished")
 
     found = request.meta[DISCOVERED_KEY]
@@ -180,9 +181,9 @@ def test_gzip_response_is_recorded_still_gzip(tmp_path: Path) -> None:
 def test_cached_and_opted_out_responses_are_not_recorded(tmp_path: Path) -> None:
     middleware = make_middleware(tmp_path)
     request = Request(URL)
-    middleware.process_response(request, make_response(request, flags=["cached"]))
+    middleware.record(request, make_response(request, flags=["cached"]))
     opted_out = Request(URL, meta={"archiver_dont_archive": True})
-    middleware.process_response(opted_out, make_response(opted_out))
+    middleware.record(opted_out, make_response(opted_out))
     middleware.spider_closed(middleware.crawler.spider, "finished")
     assert records(tmp_path) == []
     assert middleware.crawler.stats.get_value("archiver/warc/skipped") == 2
@@ -194,7 +195,7 @@ def test_redirect_is_recorded_with_its_location_as_outlink(tmp_path: Path) -> No
     response = make_response(
         request, b"moved", status=301, headers={"Location": f"https://{HOST}/", "Content-Type": "text/html"}
     )
-    middleware.process_response(request, response)
+    middleware.record(request, response)
     middleware.spider_closed(middleware.crawler.spider, "finished")
     (_, resp, meta) = records(tmp_path)[1:]
     assert resp[2].statusline == "301 Moved Permanently"
@@ -205,7 +206,7 @@ def test_redirect_is_recorded_with_its_location_as_outlink(tmp_path: Path) -> No
 def test_dataloss_is_marked_truncated(tmp_path: Path) -> None:
     middleware = make_middleware(tmp_path)
     request = Request(URL)
-    middleware.process_response(request, make_response(request, HTML[:20], flags=["dataloss"]))
+    middleware.record(request, make_response(request, HTML[:20], flags=["dataloss"]))
     middleware.spider_closed(middleware.crawler.spider, "finished")
     response = records(tmp_path)[2]
     assert response[0].get_header("WARC-Truncated") == "disconnect"
@@ -214,7 +215,7 @@ def test_dataloss_is_marked_truncated(tmp_path: Path) -> None:
 def test_killed_crawl_is_mended_on_start(tmp_path: Path) -> None:
     first = make_middleware(tmp_path)
     request = Request(URL)
-    first.process_response(request, make_response(request))
+    first.record(request, make_response(request))
     kill(first.writer)  # what a kill leaves: an .open file
     assert list((tmp_path / "warc").glob("*.open"))
     second = make_middleware(tmp_path)
@@ -286,3 +287,94 @@ def test_extensions_need_a_crawl_dir() -> None:
     for extension in (CdxjIndexExtension, CrawlReportExtension):
         with pytest.raises(NotConfigured):
             build_from_crawler(extension, get_crawler(Spider, project_settings()))
+
+
+def test_a_page_is_decoded_and_parsed_once_for_links_tamper_flags_and_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discovery, the tamper scan and the records all read one decoded body and one lxml tree."""
+    from lxml import html as lxml_html
+
+    import archiver.middlewares.warc as warc_middleware
+    import archiver.records.extract as extract_module
+    import archiver.records.html as records_html
+
+    calls: dict[str, int] = {"decode": 0, "parse": 0}
+
+    def counting(name: str, function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(warc_middleware, "decode_content", counting("decode", warc_middleware.decode_content))
+    monkeypatch.setattr(extract_module, "decode_content", counting("decode", extract_module.decode_content))
+    monkeypatch.setattr(records_html, "parse_html", counting("parse", records_html.parse_html))
+    monkeypatch.setattr(lxml_html, "document_fromstring", counting("parse", lxml_html.document_fromstring))
+    middleware = make_middleware(tmp_path)
+    written: list[dict[str, Any]] = []
+
+    def capture_written(**kwargs: Any) -> None:
+        written.append(kwargs)
+
+    middleware.crawler.signals.connect(capture_written, signal=archiver_signals.capture_written)
+    post = f"https://{HOST}/2013/09/post.html"
+    request = Request(post, meta={"archiver_kind": "post"})
+    page = HTML.replace(b"</body>", b"<script src='https://evil.example/x.js'></script></body>")
+    response = make_response(
+        request, gzip.compress(page), headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}
+    )
+    middleware.record(request, response)
+    middleware.spider_closed(middleware.crawler.spider, "finished")
+
+    assert calls == {"decode": 1, "parse": 1}
+    assert "http://www.cfcr2008.org/" in request.meta[DISCOVERED_KEY].links  # the links
+    (signal,) = written
+    assert [flag.kind for flag in signal["page"].flags] == ["external_script"]  # the tamper scan
+    assert signal["fragments"] is not None  # the records, extracted with the capture
+    assert middleware.crawler.stats.get_value("archiver/tamper/flags/external_script") == 1
+
+
+def test_captures_are_written_off_the_reactor_in_the_order_they_arrive(tmp_path: Path) -> None:
+    """``process_response`` hands the writing to the one writer thread and goes on when it is on disk."""
+    import asyncio
+    import threading
+
+    middleware = make_middleware(tmp_path)
+    writers: list[str] = []
+    locations: list[Any] = []
+    archive = middleware._archive
+
+    def spy(*args: Any) -> Any:
+        writers.append(threading.current_thread().name)
+        return archive(*args)
+
+    middleware._archive = spy  # type: ignore[method-assign]
+
+    def capture_written(location: Any, **_: Any) -> None:
+        locations.append(location)
+
+    middleware.crawler.signals.connect(capture_written, signal=archiver_signals.capture_written)
+    requests = [Request(f"https://{HOST}/2013/09/post-{n}.html") for n in range(8)]
+
+    async def crawl() -> list[Response]:
+        return await asyncio.gather(*(middleware.process_response(r, make_response(r)) for r in requests))
+
+    responses = asyncio.run(crawl())
+    middleware.spider_closed(middleware.crawler.spider, "finished")
+
+    assert [r.url for r in responses] == [r.url for r in requests]
+    assert len(writers) == len(requests)
+    assert all(name.startswith("warc-writer") for name in writers)
+    assert threading.current_thread().name not in writers
+    assert [location.url for location in locations] == [r.url for r in requests]
+    responses_in_warc = [
+        h.get_header("WARC-Target-URI") for h, _, _ in records(tmp_path) if h.get_header("WARC-Type") == "response"
+    ]
+    assert responses_in_warc == [r.url for r in requests]
+    offsets = [location.response.offset for location in locations]
+    assert offsets == sorted(offsets)
+    assert all(DISCOVERED_KEY in r.meta for r in requests)
+    assert middleware.crawler.stats.get_value("archiver/warc/records") == 1 + 3 * len(requests)
+    assert middleware.writer.current_path is None  # drained and closed: the .open file got its final name

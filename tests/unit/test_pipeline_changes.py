@@ -37,7 +37,7 @@ def crawl(
         fetch(middleware, url, encode=False)
     for url in gone:
         request = Request(url)
-        middleware.process_response(
+        middleware.record(
             request,
             Response(
                 url,

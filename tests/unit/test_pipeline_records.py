@@ -55,7 +55,7 @@ def fetch(middleware: WarcRecorderMiddleware, url: str, *, encode: bool) -> None
         headers["Content-Encoding"] = "gzip"
         body = gzip.compress(body, mtime=0)
     request = Request(url)
-    middleware.process_response(
+    middleware.record(
         request,
         Response(
             url,
@@ -154,7 +154,7 @@ def test_an_undecodable_capture_is_counted_and_logged(tmp_path: Path, caplog: py
     middleware, extension = components(tmp_path, ARCHIVER_POSTS_CORPUS_ENABLED=False)
     url = f"{BASE}{app().blog.posts[0].path}"
     request = Request(url)
-    middleware.process_response(
+    middleware.record(
         request,
         Response(
             url, body=b"\x00junk", request=request, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}
