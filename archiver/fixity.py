@@ -31,13 +31,13 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from archiver import __version__
 from archiver.errors import ArchiverError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
 
     from archiver.verify import Report
 
@@ -97,17 +97,56 @@ def crawl_files(crawl_dir: Path) -> list[str]:
     return sorted(files)
 
 
-def manifest_lines(crawl_dir: Path, files: Iterable[str]) -> list[str]:
-    """The manifest's lines, ``<sha256 hex>  <relative path>``, for the files given, in their order."""
-    return [f"{file_digest(crawl_dir / relative)}  {_encode_path(relative)}" for relative in files]
+class KnownDigest(NamedTuple):
+    """A file's sha256 hashed as it was written, and the size and mtime it had then (to tell it is unchanged)."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path, sha256: str, size: int) -> KnownDigest | None:
+        """The digest of ``path`` as written, when the file is still ``size`` bytes long now; else None."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return cls(sha256, size, stat.st_mtime_ns) if stat.st_size == size else None
+
+    def holds_for(self, path: Path) -> bool:
+        """Whether ``path`` is still the file hashed: same size and modification time."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
 
 
-def write_manifest(crawl_dir: Path) -> int:
-    """Write CRAWL_DIR/manifest-sha256.txt atomically (tmp + rename); return how many files it lists."""
+def manifest_lines(crawl_dir: Path, files: Iterable[str], known: Mapping[str, KnownDigest] | None = None) -> list[str]:
+    """The manifest's lines, ``<sha256 hex>  <relative path>``, for the files given, in their order.
+
+    A file of ``known`` (by relative path) that still has the size and mtime it had when it was hashed as
+    written is not read again; every other file is.
+    """
+    known = known or {}
+    lines = []
+    for relative in files:
+        path = crawl_dir / relative
+        digest = known.get(relative)
+        sha256 = digest.sha256 if digest is not None and digest.holds_for(path) else file_digest(path)
+        lines.append(f"{sha256}  {_encode_path(relative)}")
+    return lines
+
+
+def write_manifest(crawl_dir: Path, known: Mapping[str, KnownDigest] | None = None) -> int:
+    """Write CRAWL_DIR/manifest-sha256.txt atomically (tmp + rename); return how many files it lists.
+
+    ``known``: sha256 of files hashed as they were written, by relative path (see :func:`manifest_lines`).
+    """
     crawl_dir = Path(crawl_dir)
     if not crawl_dir.is_dir():
         raise FixityError(f"{crawl_dir}: no such crawl folder")
-    lines = manifest_lines(crawl_dir, crawl_files(crawl_dir))
+    lines = manifest_lines(crawl_dir, crawl_files(crawl_dir), known)
     path = crawl_dir / MANIFEST_NAME
     tmp = path.with_name(path.name + _TMP_SUFFIX)
     try:

@@ -19,8 +19,13 @@ carry_forward = object()
 carry_written = object()
 
 #: sent by the WARC middleware after it closed a WARC file (rollover or the end of the crawl) and gave it its
-#: final name: ``path`` (pathlib.Path); the file is never written again (archiver.extensions.timestamps)
+#: final name: ``path`` (pathlib.Path), and ``sha256`` (hex) and ``size`` of its bytes as written (None when the
+#: writer could not hash it); the file is never written again (archiver.extensions.timestamps, wacz, fixity)
 warc_closed = object()
+
+#: sent by the WACZ extension after it wrote the crawl's package: ``path`` (pathlib.Path), ``sha256`` (hex) and
+#: ``size`` of the file, hashed while it was written (archiver.extensions.fixity reuses them)
+wacz_written = object()
 
 #: sent by the spider when a request has failed for good (its errback, after the retries): ``request``; the
 #: frontier scheduler (archiver.frontier) takes it out of the worker's processing set

@@ -275,11 +275,14 @@ class Stamper:
             pem = b"".join(certificate.public_bytes(Encoding.PEM) for certificate in [*have, *new])
             _write_atomic(path, pem)
 
-    def stamp(self, warc: Path) -> ChainEntry:
-        """Obtain, check and store the token of one closed WARC file; raises TimestampError on failure."""
+    def stamp(self, warc: Path, sha256: str | None = None) -> ChainEntry:
+        """Obtain, check and store the token of one closed WARC file; raises TimestampError on failure.
+
+        ``sha256``: the file's digest when the writer hashed it as it wrote it (else the file is read).
+        """
         chain = read_chain(self.blog_dir)
         previous = chain[-1].token_sha256 if chain else None
-        sha256 = file_digest(warc)
+        sha256 = sha256 or file_digest(warc)
         token = request_token(self.url, imprint_message(warc.name, sha256, previous), self.roots, timeout=self.timeout)
         gen_time = decode_timestamp_response(token).tst_info.gen_time.astimezone(UTC)
         token_path = warc.with_name(warc.name + TOKEN_SUFFIX)

@@ -86,12 +86,12 @@ class TimestampExtension:
         logger.info("Every WARC file is timestamped by %s (chain: %s)", self.url, self.stamper.blog_dir / CHAIN_FILE)
         self.stats.set_value("archiver/timestamps/status", f"by {self.url}")
 
-    def warc_closed(self, path: Path, **_: Any) -> None:
-        """Stamp the file just closed; a failure is counted as a give-up, and the crawl goes on."""
+    def warc_closed(self, path: Path, sha256: str | None = None, **_: Any) -> None:
+        """Stamp the file just closed (its sha256 as the writer hashed it); a give-up on failure, the crawl goes on."""
         if self.stamper is None:
             return
         try:
-            self.stamper.stamp(path)
+            self.stamper.stamp(path, sha256)
         except TimestampError as exc:
             count_give_up(
                 self.stats,

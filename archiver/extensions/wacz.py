@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from archiver import signals as archiver_signals
 from archiver.errors import ArchiverError, ConfigError
 from archiver.extensions.cdxj import INDEX_NAME
 from archiver.extensions.progress import human_bytes
 from archiver.signing import Signer, SigningError
-from archiver.warc.wacz import crawl_warcs, gather, required_waczs, wacz_name, write_wacz
-from archiver.warc.writer import SOFTWARE
+from archiver.warc.wacz import (
+    HTML_MIMES,
+    CaptureSpill,
+    KnownCapture,
+    crawl_warcs,
+    decoded_title,
+    gather,
+    required_waczs,
+    response_title,
+    wacz_name,
+    write_wacz,
+)
+from archiver.warc.writer import SOFTWARE, warc_date
 
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+    from archiver.records.extract import Page as ParsedPage
+    from archiver.warc import CaptureLocation
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +59,16 @@ class WaczPackageExtension:
     originals (Browsertrix's convention) and the log says to replay with ``archiver package OUTPUT/<host>``.
     An interrupted crawl (Ctrl-C, SIGTERM) is not packaged: ``archiver package CRAWL_DIR`` does it on demand.
     Sets the stats ``archiver/wacz/file``, ``archiver/wacz/bytes``, ``archiver/wacz/pages``,
-    ``archiver/wacz/requires`` (read by the crawl report, which runs after this extension) or
-    ``archiver/wacz/errors``.
+    ``archiver/wacz/requires``, ``archiver/wacz/records_read`` (read by the crawl report, which runs after this
+    extension) or ``archiver/wacz/errors``.
+
+    Nothing is read twice that the crawl already knew: each 200 HTML capture's title (from the page the WARC
+    middleware parsed, with ``page_title``'s rule, as ``archiver package`` reads it from the WARC) and each
+    revisit's head are spilled on ``capture_written`` to an unnamed scratch file in CRAWL_DIR (never held in
+    memory, never a file of the crawl folder), and each WARC file's sha256 comes with ``warc_closed``. Records and files
+    this run did not write (a resumed crawl's earlier files) are read, as ``archiver package`` reads them all;
+    both give the same datapackage.json and pages. The package's own sha256, hashed as it was written, goes
+    out with the ``wacz_written`` signal (for the fixity manifest).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -69,6 +94,8 @@ class WaczPackageExtension:
         self.blog_dir = self.dedup_index.parent if self.dedup_index is not None else self.crawl_dir.parent
         self.reason: str | None = None
         self.host: str | None = None
+        self.spill: CaptureSpill | None = None
+        self.digests: dict[str, tuple[str, int]] = {}  # WARC file name -> (sha256, size), hashed as written
         key = settings.get("ARCHIVER_SIGNING_KEY")
         try:
             self.signer = Signer.from_file(Path(key), SOFTWARE) if key else None
@@ -79,10 +106,68 @@ class WaczPackageExtension:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Build the extension and connect it to the crawl's signals."""
         extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.capture_written, signal=archiver_signals.capture_written)
+        crawler.signals.connect(extension.warc_closed, signal=archiver_signals.warc_closed)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         # after spider_closed, when the WARC middleware has renamed its files and index.cdxj is written
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
+
+    def spider_opened(self) -> None:
+        """Start the spill file of page facts."""
+        try:
+            self.crawl_dir.mkdir(parents=True, exist_ok=True)
+            self.spill = CaptureSpill(self.crawl_dir)
+        except OSError as exc:  # then the package reads every record, as `archiver package` does
+            logger.warning("Cannot spill page titles (%s): the WACZ will read them from the WARCs", exc)
+
+    def capture_written(
+        self,
+        location: CaptureLocation,
+        response: Response | None = None,
+        page: ParsedPage | None = None,
+        **_: Any,
+    ) -> None:
+        """Spill what the pages list needs of a 200 HTML response or a revisit, read from what the crawl has."""
+        if self.spill is None:
+            return
+        record = location.response
+        date = warc_date(location.date)
+        if location.revisit_of is not None:
+            known = KnownCapture(
+                date,
+                record.record_id,
+                status=str(location.status),
+                mime=location.mime,
+                refers_to=location.revisit_of.record_id,
+            )
+        elif location.status == 200 and location.mime in HTML_MIMES:
+            if page is not None:
+                title = decoded_title(page.decoded, page.charset)
+            elif response is not None:
+                headers = [
+                    (key.decode("latin-1"), value.decode("latin-1"))
+                    for key, values in response.headers.items()
+                    for value in values
+                ]
+                title = response_title(location.url, headers, response.body)
+            else:
+                return  # not known: read from the WARC at the end
+            known = KnownCapture(date, record.record_id, title=title)
+        else:
+            return
+        try:
+            self.spill.add(location.filename, record.offset, known)
+        except (OSError, ArchiverError) as exc:
+            logger.warning("Cannot spill page titles (%s): the WACZ will read them from the WARCs", exc)
+            self.spill.close()
+            self.spill = None
+
+    def warc_closed(self, path: Path, sha256: str | None = None, size: int | None = None, **_: Any) -> None:
+        """Keep the sha256 and size of a WARC file the crawl wrote and closed."""
+        if sha256 is not None and size is not None:
+            self.digests[path.name] = (sha256, size)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Remember why the crawl ended and which host the blog was served from."""
@@ -90,7 +175,15 @@ class WaczPackageExtension:
         self.host = getattr(spider, "blog_host", None)
 
     def engine_stopped(self) -> None:
-        """Write the package; a failure is logged and counted, never raised into Scrapy."""
+        """Write the package (a failure is logged and counted, never raised into Scrapy); remove the spill."""
+        try:
+            self._package()
+        finally:
+            if self.spill is not None:
+                self.spill.close()
+                self.spill = None
+
+    def _package(self) -> None:
         stats: Any = self.crawler.stats
         if self.reason in INTERRUPTED:
             logger.info(
@@ -102,8 +195,15 @@ class WaczPackageExtension:
         if not any(self.warc_dir.glob("*.warc.gz*")):
             logger.info("No WARC file was written to %s: no WACZ", self.warc_dir)
             return
+        started = time.monotonic()
         try:
-            contents = gather(crawl_warcs(self.crawl_dir, self.warc_dir), self.crawl_dir / INDEX_NAME)
+            known = self.spill.load() if self.spill is not None else {}
+            contents = gather(
+                crawl_warcs(self.crawl_dir, self.warc_dir),
+                self.crawl_dir / INDEX_NAME,
+                known=known,
+                digests=self.digests,
+            )
             host = self.host or contents.main_page.url.split("/")[2]
             requires = required_waczs(contents, self.blog_dir, host, self.crawl_id, self.dedup_index)
             result = write_wacz(
@@ -117,7 +217,11 @@ class WaczPackageExtension:
             stats.inc_value("archiver/wacz/errors")
             logger.error("Cannot write the WACZ package of %s: %s", self.crawl_dir, exc, exc_info=True)
             return
+        self.crawler.signals.send_catch_log(
+            signal=archiver_signals.wacz_written, path=result.path, sha256=result.sha256, size=result.size
+        )
         stats.set_value("archiver/wacz/file", result.path.name)
+        stats.set_value("archiver/wacz/records_read", contents.records_read)
         stats.set_value("archiver/wacz/bytes", result.size)
         stats.set_value("archiver/wacz/pages", len(result.pages))
         stats.set_value("archiver/wacz/signed_by", result.signed_by or "unsigned")
@@ -126,11 +230,13 @@ class WaczPackageExtension:
         else:
             logger.info("The WACZ is unsigned: no ARCHIVER_SIGNING_KEY (make a key with `archiver keys init`)")
         logger.info(
-            "Wrote %s (%d pages, %d extra pages, %s)",
+            "Wrote %s (%d pages, %d extra pages, %s) in %.1f s; %d WARC records read again",
             result.path,
             len(result.pages),
             len(result.extra_pages),
             human_bytes(result.size),
+            time.monotonic() - started,
+            contents.records_read,
         )
         revisits = stats.get_value("archiver/warc/revisits", 0)
         if revisits or result.requires:

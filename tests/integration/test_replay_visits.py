@@ -28,6 +28,7 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.conftest import BLOG_HOST, BLOG_URL, run_archiver
 from tests.integration.conftest import BIN
 from tests.integration.test_replay_pywb import COLLECTION, start_wayback, stop
+from tests.integration.test_wacz import assert_same_package
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -210,3 +211,15 @@ def test_the_second_crawls_own_wacz_requires_the_first_crawls(visits: Visits) ->
             }
         ]
     }
+
+
+def test_each_crawls_own_wacz_is_what_archiver_package_makes_of_its_folder(visits: Visits, tmp_path: Path) -> None:
+    # the crawl's WACZ took its titles, revisit heads and hashes from what it wrote; `archiver package` reads
+    # every record again: the same members, datapackage.json's `created` aside (relation.requires included)
+    for crawl_dir, crawl_id in ((visits.first, FIRST), (visits.second, SECOND)):
+        again = tmp_path / f"{crawl_id}.wacz"
+        result = run_archiver("package", str(crawl_dir), "-o", str(again))
+        assert result.returncode == 0, result.stderr[-4000:]
+        assert_same_package(crawl_dir / f"{BLOG_HOST}-{crawl_id}.wacz", again)
+        stats = json.loads((crawl_dir / "stats.json").read_text(encoding="utf-8"))["stats"]
+        assert stats["archiver/wacz/records_read"] == 0

@@ -40,6 +40,8 @@ FILES = {
     "crawl.log": b"",  # an empty file is a file too
 }
 
+WARC = next(name for name in FILES if name.startswith("warc/"))
+
 
 def make_crawl(root: Path, name: str = "20240102T030405Z") -> Path:
     crawl = root / name
@@ -164,6 +166,25 @@ def test_the_extension_writes_the_manifest_at_engine_stopped_and_counts_it(tmp_p
     verify_manifest(crawl, report)
     assert report.passed
     assert report.checked["manifest"] == len(FILES)
+
+
+def test_files_hashed_as_written_are_not_read_again_unless_they_changed(tmp_path: Path) -> None:
+    crawl = make_crawl(tmp_path)
+    crawler = get_crawler(BlogspotSpider, {"ARCHIVER_CRAWL_DIR": str(crawl), "ARCHIVER_FIXITY_ENABLED": True})
+    crawler.stats.open_spider()
+    extension = build_from_crawler(FixityManifestExtension, crawler)
+    warc, index = crawl / WARC, crawl / "index.cdxj"
+    # what the writer hashed as it wrote (a stand-in digest proves the manifest takes it without reading)
+    extension.file_hashed(path=warc, sha256="ab" * 32, size=warc.stat().st_size)
+    extension.file_hashed(path=index, sha256="cd" * 32, size=index.stat().st_size)
+    extension.file_hashed(path=tmp_path / "elsewhere.warc.gz", sha256="ef" * 32, size=1)  # outside: ignored
+    with index.open("ab") as stream:  # appended to after it was hashed: hashed again by reading
+        stream.write(b"com,blogspot,example)/about 20240102030405 {}\n")
+    extension.engine_stopped()
+    lines = dict(reversed(line.split("  ", 1)) for line in (crawl / MANIFEST_NAME).read_text().splitlines())
+    assert lines[WARC] == "ab" * 32
+    assert lines["index.cdxj"] == hashlib.sha256(index.read_bytes()).hexdigest()
+    assert lines["crawl.json"] == hashlib.sha256(FILES["crawl.json"]).hexdigest()
 
 
 def test_the_extension_can_be_switched_off(tmp_path: Path) -> None:

@@ -256,7 +256,7 @@ def test_the_recorder_announces_each_closed_file_once_under_its_final_name(tmp_p
     middleware.crawler.signals.connect(on_closed, signal=archiver_signals.warc_closed)
     for number in range(2):
         request = Request(f"{URL}&n={number}")
-        middleware.process_response(request, make_response(request))
+        middleware.record(request, make_response(request))
     assert len(closed) == 2  # at each rollover, before the next file opens
     middleware.spider_closed(middleware.crawler.spider, "finished")
     middleware.spider_closed(middleware.crawler.spider, "finished")  # closing twice announces nothing more

@@ -11,15 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 from scrapy.spiders import Spider
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from archiver.cli import main
 from archiver.extensions.wacz import WaczPackageExtension
+from archiver.records.extract import read_page
 from archiver.warc import Capture, CapturedRequest, CapturedResponse, WarcFileWriter, index_warc, write_cdxj
 from archiver.warc.dedup import DedupIndex
 from archiver.warc.wacz import (
+    KnownCapture,
     WaczError,
     collect_index,
     gather,
@@ -526,3 +529,91 @@ def test_packaging_again_in_place_does_not_break_the_crawls_fixity_manifest(
     assert "-o FILE.wacz" in err
     assert wacz.read_bytes() == before
     assert main(["package", str(crawl_dir), "-o", str(tmp_path / "again.wacz")]) == 0
+
+
+# -- the crawl's package from what the crawl wrote: no record read again, the same package -------------------
+
+
+def _crawl_through_extension(folder: Path, *, announce_first_file: bool = True) -> tuple[WaczPackageExtension, Any]:
+    """Write CAPTURES as the WARC middleware does, feeding the WACZ extension its signals, then package.
+
+    Each capture goes with the parsed page (the home page without it: its title is read from the response), and
+    each closed file with its hash; with ``announce_first_file`` False the first file is left as a resumed
+    crawl's earlier file would be: nothing known about it, so it is read.
+    """
+    extension, stats = _extension(folder)
+    extension.spider_opened()
+    start = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    writer = WarcFileWriter(folder / "warc", "T", "h", max_size=3000, clock=lambda: start, id_factory=FixedIds())
+    announced, first_file = 0, None
+    for i, (url, status, headers, body) in enumerate(CAPTURES):
+        capture = Capture(
+            CapturedRequest("GET", url),
+            CapturedResponse(status, None, "HTTP/1.1", headers, body),
+            start + timedelta(seconds=i, microseconds=1000 * i),
+        )
+        location = writer.write_capture(capture)
+        first_file = first_file or location.filename
+        if announce_first_file or location.filename != first_file:
+            page = None if url == f"{BLOG}/" else read_page(url, headers, body, status=status)
+            response = Response(url, status=status, headers=dict(headers), body=body)
+            extension.capture_written(location=location, request=None, response=response, page=page)
+        for path in writer.files_written[announced:]:
+            announced += 1
+            if announce_first_file or announced > 1:
+                sha256, size = writer.file_digests[path]
+                extension.warc_closed(path=path, sha256=sha256, size=size)
+    writer.close()
+    for path in writer.files_written[announced:]:
+        extension.warc_closed(path=path, sha256=writer.file_digests[path][0], size=writer.file_digests[path][1])
+    assert len(writer.files_written) >= 2
+    for path in writer.files_written:  # what the writer hashed as it wrote is what a read of the file gives
+        assert writer.file_digests[path] == (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size)
+    write_cdxj([line for path in writer.files_written for line in index_warc(path)], folder / "index.cdxj")
+    (folder / "crawl.log").write_text("a line\n", encoding="utf-8")
+    spider = Spider("blogspot")
+    spider.blog_host = "foo.blogspot.com"  # type: ignore[attr-defined]
+    extension.spider_closed(spider, "finished")
+    extension.engine_stopped()
+    return extension, stats
+
+
+@pytest.mark.parametrize("announce_first_file", [True, False], ids=["fresh crawl", "resumed crawl"])
+def test_the_crawls_package_equals_the_offline_one(tmp_path: Path, announce_first_file: bool) -> None:
+    folder = tmp_path / "foo.blogspot.com" / "20240102T030405Z"
+    _, stats = _crawl_through_extension(folder, announce_first_file=announce_first_file)
+    (package,) = folder.glob("*.wacz")
+    read_again = stats.get_value("archiver/wacz/records_read")
+    assert (read_again == 0) == announce_first_file  # a file not written by this run is read, as offline
+    # the spill is never a file of the crawl folder
+    assert sorted(path.name for path in folder.iterdir()) == sorted(["crawl.log", "index.cdxj", package.name, "warc"])
+    again = package_crawl(folder, tmp_path / "again.wacz")
+    with zipfile.ZipFile(package) as first, zipfile.ZipFile(again.path) as second:
+        assert first.namelist() == second.namelist()
+        for name in first.namelist():
+            if name == "datapackage.json":
+                ours, theirs = json.loads(first.read(name)), json.loads(second.read(name))
+                assert ours.pop("created")
+                assert theirs.pop("created")
+                assert ours == theirs
+            elif name != "datapackage-digest.json":
+                assert first.read(name) == second.read(name), name
+        titles = [page["title"] for page in pages_of(first, "pages/pages.jsonl")[1:]]
+    assert titles == ["Foo Blog", "第二", "Foo Blog: First & post", "Foo Blog: About"]
+
+
+def test_known_records_are_not_read_again(crawl_dir: Path) -> None:
+    lines = collect_index(sorted((crawl_dir / "warc").glob("*.warc.gz")), crawl_dir / "index.cdxj")
+    home = next(json.loads(line.split(" ", 2)[2]) for line in lines if line.startswith("com,blogspot,foo)/ "))
+    known = {(home["filename"], int(home["offset"])): KnownCapture("2024-01-02T03:04:05.678000Z", "<urn:uuid:x>", "T")}
+    contents = gather(sorted((crawl_dir / "warc").glob("*.warc.gz")), crawl_dir / "index.cdxj", known=known)
+    by_url = {page.url: page for page in contents.pages}
+    # what the crawl said of the home page is what is listed; the other pages are read from their records
+    assert (by_url[f"{BLOG}/"].title, by_url[f"{BLOG}/"].id) == ("T", "x")
+    assert by_url[f"{BLOG}/p/about.html"].title == "Foo Blog: About"
+    assert contents.records_read == len(contents.pages) + len(contents.extra_pages) - 1
+
+
+def test_the_package_hash_is_that_of_the_file(crawl_dir: Path) -> None:
+    result = package_crawl(crawl_dir, created=CREATED)
+    assert result.sha256 == hashlib.sha256(result.path.read_bytes()).hexdigest()
