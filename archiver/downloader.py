@@ -1,5 +1,7 @@
 """The HTTP(S) download handler: Scrapy's HTTP/1.1 handler, with every attempt visible and the head as received.
 
+(Also :class:`SlotLimitedDownloader`, Scrapy's downloader with each host's concurrency limit really enforced.)
+
 Twisted's connection pool silently sends a GET again when it failed on a reused keep-alive connection before
 any response arrived (``HTTPConnectionPool.retryAutomatically``). That attempt happens below every downloader
 middleware: the crawl log never sees it and the retry budget does not count it. With the silent retry off,
@@ -21,6 +23,15 @@ The handler puts them in the request's meta, as Scrapy's handler puts ``download
   arrives (the handshake is over by then). Through a CONNECT proxy the connection's TLS layer runs inside
   the tunnel, so this is the origin's session and chain, not the proxy's.
 
+When the exchange happened, measured on the connection (:mod:`archiver.middlewares.timing`):
+
+- ``archiver_sent``: ``(wall clock, monotonic)`` when the request was written to its connection (a pooled
+  one, or one just opened: connecting, the proxy's CONNECT and the TLS handshake come before it);
+- ``archiver_last_byte``: the monotonic time the last byte of the body was read.
+
+Scrapy's ``download_latency`` starts when the handler is called, so it also counts the wait for a
+connection from the pool and for a busy reactor; these two measure the fetch itself.
+
 The WARC recorder stores these (:func:`archiver.middlewares.warc.captured_response`), with the
 transfer-encoding policy of :mod:`archiver.warc.records` applied. A lone header line without a colon, which
 Scrapy's lenient parser skips, is not recorded either.
@@ -29,9 +40,11 @@ Scrapy's lenient parser skips, is not recorded either.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from OpenSSL import SSL
+from scrapy.core.downloader import Downloader, Slot
 from scrapy.core.downloader.handlers.http11 import (
     HTTP11DownloadHandler,
     _LenientHTTP11ClientFactory,
@@ -41,15 +54,17 @@ from scrapy.core.downloader.handlers.http11 import (
 )
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import _schedule_coro, maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
+from archiver.middlewares.timing import LAST_BYTE_KEY, SENT_KEY
 from archiver.tlsinfo import session_from_connection
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from twisted.internet.defer import Deferred
     from twisted.internet.interfaces import IAddress
     from twisted.web._newclient import HTTP11ClientProtocol
     from twisted.web._newclient import Request as TxRequest
@@ -64,6 +79,8 @@ TLS_KEY = "archiver_tls"
 _RAW_ATTR = "_archiver_raw_headers"
 #: the attribute of Twisted's response object that holds the connection's TLS session
 _TLS_ATTR = "_archiver_tls"
+#: the attribute of Twisted's response object that holds when its request was sent (wall, monotonic)
+_SENT_ATTR = "_archiver_sent"
 
 
 class _RecordingParser(_LenientHTTPClientParser):
@@ -86,12 +103,14 @@ class _RecordingProtocol(_LenientHTTP11ClientProtocol):
 
     def request(self, request: TxRequest) -> Deferred[IResponse]:
         """Send the request; the parser Twisted made is given the recording class (it has no state of its own)."""
+        sent = (time.time(), time.monotonic())  # the request's bytes go to the connection now
         d = super().request(request)
         assert self._parser is not None
         self._parser.__class__ = _RecordingParser
         transport = self.transport
 
         def _attach_tls(response: IResponse) -> IResponse:
+            setattr(response, _SENT_ATTR, sent)
             handle = transport.getHandle() if transport is not None else None
             if isinstance(handle, SSL.Connection):  # plain http: the handle is the socket
                 setattr(response, _TLS_ATTR, session_from_connection(handle))
@@ -116,7 +135,19 @@ class _RecordingAgent(_ScrapyAgent):
         tls = getattr(txresponse, _TLS_ATTR, None)
         if tls is not None:
             request.meta[TLS_KEY] = tls
-        return super()._cb_bodyready(txresponse, request)
+        sent = getattr(txresponse, _SENT_ATTR, None)
+        if sent is not None:
+            request.meta[SENT_KEY] = sent
+        result = super()._cb_bodyready(txresponse, request)
+        if not isinstance(result, Deferred):  # no body to read (HEAD, Content-Length: 0): the head was the end
+            request.meta[LAST_BYTE_KEY] = time.monotonic()
+            return result
+
+        def _last_byte(body: Any) -> Any:
+            request.meta[LAST_BYTE_KEY] = time.monotonic()
+            return body
+
+        return result.addCallback(_last_byte)
 
 
 class VisibleRetryHTTP11DownloadHandler(HTTP11DownloadHandler):
@@ -133,6 +164,8 @@ class VisibleRetryHTTP11DownloadHandler(HTTP11DownloadHandler):
         request.meta.pop(REASON_KEY, None)  # a redirect's copy of the meta must not carry the last hop's head
         request.meta.pop(HEADERS_KEY, None)
         request.meta.pop(TLS_KEY, None)
+        request.meta.pop(SENT_KEY, None)  # and not the last attempt's timing (retries copy the meta too)
+        request.meta.pop(LAST_BYTE_KEY, None)
         agent = _RecordingAgent(
             contextFactory=self._contextFactory,
             bindAddress=self._bind_address,
@@ -155,3 +188,34 @@ class VisibleRetryHTTP11DownloadHandler(HTTP11DownloadHandler):
                 logger.warning(get_dataloss_msg(request.url))
                 self._fail_on_dataloss_warned = True
             raise
+
+
+class SlotLimitedDownloader(Downloader):
+    """Scrapy's downloader, with each slot's concurrency enforced under the asyncio reactor (DOWNLOADER).
+
+    Scrapy 2.19's ``_process_queue`` starts a slot's queued requests while ``slot.free_transfer_slots()`` is
+    positive, but a request counts as transferring only once its download task runs; under the asyncio reactor
+    that task is created with ``loop.create_task`` and runs later, so one call starts the whole queue: a host
+    gets every request waiting for it at once, whatever ``CONCURRENT_REQUESTS_PER_DOMAIN`` says (measured: 22
+    requests in flight to one host with the setting at 8). Here a request counts as transferring from the moment
+    it is started; ``_download`` adds it again (a set) and removes it when done, as before.
+    """
+
+    def _process_queue(self, slot: Slot) -> None:
+        if slot.latercall:
+            return  # processing is blocked until slot.latercall runs
+        now = time.monotonic()
+        delay = slot.download_delay()
+        if delay:
+            penalty = delay - now + slot.lastseen
+            if penalty > 0:
+                slot.latercall = call_later(penalty, self._latercall, slot)
+                return
+        while slot.queue and slot.free_transfer_slots() > 0:
+            slot.lastseen = now
+            request, queue_dfd = slot.queue.popleft()
+            slot.transferring.add(request)  # the one change: it holds its transfer slot from now on
+            _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
+            if delay:  # no burst when a delay between requests is configured
+                self._process_queue(slot)
+                break

@@ -26,6 +26,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "ARCHIVER_RETRY_DELAY": 0.1,
         "ARCHIVER_RETRY_MAX_DELAY": 2.0,
         "ARCHIVER_PROGRESS_INTERVAL": 2.0,
+        # a short ramp-up: 4, 8, 16, 32 concurrent requests per host after 4, 12 and 28 answers
+        "ARCHIVER_RAMP_UP_START": 4,
     },
 }
 DEFAULT_PROFILE = "polite"

@@ -42,6 +42,8 @@ DOWNLOAD_HANDLERS = {
     "http": "archiver.downloader.VisibleRetryHTTP11DownloadHandler",
     "https": "archiver.downloader.VisibleRetryHTTP11DownloadHandler",
 }
+# Scrapy's downloader, with CONCURRENT_REQUESTS_PER_DOMAIN enforced under the asyncio reactor (archiver.downloader)
+DOWNLOADER = "archiver.downloader.SlotLimitedDownloader"
 
 # --- engine -------------------------------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -98,10 +100,15 @@ EXTENSIONS = {
     "archiver.extensions.report.CrawlReportExtension": 520,
     # RFC 3161 tokens of every WARC file the crawl closes (the warc_closed signal); stats before the report
     "archiver.extensions.timestamps.TimestampExtension": 519,
+    # on engine_stopped, after the report (its stats.json and summary.txt are what it reads) and before the
+    # fixity manifest, which covers it: report.html, from the crawl folder's files alone
+    "archiver.extensions.htmlreport.HtmlReportExtension": 525,
     # last of all on engine_stopped: the sha256 of every file the crawl wrote, the report's and WACZ included
     "archiver.extensions.fixity.FixityManifestExtension": 900,
     # after the report: the outcome (finished, gave_up, failed) as one log line, what a Scrapyd job tells
     "archiver.extensions.outcome.CrawlOutcomeExtension": 530,
+    # connection ramp-up per host (ARCHIVER_RAMP_UP_*): few concurrent requests at first, more as answers arrive
+    "archiver.extensions.rampup.RampUpExtension": 505,
 }
 
 # --- ARCHIVER: where a crawl goes -----------------------------------------------------------------------
@@ -157,6 +164,15 @@ ARCHIVER_DISCOVERY_IMAGE_ORIGINAL = "s1600"
 # when discovery runs dry, ask again for the posts and pages of the blog's corpus that it did not find: a
 # deleted post is linked from nothing, and only its 404 or 410 proves the deletion (changes.jsonl)
 ARCHIVER_DISCOVERY_CORPUS_RECHECK = True
+# leave out the requests archived evidence proves empty: a post's comment feed when an archived posts feed
+# says thr:total 0 (held until the feeds are in when unknown; counted in archiver/skipped/<rule>)
+ARCHIVER_DISCOVERY_SKIP_PROVEN = True
+
+# --- ARCHIVER_RAMP_UP: connection ramp-up per host (archiver.extensions.rampup) ------------------------------
+# each host starts at ARCHIVER_RAMP_UP_START concurrent requests, doubling per round of good answers up to
+# CONCURRENT_REQUESTS_PER_DOMAIN; a 429, 503 or failed fetch halves it (then it grows by one per round)
+ARCHIVER_RAMP_UP_ENABLED = True
+ARCHIVER_RAMP_UP_START = 1
 
 # --- ARCHIVER_TRAPS: crawler trap bounds (archiver.blogger.traps) --------------------------------------------
 # Always on, not settings (they lose nothing; each stop is counted in archiver/traps/<bound> and is a warning
@@ -214,6 +230,12 @@ ARCHIVER_LIMITS_FILE_WARN_SIZE = 32 * 1024 * 1024
 # Scrapy's own limits, for any request that reaches the handler without the per-kind ones (file limits)
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
+
+# --- ARCHIVER_QUEUE: scheduled requests wait on disk, not in memory (archiver.diskqueue) -----------------------
+# Scrapy's own disk queues in a temporary folder removed at close (not a JOBDIR: nothing is resumed from it),
+# so the queue's memory does not grow with the blog's frontier; off: Scrapy's memory queue
+SCHEDULER = "archiver.diskqueue.DiskQueueScheduler"
+ARCHIVER_QUEUE_ON_DISK = True
 
 # --- ARCHIVER_WARC: the WARC files ---------------------------------------------------------------------
 ARCHIVER_WARC_ENABLED = True
@@ -294,6 +316,10 @@ ARCHIVER_POSTS_CHANGES_DIFF_LINES = 40
 
 # --- ARCHIVER_REPORT: stats.json and summary.txt at the end ---------------------------------------------
 ARCHIVER_REPORT_ENABLED = True
+# CRAWL_DIR/report.html, one self-contained HTML page (inline CSS and SVG, no script, nothing fetched) of the
+# crawl's completeness, timeline, statuses, bytes, posts per month, changes, tamper flags and failures, made
+# from the crawl folder's files only (archiver.htmlreport); `archiver report PATH` writes it on demand
+ARCHIVER_REPORT_HTML_ENABLED = True
 
 # --- ARCHIVER_OUTCOME: the crawl's outcome in its log (archiver.extensions.outcome) ---------------------
 # "Crawl outcome: finished|gave_up|failed (exit status 0|3|1): ..." at the end of the log: a Scrapyd job has no
@@ -308,6 +334,11 @@ ARCHIVER_FIXITY_ENABLED = True
 # --- ARCHIVER_PROGRESS: the live progress line ---------------------------------------------------------
 ARCHIVER_PROGRESS_ENABLED = True
 ARCHIVER_PROGRESS_INTERVAL = 10.0
+# on a terminal (stderr a TTY, TERM not dumb) also a line redrawn in place: posts found and archived of the
+# sitemap's count, queue, rate, ETA (archiver.progressbar); False, or `archiver crawl --no-progress`: plain lines
+ARCHIVER_PROGRESS_LIVE = True
+# seconds between two redraws of the live line (a few a second: more is flicker, less looks stuck)
+ARCHIVER_PROGRESS_LIVE_INTERVAL = 0.5
 
 # --- ARCHIVER_FRONTIER: many workers, one frontier in Redis (archiver.frontier, `archiver crawl --frontier`) ---
 # the Redis URL of the shared frontier (redis://HOST:PORT/DB); empty: the crawl has its own Scrapy scheduler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from archiver.warc import CdxjCollector, WarcError, index_warc, write_cdxj
 from archiver.warc.writer import WARC_SUFFIX
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Self
 
     from scrapy import Spider
@@ -28,6 +30,11 @@ INDEX_NAME = "index.cdxj"
 
 class CdxjIndexExtension:
     """Collect a CDXJ line per written capture and write CRAWL_DIR/index.cdxj when the spider closes.
+
+    Memory does not grow with the crawl: each line goes to an unnamed temporary file in the crawl folder as
+    its capture is written (:class:`~archiver.warc.CdxjCollector`), and the index is sorted from there in
+    bounded runs (:func:`~archiver.warc.write_cdxj`, at most ``SORT_RUN_LINES`` lines in memory). What stays
+    in memory per capture is only the name of its WARC file, once per file.
 
     Reads ARCHIVER_CDXJ_ENABLED, ARCHIVER_CRAWL_DIR and ARCHIVER_WARC_DIR. WARC files of the folder that this
     run did not write (an earlier run of a resumed crawl, files mended at start) are indexed from disk, so
@@ -45,7 +52,7 @@ class CdxjIndexExtension:
         self.crawler = crawler
         self.path = Path(crawl_dir) / INDEX_NAME
         self.warc_dir = Path(warc_dir)
-        self.collector = CdxjCollector()
+        self.collector = CdxjCollector(spool_dir=self.path.parent)
         self.files: set[str] = set()
 
     @classmethod
@@ -63,19 +70,30 @@ class CdxjIndexExtension:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Index the other WARCs of the folder and write the sorted index."""
-        lines = list(self.collector.lines)
+        with self.collector:
+            self._write_index()
+
+    def _write_index(self) -> None:
+        others: list[Path] = []
         if self.warc_dir.is_dir():
-            for path in sorted(self.warc_dir.glob(f"*{WARC_SUFFIX}")):
-                if path.name in self.files:
-                    continue
-                try:
-                    lines.extend(index_warc(path))
-                except WarcError as exc:
-                    logger.error("Cannot index %s: %s", path, exc)
-        if not lines:
+            others = [p for p in sorted(self.warc_dir.glob(f"*{WARC_SUFFIX}")) if p.name not in self.files]
+        if not self.collector.count and not others:
+            return
+        lines = itertools.chain(self.collector.lines, self._index_others(others))
+        first = next(lines, None)
+        if first is None:  # every other WARC unreadable: an index written earlier is left as it is
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        count = write_cdxj(lines, self.path)
+        count = write_cdxj(itertools.chain([first], lines), self.path)
         stats: Any = self.crawler.stats
         stats.set_value("archiver/cdxj/lines", count)
         logger.info("Wrote %d index lines to %s", count, self.path)
+
+    @staticmethod
+    def _index_others(paths: list[Path]) -> Iterator[str]:
+        """The lines of WARC files this run did not write, one file in memory at a time."""
+        for path in paths:
+            try:
+                yield from index_warc(path)
+            except WarcError as exc:
+                logger.error("Cannot index %s: %s", path, exc)

@@ -88,6 +88,8 @@ def summarise(
         },
         "gave_up": _by_prefix(stats, "archiver/gave_up/"),
         "robots_precluded": int(stats.get("archiver/precluded/robots", 0)),
+        # requests left out because archived evidence proves them empty, by rule (archiver.spiders.blogspot)
+        "skipped": _by_prefix(stats, "archiver/skipped/"),
         "warc_files": files,
         "warc_records": int(stats.get("archiver/warc/records", 0)),
         "warc_bytes": int(stats.get("archiver/warc/bytes", 0)),
@@ -112,6 +114,8 @@ def summarise(
         "wacz_requires": list(stats.get("archiver/wacz/requires") or []),
         # the fixity manifest written after this summary (archiver.extensions.fixity), when enabled
         "fixity_manifest": stats.get("archiver/fixity/manifest"),
+        # the HTML report written after this summary (archiver.extensions.htmlreport), when enabled
+        "report_html": stats.get("archiver/report/html"),
         # crawler trap bounds hit (archiver.blogger.traps), and what each means for a person
         "traps": {bound: count for bound, count in _by_prefix(stats, "archiver/traps/").items() if count},
         "warnings": trap_warnings(stats),
@@ -254,6 +258,15 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"  requisites  {summary['requisites']} ({_counts(fetched, REQUISITE_KINDS)})",
         *([f"  other       {summary['other']} (URLs of no known kind)"] if summary.get("other") else []),
         f"  received    {summary['responses']} responses, {human_bytes(summary['bytes_received'])}",
+        *(
+            [
+                f"  skipped     {sum(summary['skipped'].values())} requests the archived feeds prove empty ("
+                + ", ".join(f"{rule} {n}" for rule, n in summary["skipped"].items())
+                + ")"
+            ]
+            if summary.get("skipped") and sum(summary["skipped"].values())
+            else []
+        ),
         f"  errors      gave up on: {lost}; HTTP errors: {http}; robots.txt precluded: {summary['robots_precluded']}",
         f"  retries     {summary.get('retries', 0)}"
         + (f" ({reasons})" if reasons else "")
@@ -293,8 +306,9 @@ def summary_text(summary: dict[str, Any]) -> str:
         )
     package = f", {summary['wacz']}" if summary.get("wacz") else ""
     manifest = f", {summary['fixity_manifest']}" if summary.get("fixity_manifest") else ""
+    html = f", {summary['report_html']}" if summary.get("report_html") else ""
     lines.append(
-        f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt{package}"
+        f"  output      {summary['crawl_dir']}/ (warc/, index.cdxj, crawl.log, stats.json, summary.txt{html}{package}"
         f"{manifest})"
     )
     lines.extend(f"    {name}" for name in summary["warc_files"])

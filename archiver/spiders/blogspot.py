@@ -12,6 +12,23 @@ fetches none of them again, and runs the links of every archived page back throu
 so the frontier is rebuilt as the earlier runs found it, whatever moment a hard kill struck. Scrapy's JOBDIR
 is not used: its on-disk queue and duplicate filter do not survive a SIGKILL consistently.
 
+No wasted requests. A request is left out only when archived evidence proves it would add nothing; each
+rule is counted in ``archiver/skipped/<rule>`` and shown on the summary's ``skipped`` line
+(``ARCHIVER_DISCOVERY_SKIP_PROVEN``):
+
+- ``empty_comment_feed``: a post's own comment feed (``/feeds/POSTID/comments/...``, linked from its page and
+  its mobile page) is not fetched when a posts feed entry of the post says ``thr:total`` 0 and that feed's
+  response is archived (its capture written, or held by an earlier run of the crawl). When the comment-feed
+  link is found before any archived posts feed spoke of the post, the request is held, not guessed: it is
+  decided when such a feed is archived, and at the latest when discovery first runs dry (``spider_idle``,
+  as an incremental crawl decides its known posts), when a post no archived feed spoke of is fetched. When
+  several archived feed entries speak of a post, the highest count decides: a later entry with comments
+  releases a skipped feed.
+- Variants of one URL (``blogger.com/feeds/BLOGID/...`` and the blog's own ``/feeds/...``, ``http``/``https``,
+  the ``?m=1`` page when mobile variants are off) are one URL after :func:`~archiver.blogger.urls.canonicalize`
+  and are fetched once (that is not counted: the variant is never asked for). A feed's other representations
+  (``?alt=rss``, another page size) are different responses a replayed page asks for, and are fetched.
+
 Parsing lives in :mod:`archiver.blogger.discover`, URL rules in :mod:`archiver.blogger.urls`, recording in the
 WARC middleware. When that middleware has already read a response's links it leaves them in
 ``response.meta["archiver_discovered"]`` and they are not parsed twice.
@@ -37,6 +54,7 @@ from w3lib.url import url_query_parameter
 
 from archiver import signals as archiver_signals
 from archiver.blogger import discover
+from archiver.blogger.seen import UrlDigests
 from archiver.blogger.traps import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_PER_KIND,
@@ -140,8 +158,9 @@ class BlogspotSpider(Spider):
     """Crawl one Blogger blog (spider argument ``url``) and everything it needs to display.
 
     Reads ARCHIVER_DISCOVERY_* (feed page size, comment feeds, search pages, mobile variants, image
-    originals), ARCHIVER_SCOPE_ASSET_HOSTS, ROBOTSTXT_OBEY, ARCHIVER_TRAPS_*, ARCHIVER_RESUME and
-    ARCHIVER_WARC_DIR (the captures a resumed crawl already holds). It writes no setting: the crawl's folders
+    originals, skipping what the archive proves empty), ARCHIVER_WARC_ENABLED, ARCHIVER_SCOPE_ASSET_HOSTS,
+    ROBOTSTXT_OBEY, ARCHIVER_TRAPS_*, ARCHIVER_RESUME and ARCHIVER_WARC_DIR (the captures a resumed crawl
+    already holds). It writes no setting: the crawl's folders
     and identity are laid out from its ``blog_host`` by :mod:`archiver.layout` before any component is built.
     """
 
@@ -170,7 +189,10 @@ class BlogspotSpider(Spider):
         self.image_original = "s1600"
         self.obey_robots = True
         self.asset_hosts: tuple[str, ...] = DEFAULT_ASSET_HOSTS
-        self.requested: set[str] = set()
+        # every URL asked for, as 16-byte digests (about 100 bytes a URL, archiver.blogger.seen); those not
+        # done yet are also kept by name in ``outstanding``, for the unfetched check at the end
+        self.requested = UrlDigests()
+        self.outstanding: dict[str, None] = {}
         self.posts_found: set[str] = set()
         self.sitemap_pages: set[int] = set()
         # trap bounds (ARCHIVER_TRAPS_*): the blog's date range, pager and sitemap state, per-kind caps
@@ -180,9 +202,10 @@ class BlogspotSpider(Spider):
         self._seeded = False
         self.resume = False
         # URLs (as requested) with a capture or a final failure; the rest is "unfetched" at the end
-        self.done: set[str] = set()
+        self.done = UrlDigests()
         # WARC-Target-URIs of the captures earlier runs of this crawl archived (a resumed crawl)
-        self.captured: set[str] = set()
+        self.captured = UrlDigests()
+        self.earlier_posts = 0  # post pages (not their mobile variants) among them, for the progress line
         self._earlier: list[StoredCapture] = []
         self._seed_chain: set[str] = set()
         # robots.txt Sitemap lines read before the home page passed the Blogger check
@@ -192,6 +215,8 @@ class BlogspotSpider(Spider):
         self.incremental: _Incremental | None = None
         # a worker of a shared frontier (ARCHIVER_FRONTIER, archiver.frontier)
         self.frontier = False
+        # requests that archived evidence proves would add nothing (ARCHIVER_DISCOVERY_SKIP_PROVEN)
+        self.proven = _ProvenSkips()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -210,6 +235,9 @@ class BlogspotSpider(Spider):
             max_depth=settings.getint("ARCHIVER_TRAPS_MAX_DEPTH", DEFAULT_MAX_DEPTH),
         )
         spider.resume = settings.getbool("ARCHIVER_RESUME")
+        spider.proven.enabled = settings.getbool("ARCHIVER_DISCOVERY_SKIP_PROVEN", True)
+        # without WARC files nothing is archived: the responses themselves are then the only evidence
+        spider.proven.unarchived = not settings.getbool("ARCHIVER_WARC_ENABLED", True)
         # frontier mode (archiver.frontier): other workers fetch some of what this one asks for
         spider.frontier = bool(settings.get("ARCHIVER_FRONTIER"))
         if settings.getbool("ARCHIVER_INCREMENTAL"):
@@ -241,7 +269,8 @@ class BlogspotSpider(Spider):
             for request in self.parse_home(home):
                 yield request
             return
-        self.requested.update((self.start_url, self.seed_url))
+        self._ask(self.start_url)
+        self._ask(self.seed_url)
         yield Request(
             self.seed_url,
             callback=self.parse_home,
@@ -317,8 +346,7 @@ class BlogspotSpider(Spider):
         response = getattr(failure.value, "response", None)
         stats: Any = self.crawler.stats
         if request is not None:
-            self.done.add(request.meta.get(URL_KEY, request.url))
-            self.done.add(request.url)
+            self._mark_done(request)
             self.crawler.signals.send_catch_log(archiver_signals.request_settled, request=request)
             if request.meta.get("archiver_seed") and not self._seeded:
                 self._seed_failed(request, failure)
@@ -340,7 +368,13 @@ class BlogspotSpider(Spider):
             logger.debug("Not fetched %s: %s", request.url if request is not None else "?", failure.value)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
-        """Read the Sitemap lines of the robots.txt that Scrapy's RobotsTxtMiddleware fetched for the blog."""
+        """Read the Sitemap lines of the robots.txt that Scrapy's RobotsTxtMiddleware fetched for the blog.
+
+        Without WARC files (ARCHIVER_WARC_ENABLED off) no capture_written ever comes: a response that reached
+        the engine is then what makes its URL done.
+        """
+        if self.proven.unarchived:
+            self._mark_done(request)
         if request.callback is not NO_CALLBACK or urlsplit(request.url).path != "/robots.txt":
             return
         if urlsplit(request.url).netloc not in self.blog_hosts or response.status != 200:
@@ -358,9 +392,21 @@ class BlogspotSpider(Spider):
         return [follow for url in sitemaps for follow in self.follow(url, via=robots_url, hop=HOP_LINK)]
 
     def capture_written(self, request: Request, **_: Any) -> None:
-        """Note that a URL the spider asked for has its capture (redirect hops included)."""
-        self.done.add(request.meta.get(URL_KEY, request.url))
-        self.done.add(request.url)
+        """Note that a URL the spider asked for has its capture (redirect hops included).
+
+        A posts feed read before its capture was written becomes evidence now (:meth:`_learn_comment_totals`).
+        """
+        self._mark_done(request)
+        pending = self.proven.pending.pop(request.url, None)
+        if pending is not None and self.crawler.engine is not None:
+            for follow in self._learn_comment_totals(pending):
+                self.crawler.engine.crawl(follow)
+
+    def _mark_done(self, request: Request) -> None:
+        """The URL the spider asked for and the one fetched (after redirects) have their answer."""
+        for url in (request.meta.get(URL_KEY, request.url), request.url):
+            self.done.add(url)
+            self.outstanding.pop(url, None)
 
     def spider_idle(self, spider: Spider) -> None:
         """When discovery has run dry, ask once more for every post and page the blog's corpus knows of.
@@ -369,12 +415,16 @@ class BlogspotSpider(Spider):
         URL; without the answer (404 or 410) the change history could only call it missing. Posts still
         linked were asked for already and are not fetched twice (ARCHIVER_DISCOVERY_CORPUS_RECHECK).
         """
+        released: list[Request] = []
+        if self._seeded and not self.proven.feeds_in:
+            self.proven.feeds_in = True  # what no archived feed spoke of by now is fetched, not guessed
+            released.extend(self._release_held_comment_feeds())
         if self.incremental is not None and self._seeded and not self.incremental.decided:
-            released = self._decide_known_posts(self.incremental)
-            if released and self.crawler.engine is not None:
-                for request in released:
-                    self.crawler.engine.crawl(request)
-                raise DontCloseSpider
+            released.extend(self._decide_known_posts(self.incremental))
+        if released and self.crawler.engine is not None:
+            for request in released:
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
         if self._corpus_checked or not self._seeded or not self.settings.getbool("ARCHIVER_DISCOVERY_CORPUS_RECHECK"):
             return
         self._corpus_checked = True
@@ -423,7 +473,7 @@ class BlogspotSpider(Spider):
             return
         left = sorted(
             url
-            for url in self.requested
+            for url in self.outstanding
             if url not in self.done
             and url not in self.captured
             and Request(url).url not in self.done
@@ -465,6 +515,8 @@ class BlogspotSpider(Spider):
             yield from self._learn_range(source, source_kind, found)
         if self.incremental is not None and found.entries and on_blog:
             self._note_evidence(self.incremental, source, source_kind, found)
+        if found.entries and on_blog and source_kind == "feed" and "/feeds/posts/" in source:
+            yield from self._note_comment_totals(response, found)
         pager_open = on_blog and self._pager_shows_new(source, source_kind, found)
         pager_closed: list[str] = []
         for url in found.links:
@@ -580,6 +632,10 @@ class BlogspotSpider(Spider):
         A page is full when it adds at least half a page of URLs no earlier sitemap page listed; a page that
         looks full but adds less ends the probing (``archiver/traps/sitemap_no_new``).
         """
+        stats: Any = self.crawler.stats
+        listed = {url for url in found.links if url not in self.traps.sitemap_seen and classify(url) == "post"}
+        if listed:  # the live progress line's total (archiver.extensions.progress.SITEMAP_POSTS)
+            stats.inc_value("archiver/sitemap/posts", len(listed))
         new = self.traps.sitemap_new(found.links)
         page = _param(source, "page")
         if page is None or not page.isdigit():
@@ -589,7 +645,6 @@ class BlogspotSpider(Spider):
         if found.url_count < discover.SITEMAP_PAGE_SIZE or number + 1 in self.sitemap_pages:
             return
         if new < SITEMAP_NEW_FOR_PROBE:
-            stats: Any = self.crawler.stats
             stats.inc_value("archiver/traps/sitemap_no_new")
             logger.info("Sitemap probing stopped at %s: %d of its %d URLs are new", source, new, found.url_count)
             return
@@ -713,6 +768,8 @@ class BlogspotSpider(Spider):
 
     def _new_request(self, url: str, kind: str, *, via: str | None, hop: str, depth: int) -> Request | None:
         """The request for a URL that passed every discovery rule, within its kind's cap."""
+        if kind == "comment_feed" and self.proven.enabled and not self._comment_feed_wanted(url, via, hop, depth):
+            return None
         if not self.traps.admit(kind):
             self._refuse(
                 url,
@@ -721,7 +778,7 @@ class BlogspotSpider(Spider):
                 f"more than {self.traps.max_per_kind[kind]} requests of kind {kind} (ARCHIVER_TRAPS_MAX_PER_KIND)",
             )
             return None
-        self.requested.add(url)
+        self._ask(url)
         stats: Any = self.crawler.stats
         stats.inc_value(f"archiver/discovered/{kind}")
         callback = self.parse_requisite if kind in NEVER_PARSED_KINDS else self.parse
@@ -736,9 +793,80 @@ class BlogspotSpider(Spider):
             return None  # archived by an earlier run of this crawl
         return request
 
+    def _ask(self, url: str) -> None:
+        """Note a URL as asked for (and pending until its capture or final failure)."""
+        self.requested.add(url)
+        self.outstanding[url] = None
+
     def parse_requisite(self, response: Response) -> None:
         """Images, scripts and icons link to nothing: fetched (and archived), nothing to follow."""
         return None
+
+    # -- requests proven empty (ARCHIVER_DISCOVERY_SKIP_PROVEN) --------------------------------------------
+
+    def _comment_feed_wanted(self, url: str, via: str | None, hop: str, depth: int) -> bool:
+        """Whether a post's comment feed is asked for now: False when skipped (proven empty) or held (unknown)."""
+        match = _POST_COMMENT_FEED.search(url)
+        if match is None:  # the blog-wide comment feed
+            return True
+        proven, post_id = self.proven, match.group(1)
+        total = proven.totals.get(post_id)
+        if total == 0:
+            proven.skipped.setdefault(post_id, {})[url] = ("comment_feed", via, hop, depth)
+            self._count_skips()
+            logger.debug("Not fetched %s: the archived posts feed says post %s has no comments", url, post_id)
+            return False
+        if total is None and not proven.feeds_in:
+            proven.held.setdefault(post_id, {})[url] = ("comment_feed", via, hop, depth)
+            return False
+        return True
+
+    def _note_comment_totals(self, response: Response, found: discover.Discovered) -> list[Request]:
+        """A posts feed's ``thr:total`` of each post: evidence once the feed's capture is archived."""
+        facts = {fact.post_id: fact.comments for fact in found.entries if fact.post_id and fact.comments is not None}
+        if not facts or not self.proven.enabled:
+            return []
+        url = response.url
+        if self.proven.unarchived or url in self.done or url in self.captured:
+            return self._learn_comment_totals(facts)
+        self.proven.pending[url] = facts  # its capture is not written yet: evidence when capture_written says so
+        return []
+
+    def _learn_comment_totals(self, facts: dict[str, int]) -> list[Request]:
+        """Record archived comment counts; the held or skipped comment feeds they now decide."""
+        proven = self.proven
+        requests: list[Request] = []
+        for post_id, count in facts.items():
+            total = max(count, proven.totals.get(post_id, count))
+            proven.totals[post_id] = total
+            held = proven.held.pop(post_id, {})
+            if total > 0:
+                held.update(proven.skipped.pop(post_id, {}))  # an entry with comments: fetch what was skipped
+            for url, (kind, via, hop, depth) in held.items():
+                request = self._new_request(url, kind, via=via, hop=hop, depth=depth)
+                if request is not None:
+                    requests.append(request)
+        self._count_skips()
+        return requests
+
+    def _release_held_comment_feeds(self) -> list[Request]:
+        """At the first ``spider_idle``: the held comment feeds of posts no archived feed spoke of, fetched."""
+        held, self.proven.held = self.proven.held, {}
+        requests = []
+        for feeds in held.values():
+            for url, (kind, via, hop, depth) in feeds.items():
+                request = self._new_request(url, kind, via=via, hop=hop, depth=depth)
+                if request is not None:
+                    requests.append(request)
+        if requests:
+            logger.info("Fetching %d comment feeds of posts no archived posts feed spoke of", len(requests))
+        return requests
+
+    def _count_skips(self) -> None:
+        stats: Any = self.crawler.stats
+        skipped = sum(len(feeds) for feeds in self.proven.skipped.values())
+        if skipped or stats.get_value("archiver/skipped/empty_comment_feed") is not None:
+            stats.set_value("archiver/skipped/empty_comment_feed", skipped)
 
     # -- incremental recrawls (archiver.incremental) ------------------------------------------------------
 
@@ -965,14 +1093,16 @@ class BlogspotSpider(Spider):
             self._earlier = []
             self._close("crawl_folder_not_empty")
             return False
-        self.captured = {capture.url for capture in self._earlier}
-        self.requested.update(self.captured)
+        self.captured = UrlDigests(capture.url for capture in self._earlier)
+        self.requested.update(capture.url for capture in self._earlier)
         stats: Any = self.crawler.stats
         stats.set_value("archiver/resumed", 1)  # the report then adds up the runs
         stats.set_value("archiver/resume/earlier_captures", len(self._earlier))
         for capture in self._earlier:  # what earlier runs archived, by kind, for the summary's crawl-wide figures
             if 200 <= capture.status < 300:
                 stats.inc_value(f"archiver/resume/earlier/{classify(capture.url)}")
+        posts = {c.url for c in self._earlier if classify(c.url) == "post"}
+        self.earlier_posts = len([url for url in posts if "m=1" not in url.partition("?")[2].split("&")])
         logger.info(
             "Resuming the crawl of %s: %d captures archived by earlier runs are not fetched again",
             self.start_url,
@@ -1085,3 +1215,16 @@ class _Incremental:
     carried: set[str] = field(default_factory=set)  # known posts carried unchanged
     audited: set[str] = field(default_factory=set)  # post ids of the audit sample
     comment_feeds_skipped: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _ProvenSkips:
+    """Requests left out because archived evidence proves them empty (ARCHIVER_DISCOVERY_SKIP_PROVEN)."""
+
+    enabled: bool = True
+    unarchived: bool = False  # ARCHIVER_WARC_ENABLED is off: a response is its own evidence
+    feeds_in: bool = False  # discovery ran dry once: a comment feed no archived feed spoke of is fetched
+    totals: dict[str, int] = field(default_factory=dict)  # post id -> highest archived thr:total
+    pending: dict[str, dict[str, int]] = field(default_factory=dict)  # feed URL -> its totals, capture not written
+    held: dict[str, dict[str, tuple[str, str | None, str, int]]] = field(default_factory=dict)
+    skipped: dict[str, dict[str, tuple[str, str | None, str, int]]] = field(default_factory=dict)

@@ -425,3 +425,19 @@ def test_custom_domain_blog(replica_factory: Callable[..., Replica], tmp_path: P
     assert [t["url"] for t in truth if t["url"] not in responses] == []
     assert responses[BLOG_URL].http.get_statuscode() == "301"
     assert not [u for u in crawl.fetched_urls() if urlsplit(u).path.startswith("/search")]
+
+
+def test_bare_crawl_without_warcs_finishes_cleanly(replica_factory: Callable[..., Replica], tmp_path: Path) -> None:
+    """With no WARC, index, package or records (the benchmark's bare crawl), a fetched URL is a done URL."""
+    replica = replica_factory("--posts", "15")
+    off = ("ARCHIVER_WARC_ENABLED", "ARCHIVER_CDXJ_ENABLED", "ARCHIVER_WACZ_ENABLED", "ARCHIVER_POSTS_ENABLED")
+    result = run_crawl(replica, tmp_path, *(arg for name in off for arg in ("-s", f"{name}=False")))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "gave up on none" in result.stderr.replace(":", "")
+    stats = json.loads((tmp_path / "crawl" / "stats.json").read_text())
+    assert not [key for key in stats if "unfetched" in key or "gave_up" in key]
+    fetched = Crawl(replica, tmp_path / "crawl", result, 15).fetched_urls()
+    assert [u for u, n in Counter(fetched).items() if n > 1] == []  # nothing fetched twice either
+    truth = truth_records(Blog(15, 0, DEFAULT_BLOG_NAME))
+    assert {t["url"] for t in truth} <= set(fetched)  # every post and page was fetched
+    assert not list(tmp_path.rglob("*.warc.gz*"))

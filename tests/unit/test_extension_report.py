@@ -166,3 +166,10 @@ def test_the_summary_says_how_to_verify_the_crawl_when_a_manifest_follows() -> N
     assert "summary.txt, manifest-sha256.txt)" in text
     assert text.splitlines()[-1] == "  verify      archiver verify out/b/1  (every digest, pointer and token)"
     assert "verify " not in summary_text(summary({"finish_reason": "finished"}))
+
+
+def test_requests_proven_empty_are_one_line_by_rule() -> None:
+    result = summary({"finish_reason": "finished", "archiver/skipped/empty_comment_feed": 234})
+    assert result["skipped"] == {"empty_comment_feed": 234}
+    assert "skipped     234 requests the archived feeds prove empty (empty_comment_feed 234)" in summary_text(result)
+    assert "skipped " not in summary_text(summary({"finish_reason": "finished"}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -389,11 +390,12 @@ def test_index_warc_reports_unreadable_files(tmp_path: Path) -> None:
 
 def test_sorted_output_and_collector(tmp_path: Path) -> None:
     path, locations = write_pywb_warc(tmp_path)
-    collector = CdxjCollector()
-    for location in reversed(locations):
-        collector.add(location)
     out = tmp_path / "index.cdxj"
-    assert write_cdxj(collector.lines, out) == len(locations)  # as the index extension writes them
+    with CdxjCollector(spool_dir=tmp_path / "spool") as collector:
+        for location in reversed(locations):
+            collector.add(location)
+        assert write_cdxj(collector.lines, out) == len(locations)  # as the index extension writes them
+        assert list(tmp_path.joinpath("spool").iterdir()) == []  # the spool file has no name
     text = out.read_text(encoding="utf-8")
     assert text.endswith("\n")
     assert text.splitlines() == sorted(expected_lines(path))
@@ -401,6 +403,19 @@ def test_sorted_output_and_collector(tmp_path: Path) -> None:
     assert text.splitlines()[0].startswith("com,blogspot,foo)/ ")
     assert write_cdxj([], tmp_path / "empty.cdxj") == 0
     assert (tmp_path / "empty.cdxj").read_text() == ""
+
+
+def test_external_sort_gives_the_bytes_of_a_sort_in_memory(tmp_path: Path) -> None:
+    """An index bigger than one sort run comes out byte for byte as ``sorted()`` gives it, duplicates kept."""
+    rng = random.Random(12)
+    lines = [f"com,blogspot,x)/{rng.randrange(500):03d} 2024{rng.randrange(10**10):010d} {{}}" for _ in range(2_000)]
+    lines += ["é) 1 {}", "z) 1 {}", "Z) 1 {}", lines[0], lines[1]]
+    assert write_cdxj(iter(lines), tmp_path / "runs.cdxj", run_lines=7) == len(lines)
+    assert write_cdxj(lines, tmp_path / "one.cdxj") == len(lines)
+    expected = "".join(line + "\n" for line in sorted(lines)).encode()
+    assert (tmp_path / "runs.cdxj").read_bytes() == expected
+    assert (tmp_path / "one.cdxj").read_bytes() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.cdxj", "runs.cdxj"]  # no run file is left
 
 
 def _pywb_indexer() -> Path:
@@ -417,3 +432,30 @@ def test_against_a_live_pywb_indexer(tmp_path: Path) -> None:
     result = subprocess.run([str(indexer), "-j", str(path)], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.splitlines() == [location_to_cdxj(location) for location in locations]
     assert result.stdout.splitlines() == index_warc(path)
+
+
+def test_index_extension_spools_lines_and_indexes_earlier_files(tmp_path: Path) -> None:
+    """The crawl's lines (spooled to an unnamed file) and an earlier run's WARC make one sorted index."""
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from archiver.extensions.cdxj import CdxjIndexExtension
+
+    warc_dir = tmp_path / "crawl" / "warc"
+    path, locations = write_pywb_warc(warc_dir)
+    earlier = warc_dir / "earlier-00000.warc.gz"
+    earlier.write_bytes(path.read_bytes())  # the same captures, as an earlier run of the crawl wrote them
+    settings = {
+        "ARCHIVER_CDXJ_ENABLED": True,
+        "ARCHIVER_CRAWL_DIR": str(tmp_path / "crawl"),
+        "ARCHIVER_WARC_DIR": str(warc_dir),
+    }
+    extension = CdxjIndexExtension(get_crawler(Spider, settings))
+    for location in reversed(locations):
+        extension.capture_written(location)
+    before = sorted(p.name for p in (tmp_path / "crawl").iterdir())
+    extension.spider_closed(Spider("s"), "finished")
+    index = (tmp_path / "crawl" / "index.cdxj").read_text(encoding="utf-8")
+    assert index == "".join(line + "\n" for line in sorted(expected_lines(path) + index_warc(earlier)))
+    assert sorted(p.name for p in (tmp_path / "crawl").iterdir()) == sorted([*before, "index.cdxj"])
+    assert extension.crawler.stats.get_value("archiver/cdxj/lines") == 2 * len(locations)
