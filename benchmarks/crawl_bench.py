@@ -193,11 +193,12 @@ def run_archiver(replica: Replica, out: Path, timeout: float, log: IO[str]) -> t
     return usage, sorted((crawl_dir / "warc").glob("*.warc.gz*"))
 
 
-def run_wget(replica: Replica, out: Path, timeout: float, log: IO[str]) -> tuple[Usage, list[Path]]:
+def wget_command(proxy: str, out: Path) -> list[str]:
+    """The command line of a wget mirror of the blog through the replica at ``proxy``, written under ``out``."""
     wget = shutil.which("wget")
     if wget is None:
         raise SystemExit("wget is not installed: install it (apt-get install wget) or pass --skip-wget")
-    cmd = [
+    return [
         wget,
         "--recursive",
         "--level=inf",
@@ -210,12 +211,16 @@ def run_wget(replica: Replica, out: Path, timeout: float, log: IO[str]) -> tuple
         "-e",
         "use_proxy=yes",
         "-e",
-        f"https_proxy={replica.proxy}",
+        f"https_proxy={proxy}",
         "-e",
-        f"http_proxy={replica.proxy}",
+        f"http_proxy={proxy}",
         f"--directory-prefix={out / 'mirror'}",
         BLOG_URL,
     ]
+
+
+def run_wget(replica: Replica, out: Path, timeout: float, log: IO[str]) -> tuple[Usage, list[Path]]:
+    cmd = wget_command(replica.proxy, out)
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=replica.env(), stdout=log, stderr=log)
     usage = wait_measured(proc, timeout, started)
