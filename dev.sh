@@ -10,8 +10,14 @@ VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 # Debian packages the project uses: wget and curl drive the replica in tests and benchmarks; openssl is the
 # tests' RFC 3161 time-stamping authority (`openssl ts -reply`, tests/tsa.py); redis-server is the shared
-# frontier the frontier tests start (tests/integration/test_frontier.py).
-SYSTEM_PACKAGES=(wget curl openssl redis-server)
+# frontier the frontier tests start (tests/integration/test_frontier.py); chromium is the browser the browser tests
+# drive through Playwright (tests/browser/: no browser is downloaded at run time), and npm fetches ReplayWeb.page.
+SYSTEM_PACKAGES=(wget curl openssl redis-server chromium npm)
+# ReplayWeb.page, the replay tool the browser tests open the crawl's WACZ in: the npm package, pinned to a
+# release and to the sha256 of its tarball, unpacked into .vendor/replaywebpage (git-ignored).
+REPLAYWEBPAGE_VERSION=2.5.3
+REPLAYWEBPAGE_SHA256=b7d35c39c4da9b7121c5a393911d8675d4cc6f19513c380191e16b086bea812c
+VENDOR=.vendor
 
 log() { printf '[dev.sh] %s\n' "$*" >&2; }
 
@@ -48,13 +54,32 @@ ensure_venv() {
     echo "$want" > "$stamp"
 }
 
+ensure_replaywebpage() {
+    local dest="$VENDOR/replaywebpage" tmp tarball
+    if [ -f "$dest/.version" ] && [ "$(cat "$dest/.version")" = "$REPLAYWEBPAGE_VERSION" ]; then return 0; fi
+    log "fetching ReplayWeb.page $REPLAYWEBPAGE_VERSION into $dest (npm pack)"
+    mkdir -p "$VENDOR"
+    tmp=$(mktemp -d "$VENDOR/.fetch.XXXXXX")
+    (cd "$tmp" && npm pack --silent "replaywebpage@$REPLAYWEBPAGE_VERSION" >/dev/null)
+    tarball="$tmp/replaywebpage-$REPLAYWEBPAGE_VERSION.tgz"
+    if [ "$(sha256sum "$tarball" | cut -d' ' -f1)" != "$REPLAYWEBPAGE_SHA256" ]; then
+        rm -rf "$tmp"; log "replaywebpage-$REPLAYWEBPAGE_VERSION.tgz does not have the pinned sha256"; return 1
+    fi
+    mkdir "$tmp/unpacked"
+    tar -xzf "$tarball" -C "$tmp/unpacked" --strip-components=1
+    echo "$REPLAYWEBPAGE_VERSION" > "$tmp/unpacked/.version"
+    rm -rf "$dest"
+    mv "$tmp/unpacked" "$dest"
+    rm -rf "$tmp"
+}
+
 case "${1:-}" in
     demo)
         shift; ensure_system; ensure_venv
         exec "$PY" -m blogger_replica demo "$@"
         ;;
     test)
-        shift; ensure_system; ensure_venv
+        shift; ensure_system; ensure_venv; ensure_replaywebpage
         exec "$PY" -m pytest "$@"
         ;;
     *)

@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verify_parser(commands)
     _add_schedule_parser(commands)
     _add_merge_parser(commands)
+    _add_report_parser(commands)
+    _add_replay_parser(commands)
+    _add_export_parser(commands)
     return parser
 
 
@@ -113,6 +116,7 @@ def _add_crawl_parser(commands: Any) -> None:
         "what its WARC files hold is not fetched again, the rest is",
     )
     _add_frontier_arguments(crawl)
+    _add_progress_argument(crawl)
     crawl.add_argument(
         "-s",
         "--set",
@@ -166,11 +170,13 @@ def _add_package_parser(commands: Any) -> None:
         "(default: environment variable ARCHIVER_CONTACT)",
     )
     _add_signing_key_argument(package)
+    _add_progress_argument(package)
     package.set_defaults(func=_package)
 
 
 def _package(args: argparse.Namespace) -> int:
     from archiver.extensions.progress import human_bytes
+    from archiver.progressbar import meter
     from archiver.warc.wacz import is_blog_dir, package_blog, package_crawl
 
     if args.bagit:
@@ -180,7 +186,8 @@ def _package(args: argparse.Namespace) -> int:
     if not blog and args.output is None:
         _refuse_overwriting_manifest_files(args.crawl_dir)
     package = package_blog if blog else package_crawl
-    result = package(args.crawl_dir, args.output, signer=signer)
+    with meter("package", unit="bytes", enabled=args.progress) as live:
+        result = package(args.crawl_dir, args.output, signer=signer, progress=live.update if live.live else None)
     warcs = sum(1 for resource in result.resources if resource.path.startswith("archive/"))
     crawls = f"{len(result.crawls)} crawls, " if blog else ""
     print(
@@ -251,18 +258,60 @@ def _add_extract_parser(commands: Any) -> None:
         metavar="FILE",
         help="also write the records of the blog's static pages (/p/...) to FILE",
     )
+    extract.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_jobs,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes reading the WARC files at once (default: the number of CPUs, here %(default)s); "
+        "the records are the same whatever N",
+    )
+    extract.add_argument(
+        "--no-index",
+        dest="use_index",
+        action="store_false",
+        help="read every record of every WARC file instead of seeking through the crawl folders' index.cdxj "
+        "(the records are the same; for checking an index)",
+    )
+    _add_progress_argument(extract)
     extract.set_defaults(func=_extract)
+
+
+def _positive_jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {jobs}")
+    return jobs
+
+
+def _add_progress_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-progress``: no live line on the terminal (archiver.progressbar), the plain lines instead."""
+    parser.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="no live progress line redrawn on the terminal (off a terminal there is none anyway): "
+        "print the plain progress lines instead",
+    )
 
 
 def _extract(args: argparse.Namespace) -> int:
     import io
     import time
 
+    from archiver.progressbar import meter
     from archiver.records import jsonl
     from archiver.records.warcread import extract_warcs
 
     started = time.monotonic()
-    result, read = extract_warcs(args.inputs)
+    with meter("extract", unit="bytes", enabled=args.progress) as live:
+        result, read = extract_warcs(
+            args.inputs, jobs=args.jobs, use_index=args.use_index, progress=live.update if live.live else None
+        )
     if args.output is None or str(args.output) == "-":
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
         jsonl.write(result.posts, stream)
@@ -545,6 +594,102 @@ def _keys(args: argparse.Namespace) -> int:
 EXIT_NOT_AN_ARCHIVE = 2
 
 
+def _add_report_parser(commands: Any) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write the HTML report of a crawl folder, or of a blog's whole output (every visit)",
+        description="Write one self-contained HTML file (inline CSS and SVG charts, no script, nothing fetched) "
+        "from the files of a crawl folder: whether the crawl finished, posts by discovery route, posts and "
+        "full-size images archived, what could not be harvested and why, the timeline, status codes, bytes by "
+        "content type, posts per month, the visit's changes with their diffs, tamper flags and failures. Given "
+        "a blog folder OUTPUT/<host>, it adds the history of every visit. A crawl writes CRAWL_DIR/report.html "
+        "by itself when it ends (setting ARCHIVER_REPORT_HTML_ENABLED); this command gives the same bytes.",
+        epilog="Exit status: 0 when written; 1 when the report cannot be written there; 2 when PATH is neither "
+        "a crawl folder nor a blog folder.",
+    )
+    report.add_argument(
+        "path",
+        type=Path,
+        metavar="CRAWL_DIR|BLOG_DIR",
+        help="a crawl folder OUTPUT/<host>/<crawl id>, or a blog folder OUTPUT/<host>",
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE.html",
+        help="where to write it (default PATH/report.html; a crawl's own report.html, which its fixity manifest "
+        "covers, is not written again in place)",
+    )
+    report.set_defaults(func=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from archiver.htmlreport import ReportError, default_output, write_report
+    from archiver.htmlreport.data import is_blog_dir, is_crawl_dir
+
+    if not is_crawl_dir(args.path) and not is_blog_dir(args.path):
+        print(f"archiver report: {ReportError.__name__}: {args.path} is neither a crawl folder "
+              "(OUTPUT/<host>/<crawl id>) nor a blog folder (OUTPUT/<host>)", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.output is None and is_crawl_dir(args.path):
+        _refuse_overwriting_covered(args.path, default_output(args.path).name)
+    path = write_report(args.path, args.output)
+    print(path)
+    return 0
+
+
+def _refuse_overwriting_covered(crawl_dir: Path, name: str) -> None:
+    """A file the crawl's fixity manifest covers is not written again in place: `archiver verify` would fail."""
+    from archiver.fixity import MANIFEST_NAME
+
+    manifest = crawl_dir / MANIFEST_NAME
+    if not manifest.is_file():
+        return
+    listed = {
+        line.split("  ", 1)[1].strip() for line in manifest.read_text(encoding="utf-8").splitlines() if "  " in line
+    }
+    if name in listed:
+        raise ConfigError(
+            f"{crawl_dir / name} is covered by the crawl's fixity manifest ({MANIFEST_NAME}): writing it again "
+            "would make `archiver verify` report it changed; write it elsewhere with -o FILE.html"
+        )
+
+
+def _add_replay_parser(commands: Any) -> None:
+    replay = commands.add_parser(
+        "replay",
+        help="replay a crawl, a blog or a folder of blogs in pywb on 127.0.0.1, in one command",
+        description="Build (or reuse, when no crawl changed) a pywb collection over PATH's WARC files, without "
+        "copying them, in a state folder of its own (OUTPUT/.replay/...), start pywb's server, and print the "
+        "URL to open and the link to each blog's home page at its latest capture. A blog folder replays every "
+        "crawl, each visit at its own time; a crawl folder whose revisit records have their originals in the "
+        "blog's other crawls takes those captures from them. Stops on Ctrl-C. Needs pywb: "
+        "pip install 'blogspot-archiver[replay]'.",
+        epilog="Exit status: 0 when stopped with Ctrl-C (or SIGTERM); 1 when pywb is missing, the port is in use "
+        "or pywb fails; 2 when PATH is neither a crawl folder, a blog folder nor a folder of blogs.",
+    )
+    replay.add_argument(
+        "path", type=Path, metavar="PATH", help="a crawl folder OUTPUT/<host>/<crawl id>, a blog folder, or OUTPUT"
+    )
+    replay.add_argument("--port", type=int, default=8080, help="the port to listen on (default 8080; 0: a free one)")
+    replay.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)"
+    )
+    replay.set_defaults(func=_replay)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from archiver.replay import NotReplayable, serve
+
+    try:
+        return serve(args.path, host=args.host, port=args.port)
+    except NotReplayable as exc:
+        print(f"archiver replay: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_NOT_AN_ARCHIVE
+
+
 def _add_merge_parser(commands: Any) -> None:
     merge = commands.add_parser(
         "merge",
@@ -585,18 +730,22 @@ def _add_verify_parser(commands: Any) -> None:
     )
     verify.add_argument("path", type=Path, metavar="PATH", help="a WARC, WACZ, crawl folder, bag or blog folder")
     verify.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    _add_progress_argument(verify)
     verify.set_defaults(func=_verify)
 
 
 def _verify(args: argparse.Namespace) -> int:
     import json
 
+    from archiver.progressbar import meter
     from archiver.verify import Report
     from archiver.verify.walk import NotAnArchive, verify_path
 
     report = Report()
     try:
-        kind = verify_path(args.path, report, progress=lambda line: print(line, file=sys.stderr, flush=True))
+        with meter("verify", unit="bytes", enabled=args.progress) as live:
+            plain = None if live.live else lambda line: print(line, file=sys.stderr, flush=True)
+            kind = verify_path(args.path, report, progress=plain, tick=live.update)
     except NotAnArchive as exc:
         print(f"archiver verify: {exc}", file=sys.stderr)
         return EXIT_NOT_AN_ARCHIVE
@@ -833,6 +982,8 @@ def crawl_settings(args: argparse.Namespace) -> Settings:
         settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
     if args.mobile:
         settings.set("ARCHIVER_DISCOVERY_MOBILE", True, priority="cmdline")
+    if not getattr(args, "progress", True):
+        settings.set("ARCHIVER_PROGRESS_LIVE", False, priority="cmdline")
     if args.incremental:
         settings.set("ARCHIVER_INCREMENTAL", True, priority="cmdline")
     if args.verbose:
@@ -1057,6 +1208,54 @@ def _crawl(args: argparse.Namespace) -> int:
             )
             status = status or EXIT_INCOMPLETE
     return status
+
+
+def _add_export_parser(commands: Any) -> None:
+    export = commands.add_parser(
+        "export",
+        help="export a blog's corpus or a crawl's records as CSV, SQLite or Parquet tables, with a data dictionary",
+        description="Write the records as tables with keys: posts (one row per post), one table per list of a "
+        "post keyed by (post_id, position) (labels, paragraphs, images, links, comments, attendees, sources, "
+        "flags, corpus_versions ...), pages and their lists (page_...), _export (schema version, crawl ids, tool "
+        "version) and _export_sources (each source file's sha256). The data dictionary, generated from the "
+        "records' JSON Schema, is written beside them (data-dictionary.json and .md; in SQLite also as the "
+        "tables _tables and _columns). The same records give byte-identical files.",
+        epilog="Exit status: 0 when written; 1 when it cannot be written (a record the schema does not describe, "
+        "OUT taken by something that is not an earlier export); 2 when PATH holds no records.",
+    )
+    export.add_argument(
+        "path",
+        type=Path,
+        metavar="BLOG_DIR|CRAWL_DIR",
+        help="a blog folder OUTPUT/<host> (its corpus/posts.jsonl and pages.jsonl) or a crawl folder "
+        "OUTPUT/<host>/<crawl id> (its posts.jsonl and pages.jsonl)",
+    )
+    export.add_argument(
+        "--format", required=True, choices=("csv", "sqlite", "parquet"), help="csv and parquet: a folder with "
+        "one file per table; sqlite: one file"
+    )  # fmt: skip
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="OUT",
+        help="where to write (default PATH/export-csv/, PATH/export.sqlite or PATH/export-parquet/); an earlier "
+        "export there is replaced, anything else is refused",
+    )
+    export.set_defaults(func=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from archiver.export import NotAnExportSource, export
+
+    try:
+        path = export(args.path, args.format, args.output)
+    except NotAnExportSource as exc:
+        print(f"archiver export: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -315,10 +315,19 @@ class Walk:
         return found
 
 
-def verify_path(path: Path, report: Report, *, progress: Callable[[str], None] | None = None) -> str:
-    """Verify whatever ``path`` is and return what it was taken for; NotAnArchive when it is nothing known."""
+def verify_path(
+    path: Path,
+    report: Report,
+    *,
+    progress: Callable[[str], None] | None = None,
+    tick: Callable[[int, int], None] | None = None,
+) -> str:
+    """Verify whatever ``path`` is and return what it was taken for; NotAnArchive when it is nothing known.
+
+    ``progress`` is told a plain line now and then, ``tick`` (bytes read, total) at every read: a live line.
+    """
     path = Path(path)
-    walk = Walk(report, Progress(_size([path]), progress))
+    walk = Walk(report, Progress(_size([path]), progress, tick=tick))
     if path.is_file():
         if path.name.endswith(".wacz"):
             walk.wacz(path)

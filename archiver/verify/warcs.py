@@ -91,10 +91,14 @@ class Progress:
     interval: float = 1.0
     done: int = 0
     _last: float = field(default_factory=time.monotonic)
+    #: told (bytes read, total) at every read, for a live line (archiver.progressbar.Meter.update)
+    tick: Callable[[int, int], None] | None = None
 
     def add(self, count: int) -> None:
         """Count ``count`` more bytes read; say so when ``interval`` has passed since the last time."""
         self.done += count
+        if self.tick is not None:
+            self.tick(self.done, self.total)
         now = time.monotonic()
         if self.emit is not None and now - self._last >= self.interval:
             self._last = now

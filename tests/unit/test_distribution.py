@@ -72,4 +72,7 @@ def test_archiver_help_lists_only_what_a_preservationist_uses() -> None:
         "timestamp",  # RFC 3161 tokens a TSA outage left missing
         "schedule",  # visits on a schedule
         "merge",  # one crawl folder from the files of every worker of a shared frontier
+        "report",  # the HTML report of a crawl or of every visit of a blog
+        "replay",  # pywb over a crawl or a blog, in one command
+        "export",  # the corpus as CSV, SQLite or Parquet tables for researchers
     }
