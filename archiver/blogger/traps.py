@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 
 from w3lib.url import url_query_parameter
 
+from archiver.blogger.seen import UrlDigests
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -154,8 +156,9 @@ class TrapBounds:
     years: set[int] = field(default_factory=set)  # years the BlogArchive widget lists
     admitted: dict[str, int] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
-    sitemap_seen: set[str] = field(default_factory=set)
-    pager_seen: dict[str, set[str]] = field(default_factory=dict)
+    # post URLs listed by the sitemaps, and shown by each pager chain: 16-byte digests (about 100 bytes a URL)
+    sitemap_seen: UrlDigests = field(default_factory=UrlDigests)
+    pager_seen: dict[str, UrlDigests] = field(default_factory=dict)
     held: dict[str, Any] = field(default_factory=dict)  # archive URL -> the caller's payload, in arrival order
 
     # -- the blog's date range -------------------------------------------------------------------------
@@ -246,7 +249,9 @@ class TrapBounds:
 
     def pager_new(self, chain: str, posts: Iterable[str]) -> int:
         """Remember the posts a page of a pager chain shows; how many no earlier page of the chain showed."""
-        seen = self.pager_seen.setdefault(chain, set())
+        seen = self.pager_seen.get(chain)
+        if seen is None:
+            seen = self.pager_seen[chain] = UrlDigests()
         new = 0
         for post in posts:
             if post not in seen:

@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from archiver.blogger.seen import UrlDigests
 from archiver.blogger.urls import PAGE_KINDS
 from archiver.errors import ConfigError
 from archiver.progressbar import (
@@ -139,7 +140,7 @@ class ProgressExtension:
         self.live_task: Any = None
         self.line: LiveLine | None = None
         self.detach: Any = None
-        self.archived: set[str] = set()
+        self.archived = UrlDigests()  # post pages received whole, as 16-byte digests (about 100 bytes a post)
         self.earlier: int | None = None  # posts archived by the earlier runs of a resumed crawl
         self.responses = RateWindow()
         self.posts = RateWindow()
