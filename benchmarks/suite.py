@@ -72,6 +72,8 @@ BARE_SETTINGS = (
     "ARCHIVER_POSTS_ENABLED=False",
 )
 SKIP_PREFIX = "archiver/skipped/"
+#: what limits each missed row (profiles and their reading), written by hand and appended to RESULTS.md as is
+LIMITS = ROOT / "benchmarks" / "results" / "limits.md"
 ROWS = ("rss", "cpu", "tail", "wget", "extract", "requests")
 _POST_COMMENTS = re.compile(r"^/feeds/(\d+)/(?:(\d+)/)?comments/")
 MiB = 1024 * 1024
@@ -287,6 +289,8 @@ def render_markdown(report: dict[str, Any], rows: Sequence[Row]) -> str:
             out += ["", "runs:", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
             for run in row.runs:
                 out.append("| " + " | ".join(_cell(run.get(k)) for k in keys) + " |")
+    if LIMITS.is_file():  # the profiles behind the missed rows: analysis, kept by hand beside the figures
+        out += ["", LIMITS.read_text(encoding="utf-8").rstrip("\n")]
     return "\n".join(out) + "\n"
 
 

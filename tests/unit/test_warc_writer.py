@@ -504,3 +504,39 @@ def test_default_ids_and_clock_are_unique_and_aware(tmp_path: Path) -> None:
     assert all(re.fullmatch(r"<urn:uuid:[0-9a-f-]{36}>", i) for i in ids)
     assert re.fullmatch(r"P-\d{17}-00000-h\.warc\.gz", writer.files_written[0].name)
     assert warcio_check(*writer.files_written).returncode == 0
+
+
+def test_each_record_is_one_gzip_member_holding_what_warcio_would_write() -> None:
+    """Compressed at zlib's level 6, not warcio's 9: the member decompresses to warcio's exact record bytes."""
+    from io import BytesIO
+
+    from warcio.recordbuilder import RecordBuilder
+    from warcio.warcwriter import WARCWriter
+
+    from archiver.warc.writer import GZIP_LEVEL
+
+    payload = bytes(range(256)) * 200 + "中文 text".encode() * 500
+
+    def record() -> Any:
+        builder = RecordBuilder(warc_version="WARC/1.1")
+        return builder.create_warc_record(
+            "https://foo.blogspot.com/x.bin",
+            "resource",
+            payload=BytesIO(payload),
+            length=len(payload),
+            warc_headers_dict={
+                "WARC-Record-ID": "<urn:uuid:00000000-0000-0000-0000-000000000001>",
+                "WARC-Date": "2024-01-02T03:04:05.123456Z",
+            },
+        )
+
+    ours = WarcFileWriter._serialise(record())
+    theirs = BytesIO()
+    WARCWriter(theirs, gzip=True, warc_version="WARC/1.1").write_record(record())
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS + 16)
+    whole = decompressor.decompress(ours)
+    assert decompressor.eof  # exactly one member
+    assert decompressor.unused_data == b""
+    assert whole == gzip.decompress(theirs.getvalue())
+    assert GZIP_LEVEL == 6
+    assert ours[8] == 0  # the gzip header's XFL byte: 0 for the default level, 2 for warcio's 9
