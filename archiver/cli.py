@@ -15,6 +15,8 @@ from archiver import __version__
 from archiver.errors import ArchiverError, ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy.settings import Settings
 
     from archiver.layout import CrawlLayout
@@ -203,8 +205,21 @@ def _package(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refuse_overwriting_manifest_files(crawl_dir: Path) -> None:
-    """A crawl's own WACZ is covered by its fixity manifest: packaging it again in place would break that."""
+def _own_wacz(name: str) -> bool:
+    """Whether a name the fixity manifest lists is the crawl's own WACZ (in the crawl folder itself)."""
+    return "/" not in name and name.endswith(".wacz")
+
+
+def _refuse_overwriting_manifest_files(
+    crawl_dir: Path,
+    ours: Callable[[str], bool] = _own_wacz,
+    elsewhere: str = "package it elsewhere with -o FILE.wacz",
+) -> None:
+    """Refuse to write again in place a file of the crawl's fixity manifest, the first that ``ours`` picks.
+
+    Writing it again would make `archiver verify` report it changed; ``elsewhere`` says what to do instead.
+    By default the files are the crawl's own WACZ (`archiver package`).
+    """
     from archiver.fixity import MANIFEST_NAME
 
     manifest = crawl_dir / MANIFEST_NAME
@@ -213,11 +228,11 @@ def _refuse_overwriting_manifest_files(crawl_dir: Path) -> None:
     listed = {
         line.split("  ", 1)[1].strip() for line in manifest.read_text(encoding="utf-8").splitlines() if "  " in line
     }
-    ours = sorted(name for name in listed if "/" not in name and name.endswith(".wacz"))
-    if ours:
+    covered = sorted(name for name in listed if ours(name))
+    if covered:
         raise ConfigError(
-            f"{crawl_dir / ours[0]} is covered by the crawl's fixity manifest ({MANIFEST_NAME}): writing it again "
-            "would make `archiver verify` report it changed; package it elsewhere with -o FILE.wacz"
+            f"{crawl_dir / covered[0]} is covered by the crawl's fixity manifest ({MANIFEST_NAME}): writing it "
+            f"again would make `archiver verify` report it changed; {elsewhere}"
         )
 
 
@@ -262,9 +277,10 @@ def _add_extract_parser(commands: Any) -> None:
         "-j",
         "--jobs",
         type=_positive_jobs,
-        default=os.cpu_count() or 1,
+        default=_usable_cpus(),
         metavar="N",
-        help="processes reading the WARC files at once (default: the number of CPUs, here %(default)s); "
+        help="processes reading the WARC files at once (default: the CPUs this process may run on, here "
+        "%(default)s: one under `taskset -c 0`); "
         "the records are the same whatever N",
     )
     extract.add_argument(
@@ -276,6 +292,13 @@ def _add_extract_parser(commands: Any) -> None:
     )
     _add_progress_argument(extract)
     extract.set_defaults(func=_extract)
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask), not the machine's count (where the OS knows it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _positive_jobs(value: str) -> int:
@@ -642,19 +665,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _refuse_overwriting_covered(crawl_dir: Path, name: str) -> None:
     """A file the crawl's fixity manifest covers is not written again in place: `archiver verify` would fail."""
-    from archiver.fixity import MANIFEST_NAME
-
-    manifest = crawl_dir / MANIFEST_NAME
-    if not manifest.is_file():
-        return
-    listed = {
-        line.split("  ", 1)[1].strip() for line in manifest.read_text(encoding="utf-8").splitlines() if "  " in line
-    }
-    if name in listed:
-        raise ConfigError(
-            f"{crawl_dir / name} is covered by the crawl's fixity manifest ({MANIFEST_NAME}): writing it again "
-            "would make `archiver verify` report it changed; write it elsewhere with -o FILE.html"
-        )
+    _refuse_overwriting_manifest_files(crawl_dir, lambda listed: listed == name, "write it elsewhere with -o FILE.html")
 
 
 def _add_replay_parser(commands: Any) -> None:

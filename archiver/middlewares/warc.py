@@ -461,14 +461,7 @@ class WarcRecorderMiddleware:
 
         None when extraction fails: the extension then extracts it again itself, and counts and logs the error.
         """
-        pointer = WarcPointer(
-            location.filename,
-            location.response.offset,
-            location.response.length,
-            location.response.record_id,
-            location.payload_digest,
-            location.status,
-        )
+        pointer = WarcPointer.from_location(location)
         try:
             return extract_records(
                 location.url, headers, body, fetched_at=warc_date(location.date), source=pointer, page=page

@@ -167,14 +167,7 @@ class PostRecordsExtension:
                     location.payload_digest,
                 ),
             )
-        pointer = WarcPointer(
-            location.filename,
-            location.response.offset,
-            location.response.length,
-            location.response.record_id,
-            location.payload_digest,
-            location.status,
-        )
+        pointer = WarcPointer.from_location(location)
         try:
             if fragments is not None:
                 found = fragments

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from archiver.records.tamper import Flag
+    from archiver.warc.writer import CaptureLocation
 
 Kind = Literal["post", "page"]
 #: where a fragment comes from; see ``merge.py`` for the precedence of each field
@@ -34,6 +37,18 @@ class WarcPointer:
     record_id: str  # WARC-Record-ID of the response record
     payload_digest: str  # WARC-Payload-Digest, "sha1:BASE32"
     status: int  # HTTP status of the response
+
+    @classmethod
+    def from_location(cls, location: CaptureLocation) -> Self:
+        """The pointer to the response (or revisit) record of a capture the WARC writer has just written."""
+        return cls(
+            location.filename,
+            location.response.offset,
+            location.response.length,
+            location.response.record_id,
+            location.payload_digest,
+            location.status,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,14 +87,20 @@ def decode(data: bytes) -> Fragment:
     return fragment
 
 
-class _Scratch:
-    """An unnamed temporary file of length-prefixed blobs, appended to and read back by offset."""
+class _ScratchFile:
+    """What both spills are: an unnamed temporary file of length-prefixed blobs, appended to and read back by offset.
+
+    :meth:`close` (or the end of a ``with`` block) deletes the file and calls :meth:`_forget`, where a subclass
+    drops what it holds in memory about the blobs.
+    """
 
     def __init__(self, directory: Path | None) -> None:
+        """Open the scratch file in ``directory`` (None: the system's temporary folder)."""
         self._file: IO[bytes] = tempfile.TemporaryFile(dir=directory)  # closed by close()
         self._end = 0
 
-    def append(self, blob: bytes) -> int:
+    def _append(self, blob: bytes) -> int:
+        """Write one blob at the end; return its offset."""
         offset = self._end
         self._file.seek(offset)
         self._file.write(_SIZE.pack(len(blob)))
@@ -102,16 +108,32 @@ class _Scratch:
         self._end += _SIZE.size + len(blob)
         return offset
 
-    def read(self, offset: int) -> bytes:
+    def _read(self, offset: int) -> bytes:
+        """The blob written at ``offset``."""
         self._file.seek(offset)
         (size,) = _SIZE.unpack(self._file.read(_SIZE.size))
         return self._file.read(size)
 
+    def _forget(self) -> None:
+        """Drop what memory holds about the blobs (called by :meth:`close`)."""
+
     def close(self) -> None:
+        """Delete the scratch file."""
         self._file.close()
+        self._forget()
+
+    def __enter__(self) -> Self:
+        """The spill itself."""
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        """Close it."""
+        self.close()
 
 
-class FragmentSpill:
+class FragmentSpill(_ScratchFile):
     """Post fragments on disk, grouped by post on the way out; in memory only each fragment's offset.
 
     Memory: one dict entry per post (its id and an ``array`` of offsets, about 100 bytes) plus 8 bytes per
@@ -120,14 +142,14 @@ class FragmentSpill:
 
     def __init__(self, directory: Path | None = None) -> None:
         """Open the spill file in ``directory`` (None: the system's temporary folder)."""
-        self._scratch = _Scratch(directory)
+        super().__init__(directory)
         self._where: dict[str, array[int]] = {}
         self.count = 0
 
     def add(self, fragments: Iterable[Fragment]) -> None:
         """Keep these fragments until :meth:`posts` reads them back."""
         for fragment in fragments:
-            offset = self._scratch.append(encode(fragment))
+            offset = self._append(encode(fragment))
             found = self._where.get(fragment.post_id)
             if found is None:
                 self._where[fragment.post_id] = array("q", (offset,))
@@ -142,25 +164,13 @@ class FragmentSpill:
     def posts(self) -> Iterator[list[Fragment]]:
         """The fragments of each post, one post at a time, by post id; each post's in the order they came."""
         for post_id in sorted(self._where):
-            yield [decode(self._scratch.read(offset)) for offset in self._where[post_id]]
+            yield [decode(self._read(offset)) for offset in self._where[post_id]]
 
-    def close(self) -> None:
-        """Delete the spill file."""
-        self._scratch.close()
+    def _forget(self) -> None:
         self._where.clear()
 
-    def __enter__(self) -> Self:
-        """The spill itself."""
-        return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        """Close it."""
-        self.close()
-
-
-class SortedLines:
+class SortedLines(_ScratchFile):
     """Lines of text kept on disk and written to a file in the order of their keys (keys must be distinct).
 
     Memory: the key and an offset per line (about 150 bytes for a record's :func:`archiver.records.merge.sort_key`).
@@ -168,12 +178,12 @@ class SortedLines:
 
     def __init__(self, directory: Path | None = None) -> None:
         """Open the scratch file in ``directory`` (None: the system's temporary folder)."""
-        self._scratch = _Scratch(directory)
+        super().__init__(directory)
         self._keys: list[tuple[Any, int]] = []
 
     def add(self, key: Any, line: str) -> None:
         """Keep one line (without its newline) to be written at ``key``'s place."""
-        self._keys.append((key, self._scratch.append(line.encode("utf-8"))))
+        self._keys.append((key, self._append(line.encode("utf-8"))))
 
     def __len__(self) -> int:
         """How many lines."""
@@ -186,22 +196,10 @@ class SortedLines:
         tmp = path.with_name(path.name + ".tmp")
         with tmp.open("wb") as stream:
             for _, offset in self._keys:
-                stream.write(self._scratch.read(offset))
+                stream.write(self._read(offset))
                 stream.write(b"\n")
         tmp.replace(path)
         return len(self._keys)
 
-    def close(self) -> None:
-        """Delete the scratch file."""
-        self._scratch.close()
+    def _forget(self) -> None:
         self._keys.clear()
-
-    def __enter__(self) -> Self:
-        """The lines themselves."""
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        """Close them."""
-        self.close()
