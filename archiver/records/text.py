@@ -110,6 +110,7 @@ ZH_MIN_SHARE = 0.85
 _SPACE = re.compile(r"[ \t\n\r\f\v]+")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LATIN_WORD = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]+")
+_ASCII_LETTER = re.compile("[A-Za-z]")
 _CLEAR_BOTH = re.compile(r"^\s*clear\s*:\s*both\s*;?\s*$", re.I)
 _ASCII_SPACE = " \t\n\r\f"
 
@@ -121,6 +122,8 @@ def clean(text: str) -> str:
 
 def language(text: str) -> Lang | None:
     """``en``, ``zh`` or ``mixed`` by the share of Han ideographs among ideographs and Latin words."""
+    if text.isascii():  # no ideograph: English as soon as it has a word, whatever the count
+        return "en" if _ASCII_LETTER.search(text) else None
     han = len(_HAN.findall(text))
     words = len(_LATIN_WORD.findall(text))
     if han + words == 0:
@@ -140,7 +143,11 @@ def _tag(node: Any) -> str | None:
 
 
 def texts(root: Any) -> list[str]:
-    """The paragraphs of an lxml element, by the rules above (iterative: no recursion limit to hit)."""
+    """The paragraphs of an lxml element, by the rules above (iterative: no recursion limit to hit).
+
+    lxml's ``iterwalk`` reports each element's start and end (and each comment and processing instruction,
+    whose tail is text) from C, in document order; the subtree of a skipped element is not entered.
+    """
     out: list[str] = []
     buf: list[str] = []
 
@@ -151,28 +158,31 @@ def texts(root: Any) -> list[str]:
             if text:
                 out.append(text)
 
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, closing = stack.pop()
-        tag = _tag(node)
-        if closing:
+    if not isinstance(root.tag, str):  # a comment or processing instruction has no paragraphs
+        return out
+    if len(root) == 0:  # no children (a link, a cell, a caption): its own text is all there is
+        tag = root.tag.lower()
+        text = clean(root.text) if root.text and tag not in SKIP_TAGS and tag != "br" else ""
+        return [text] if text else out
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, node in walk:
+        if event == "start":
+            tag = node.tag.lower()
             if tag in BLOCK_TAGS:
-                flush()
-            if node is not root and node.tail:
-                buf.append(node.tail)
+                if buf:
+                    flush()
+            elif tag in SKIP_TAGS or tag == "br":
+                if tag == "br" and buf:
+                    flush()
+                walk.skip_subtree()  # its end still comes, right after: its tail is read there
+                continue
+            if node.text:
+                buf.append(node.text)
             continue
-        if tag is None or tag in SKIP_TAGS or tag == "br":
-            if tag == "br":
-                flush()
-            if node is not root and node.tail:
-                buf.append(node.tail)
-            continue
-        if tag in BLOCK_TAGS:
+        if event == "end" and buf and node.tag.lower() in BLOCK_TAGS:
             flush()
-        if node.text:
-            buf.append(node.text)
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(node))
+        if node is not root and node.tail:
+            buf.append(node.tail)
     flush()
     return out
 
@@ -186,10 +196,36 @@ def _has_class(node: Any, name: str) -> bool:
     return name in (node.get("class") or "").split()
 
 
+@lru_cache(maxsize=512)
+def _scheme(base_url: str) -> str:
+    return urlsplit(base_url).scheme  # raises ValueError where urljoin(base_url, ...) does
+
+
+@lru_cache(maxsize=8192)  # the same image, widget and profile URLs recur on every page of a blog
+def _join_absolute(scheme: str, value: str) -> str | None:
+    """``urljoin`` of an http(s) URL against any base URL of ``scheme``; None when the base's host is needed."""
+    if not urlsplit(value).netloc:
+        return None
+    return urljoin(f"{scheme}://base.invalid/", value)
+
+
+def joined(base_url: str, value: str) -> str:
+    """``urljoin(base_url, value)``, with the URLs that name their own host resolved once for every page.
+
+    For a ``value`` with a scheme and a host, urljoin reads nothing of the base but its scheme (the same
+    scheme: the URL re-assembled from its parts; another: the URL as it is). Raises ValueError as urljoin does.
+    """
+    if base_url and value.startswith(("https://", "http://")):
+        done = _join_absolute(_scheme(base_url), value)
+        if done is not None:
+            return done
+    return urljoin(base_url, value)
+
+
 def absolute(base_url: str, value: str) -> str:
     """``value`` resolved against ``base_url``; unchanged when it is too malformed to resolve."""
     try:
-        return urljoin(base_url, value)
+        return joined(base_url, value)
     except ValueError:  # "http://[" and the like
         return value
 

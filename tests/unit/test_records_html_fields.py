@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from blogger_replica.site import THEMES
+from lxml import etree
 
 from archiver.records import html
 from tests.records_support import BASE, app, serve
@@ -28,8 +29,24 @@ TRICKY = b"""<html><body><div class="blog-posts">
 </div></div></div></body></html>"""
 
 
-def pairs(fields: html._Fields, container: object) -> list[tuple[list[object], list[object]]]:
-    return [
+LISTING = b"""<html><body><div class="blog-posts">
+<div class="post hentry"><a class="post-title" href="/self.html">a title's own link is not in it</a>
+<h3 class="post-title"><a name="anchor">no href</a></h3>
+<span class="x timestamp-link"><a href="/not-a-timestamp-link.html">the span has the class</a></span>
+<a class="timestamp-link" href=" /2020/01/b.html ">first</a>
+<h3 class="post-title"><b><a href="/2020/01/c.html">later</a></b></h3>
+<div class="post-body" id="post-body-1">text</div>
+<div class="jump-link	x"><a href="/2020/01/b.html#more">Read more</a></div>
+</div></div></body></html>"""
+
+
+def pairs(fields: html._Fields, container: object, *, listing: bool = False) -> list[tuple[list[object], list[object]]]:
+    """What each of the walk's fields holds and what its XPath selects; with ``listing``, its link and jump too."""
+    extra: list[tuple[list[object], list[object]]] = []
+    if listing:
+        hrefs = html._X_LINKS(container)
+        extra = [([fields.link], [str(hrefs[0]) if hrefs else None]), ([fields.jump], [bool(html._X_JUMP(container))])]
+    return extra + [
         (fields.title, html._X_TITLE(container)),
         (fields.published, html._X_PUBLISHED(container)),
         (fields.updated, html._X_UPDATED(container)),
@@ -52,6 +69,15 @@ def containers(body: bytes) -> list[object]:
     return [html._container(e) for e in post_bodies(body)]
 
 
+def test_the_id_xpath_selects_every_element_with_an_id_in_document_order() -> None:
+    replica = app(30, "classic")
+    for url in (f"{BASE}/", f"{BASE}{replica.blog.posts[3].path}", f"{BASE}/2015/"):
+        doc = html.parse_html(serve(url, replica).body, "utf-8").doc
+        assert html._X_IDS(doc) == etree.XPath("//*[@id]")(doc)
+    doc = html.parse_html(TRICKY, "utf-8").doc
+    assert [e.get("id") for e in html._X_IDS(doc)] == ["post-body-1"]
+
+
 def date_header_by_xpath(body: Any) -> str | None:
     for ancestor in body.iterancestors():
         if "date-outer" in (ancestor.get("class") or "").split():
@@ -67,9 +93,11 @@ def test_the_walk_selects_what_the_xpaths_select(theme: str, path: str) -> None:
     url = f"{BASE}{replica.blog.posts[3].path}" if path == "post" else f"{BASE}{path}"
     found = 0
     for container in containers(serve(url, replica).body):
-        for walked, selected in pairs(html._Fields(container), container):
+        for walked, selected in pairs(html._Fields(container, listing=True), container, listing=True):
             assert walked == selected
             found += len(walked)
+        plain = html._Fields(container)  # a post page's own post: no listing fields read
+        assert (plain.link, plain.jump) == (None, False)
     assert found
     headers = [(html._date_header(e), date_header_by_xpath(e)) for e in post_bodies(serve(url, replica).body)]
     assert all(walked == selected for walked, selected in headers)
@@ -87,3 +115,12 @@ def test_the_walk_splits_classes_where_normalize_space_does() -> None:
     assert len(fields.updated) == 2
     assert fields.blog_ids == [" 42 "]
     assert len(fields.comment_links) == len(fields.ld_json) == 1
+
+
+def test_a_listings_link_and_jump_are_what_their_xpaths_select() -> None:
+    (container,) = containers(LISTING)
+    fields = html._Fields(container, listing=True)
+    for walked, selected in pairs(fields, container, listing=True):
+        assert walked == selected
+    assert fields.link == " /2020/01/b.html "  # stripped where it is joined
+    assert fields.jump is True

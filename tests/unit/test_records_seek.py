@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from archiver.cli import main
+from archiver.cli import build_parser, main
 from archiver.incremental import CARRY_CONTENT_TYPE, CarriedCapture, Carry
 from archiver.records import jsonl, warcread
 from archiver.records.warcread import extract_warcs, read_cdxj
@@ -169,6 +170,16 @@ def test_extract_cli_refuses_no_jobs(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit):
         main(["extract", "x", "--jobs", "0"])
     assert "must be at least 1, not 0" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity on this OS")
+def test_extract_jobs_default_to_the_cpus_the_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ``taskset -c 0`` one worker, not one per CPU of the machine taking turns on one core."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3})
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert build_parser().parse_args(["extract", "x"]).jobs == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 5})
+    assert build_parser().parse_args(["extract", "x"]).jobs == 3
 
 
 def test_carry_records_between_indexed_records_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

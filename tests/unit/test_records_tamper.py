@@ -12,6 +12,9 @@ from blogger_replica.app import ReplicaApp
 from blogger_replica.content import Blog
 from blogger_replica.planted import MIN_POSTS, PLANTS
 from blogger_replica.truth import truth_records
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
 
 from archiver.records import changes, extract_records, html, merge, tamper
 from archiver.records.extract import read_page
@@ -266,3 +269,109 @@ def test_extraction_reads_the_page_the_crawl_already_parsed(monkeypatch: pytest.
     assert found == expected
     assert found[0].flags == page.flags
     assert page.flags
+
+
+def obfuscation_by_every_pattern(code: str) -> str | None:
+    """:func:`tamper.obfuscation` without its shortcuts: every pattern tried on every piece of code."""
+    match = tamper._DECODER_INTO_SINK.search(code) or tamper._CHAR_CODE_CHAIN.search(code)
+    if match is None and len(tamper._CHAR_CODE_CALL.findall(code)) >= tamper.CHAR_CODES:
+        match = tamper._CHAR_CODE_CALL.search(code)
+    if match is None and tamper._ENCODED.search(code) is not None:
+        match = tamper._SINK.search(code)
+    return None if match is None else code[max(0, match.start() - 20) : match.start() + 100]
+
+
+#: pieces of injected code and of harmless scripts, for scripts built at random
+CODE_PIECES = (
+    "eval",
+    "eval (",
+    "window.",
+    "atob(",
+    "unescape (",
+    "decodeURIComponent(",
+    "decodeURI(",
+    "document . write(",
+    "document.writeln(",
+    "Function(",
+    "setTimeout(",
+    "String.fromCharCode(",
+    "String . fromCharCode (",
+    "fromCharCode",
+    "72,",
+    "101+",
+    "108",
+    "(",
+    ")",
+    "'",
+    " ",
+    "\n",
+    "x",
+    "A" * 70,
+    "%41" * 30,
+    "\\x41" * 20,
+    "\\u0041" * 10,
+    "location.href = 'https://evil.example/'",
+    "_WidgetManager._Init('//www.blogger.com/rearrange?blogID=1');",
+)
+
+
+@given(st.lists(st.sampled_from(CODE_PIECES), max_size=40).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_the_obfuscation_shortcuts_never_change_the_finding(code: str) -> None:
+    """Skipping the patterns a script has no words for gives the same excerpt as trying them all."""
+    assert tamper.obfuscation(code) == obfuscation_by_every_pattern(code)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        f"eval(atob('{LONG_B64}'))",
+        "String.fromCharCode(" + ",".join(["72"] * 25) + ")",
+        "var s=" + "+".join(["String.fromCharCode(72)"] * 20),
+        f"var p='{'%41' * 70}'; document.write(unescape(p))",
+        f"x='{LONG_B64}'; eval(x)",
+    ],
+)
+def test_each_shape_of_obfuscation_is_found_with_the_shortcuts(code: str) -> None:
+    assert tamper.obfuscation(code) is not None
+    assert tamper.obfuscation(code) == obfuscation_by_every_pattern(code)
+
+
+#: what the scan looked at when it was one XPath union (libxml2 walked the tree seven times for it)
+UNION = etree.XPath(
+    "//script | //iframe | //object | //embed | //form[@action] | //meta[@http-equiv]"
+    " | //*[@*[starts-with(name(), 'on')]]"
+)
+ELEMENTS = b"""<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><script>a()</script></head>
+<body onload="x()"><form><input onfocus="y()"></form><form action="/f"></form><object data="o"></object>
+<embed src="e"><iframe src="i"></iframe><script src="s" onerror="z()"></script><div one="a name starting with on">
+<p ONCLICK="upper case: lower case to the parser">p</p><a href="#" data-on="x">a</a>
+<span on="">on</span></body></html>"""
+
+
+@pytest.mark.parametrize("theme", ["classic", "contempo"])
+def test_the_scan_looks_at_what_the_xpath_union_selected(theme: str) -> None:
+    replica = ReplicaApp(Blog(max(MIN_POSTS, 40), 1), theme)  # type: ignore[arg-type]
+    bodies = [ELEMENTS, *(serve(url, replica).body for url in every_page(replica)[:12])]
+    for body in bodies:
+        doc = parse_html(body, "utf-8").doc
+        scanned = tamper._scanned(doc)
+        assert len(scanned) == len(set(scanned))
+        assert set(scanned) == set(UNION(doc))
+    doc = parse_html(ELEMENTS, "utf-8").doc
+    tags = [e.tag for e in UNION(doc)]
+    assert tags == [
+        "meta",
+        "script",
+        "body",
+        "input",
+        "form",
+        "object",
+        "embed",
+        "iframe",
+        "script",
+        "div",
+        "p",
+        "span",
+    ]
+    assert sorted(e.tag for e in tamper._scanned(doc)) == sorted(tags)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urljoin
+
 import lxml.html
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from archiver.records.text import clean, images, inner_html, language, paragraphs, read_body, texts
+from archiver.records.text import clean, images, inner_html, joined, language, paragraphs, read_body, texts
 
 
 def body(markup: str) -> lxml.html.HtmlElement:
@@ -178,3 +183,77 @@ def test_language(text: str, lang: str | None) -> None:
 def test_paragraphs_carry_their_language() -> None:
     found = paragraphs(body("<p>Free speech</p><p>言论自由</p><p>2013</p>"))
     assert [(p.text, p.lang) for p in found] == [("Free speech", "en"), ("言论自由", "zh"), ("2013", None)]
+
+
+def urljoin_or_error(base: str, value: str) -> str:
+    try:
+        return urljoin(base, value)
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+def joined_or_error(base: str, value: str) -> str:
+    try:
+        return joined(base, value)
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+BASES = ("https://blog.example/2013/09/post.html?m=1", "http://blog.example/a/b/", "", "https://[::1/x", "ftp://f/x")
+URL_PIECES = (
+    "https://",
+    "http://",
+    "HTTP://",
+    "//",
+    "",
+    "a.example",
+    "1.bp.example:8080",
+    "[",
+    "]",
+    "/x",
+    "/../y",
+    "./z",
+)
+URL_TAILS = ("", "/", "?", "?q=1", "#", "#f", ";p", " ", "\t", "%41", "/s1600/i.jpg", "http://")
+
+
+@given(st.sampled_from(BASES), st.lists(st.sampled_from(URL_PIECES + URL_TAILS), max_size=6).map("".join))
+@example(BASES[0], "https://a.example/x?")  # urljoin drops the empty query
+@example(BASES[0], "https://a.example/#")
+@example(BASES[0], "https:///x")  # no host: the page's
+@example(BASES[1], "https://a.example/x?")  # another scheme: as it is
+@example(BASES[0], "http://[")
+@example(BASES[3], "https://a.example/")
+@settings(max_examples=500, deadline=None)
+def test_joined_is_urljoin(base: str, value: str) -> None:
+    """The URLs resolved once for every page resolve as urljoin resolves them against each page."""
+    assert joined_or_error(base, value) == urljoin_or_error(base, value)
+    assert joined_or_error(base, value) == urljoin_or_error(base, value)  # the second time from the cache
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<a href='/x'>\n  Read   more\u00a0 </a>", ["Read more"]),
+        ("<td>  </td>", []),
+        ("<script>var x = 1;</script>", []),
+        ("<textarea>typed</textarea>", []),
+        ("<p>one<br>two</p>", ["one", "two"]),
+        ("<span>cafe\u0301</span>", ["caf\u00e9"]),
+    ],
+)
+def test_an_element_alone_gives_its_own_text(markup: str, expected: list[str]) -> None:
+    element = lxml.html.fragment_fromstring(markup)
+    element.tail = " tail text is not the element's "
+    assert texts(element) == expected
+
+
+@given(st.text(st.sampled_from("aZ é9 .,释放\u00e0\u4e00-\n"), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_language_is_the_share_of_ideographs_among_ideographs_and_words(text: str) -> None:
+    """The ASCII shortcut gives what counting gives: English with any Latin word, nothing without one."""
+    han = sum(1 for c in text if c in "释放\u4e00")
+    words = len(re.findall("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]+", text))
+    share = han / (han + words) if han + words else None
+    expected = None if share is None else "en" if share <= 0.15 else "zh" if share >= 0.85 else "mixed"
+    assert language(text) == expected
