@@ -233,7 +233,8 @@ DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 
 # --- ARCHIVER_QUEUE: scheduled requests wait on disk, not in memory (archiver.diskqueue) -----------------------
 # Scrapy's own disk queues in a temporary folder removed at close (not a JOBDIR: nothing is resumed from it),
-# so the queue's memory does not grow with the blog's frontier; off: Scrapy's memory queue
+# so the queue's memory does not grow with the blog's frontier; off: Scrapy's memory queue. Unless
+# SCHEDULER_DISK_QUEUE / SCHEDULER_START_DISK_QUEUE are set, their requests are named without inspect.getmembers
 SCHEDULER = "archiver.diskqueue.DiskQueueScheduler"
 ARCHIVER_QUEUE_ON_DISK = True
 
@@ -258,6 +259,9 @@ ARCHIVER_CDXJ_ENABLED = True
 
 # --- ARCHIVER_WACZ: CRAWL_DIR/<host>-<crawl id>.wacz, the WACZ 1.1.1 package of the crawl ---------------
 ARCHIVER_WACZ_ENABLED = True
+# copy the WARC files into the package while crawling (archiver.warc.livewacz), so the end of a crawl copies only
+# the last bytes; off: every WARC byte is copied after the last fetch
+ARCHIVER_WACZ_LIVE = True
 
 # --- ARCHIVER_SIGNING: signed WACZ packages (archiver.signing, the WACZ signing spec's anonymous mode) --------
 # Path of the ECDSA private key (PEM, mode 0600) that signs every WACZ written: the crawl's own and `archiver

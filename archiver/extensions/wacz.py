@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +16,14 @@ from archiver.errors import ArchiverError, ConfigError
 from archiver.extensions.cdxj import INDEX_NAME
 from archiver.extensions.progress import human_bytes
 from archiver.signing import Signer, SigningError
+from archiver.warc.livewacz import LivePackage
 from archiver.warc.wacz import (
     HTML_MIMES,
+    WACZ_SUFFIX,
     CaptureSpill,
     KnownCapture,
+    PackageWriter,
+    WaczError,
     crawl_warcs,
     decoded_title,
     gather,
@@ -27,7 +32,7 @@ from archiver.warc.wacz import (
     wacz_name,
     write_wacz,
 )
-from archiver.warc.writer import SOFTWARE, warc_date
+from archiver.warc.writer import OPEN_SUFFIX, SOFTWARE, warc_date
 
 if TYPE_CHECKING:
     from typing import Self
@@ -42,6 +47,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CRAWL_LOG_NAME = "crawl.log"
+#: the package being written while the crawl runs (ARCHIVER_WACZ_LIVE), renamed ``HOST-CRAWLID.wacz`` at the end
+LIVE_SUFFIX = "-live" + WACZ_SUFFIX + OPEN_SUFFIX
 #: finish reasons after which no package is written: the crawl was interrupted and is meant to be resumed
 INTERRUPTED = frozenset({"shutdown"})
 
@@ -59,7 +66,8 @@ class WaczPackageExtension:
     originals (Browsertrix's convention) and the log says to replay with ``archiver package OUTPUT/<host>``.
     An interrupted crawl (Ctrl-C, SIGTERM) is not packaged: ``archiver package CRAWL_DIR`` does it on demand.
     Sets the stats ``archiver/wacz/file``, ``archiver/wacz/bytes``, ``archiver/wacz/pages``,
-    ``archiver/wacz/requires``, ``archiver/wacz/records_read`` (read by the crawl report, which runs after this
+    ``archiver/wacz/requires``, ``archiver/wacz/live_warcs`` (WARC files copied in while crawling),
+    ``archiver/wacz/live_abandoned``, ``archiver/wacz/records_read`` (read by the crawl report, which runs after this
     extension) or ``archiver/wacz/errors``.
 
     Nothing is read twice that the crawl already knew: each 200 HTML capture's title (from the page the WARC
@@ -69,6 +77,12 @@ class WaczPackageExtension:
     this run did not write (a resumed crawl's earlier files) are read, as ``archiver package`` reads them all;
     both give the same datapackage.json and pages. The package's own sha256, hashed as it was written, goes
     out with the ``wacz_written`` signal (for the fixity manifest).
+
+    With ARCHIVER_WACZ_LIVE (on), the WARC files are copied into the package while the crawl writes them
+    (:mod:`archiver.warc.livewacz`, one thread, begun with the crawl's first record), so that the end of the
+    crawl adds only the last bytes, the index, the page lists and the log: the package is ``CRAWLID-live.wacz.open``
+    until then. When that copy could not be used (the log says why), the package is written from the
+    finished files at the end, as without the setting; an interrupted crawl removes it.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -96,6 +110,9 @@ class WaczPackageExtension:
         self.host: str | None = None
         self.spill: CaptureSpill | None = None
         self.digests: dict[str, tuple[str, int]] = {}  # WARC file name -> (sha256, size), hashed as written
+        self.live_enabled = settings.getbool("ARCHIVER_WACZ_LIVE")
+        self.warc_max_size = settings.getint("ARCHIVER_WARC_MAX_SIZE")
+        self.live: LivePackage | None = None
         key = settings.get("ARCHIVER_SIGNING_KEY")
         try:
             self.signer = Signer.from_file(Path(key), SOFTWARE) if key else None
@@ -130,6 +147,8 @@ class WaczPackageExtension:
         **_: Any,
     ) -> None:
         """Spill what the pages list needs of a 200 HTML response or a revisit, read from what the crawl has."""
+        if self.live_enabled and self.live is None:
+            self._start_live()
         if self.spill is None:
             return
         record = location.response
@@ -164,6 +183,20 @@ class WaczPackageExtension:
             self.spill.close()
             self.spill = None
 
+    def _live_path(self) -> Path:
+        return self.crawl_dir / f"{self.crawl_id}{LIVE_SUFFIX}"
+
+    def _start_live(self) -> None:
+        """Begin the package and its copying thread (once: the first record was written, any mending is done)."""
+        self.live_enabled = False  # one attempt
+        try:
+            writer = PackageWriter(self._live_path(), datetime.now(UTC))
+        except OSError as exc:
+            logger.warning("Cannot begin the WACZ while crawling (%s): it will be written at the end", exc)
+            return
+        self.live = LivePackage(writer, self.warc_dir, self.warc_max_size)
+        self.live.start()
+
     def warc_closed(self, path: Path, sha256: str | None = None, size: int | None = None, **_: Any) -> None:
         """Keep the sha256 and size of a WARC file the crawl wrote and closed."""
         if sha256 is not None and size is not None:
@@ -179,13 +212,43 @@ class WaczPackageExtension:
         try:
             self._package()
         finally:
+            if self.live is not None:  # not finished: the crawl was interrupted, or packaging failed
+                self.live.abandon()
+                self.live = None
+            self._live_path().unlink(missing_ok=True)  # a killed run's
             if self.spill is not None:
                 self.spill.close()
                 self.spill = None
 
+    def _finish_live(self) -> PackageWriter | None:
+        """The live package with every WARC file copied in, or None (why is logged; the partial is removed)."""
+        live, self.live = self.live, None
+        if live is None:
+            return None
+        started = time.monotonic()
+        writer = live.finish(self.digests)
+        if writer is None:
+            logger.warning(
+                "The WACZ copied while crawling cannot be used (%s): writing it from the WARC files", live.error
+            )
+            self.crawler.stats.inc_value("archiver/wacz/live_abandoned")
+            return None
+        self.crawler.stats.set_value("archiver/wacz/live_warcs", len(writer.warcs))
+        logger.info(
+            "%d WARC files were copied into the WACZ while crawling (%d as they were written); "
+            "the rest of the last took %.1f s",
+            len(writer.warcs),
+            live.followed,
+            time.monotonic() - started,
+        )
+        return writer
+
     def _package(self) -> None:
         stats: Any = self.crawler.stats
         if self.reason in INTERRUPTED:
+            if self.live is not None:
+                self.live.abandon()
+                self.live = None
             logger.info(
                 "Crawl interrupted (%s): no WACZ written; run `archiver package %s` to make one",
                 self.reason,
@@ -197,6 +260,7 @@ class WaczPackageExtension:
             return
         started = time.monotonic()
         try:
+            begun = self._finish_live()
             known = self.spill.load() if self.spill is not None else {}
             contents = gather(
                 crawl_warcs(self.crawl_dir, self.warc_dir),
@@ -206,13 +270,16 @@ class WaczPackageExtension:
             )
             host = self.host or contents.main_page.url.split("/")[2]
             requires = required_waczs(contents, self.blog_dir, host, self.crawl_id, self.dedup_index)
-            result = write_wacz(
-                self.crawl_dir / wacz_name(host, self.crawl_id),
-                contents,
-                logs=[self.crawl_dir / CRAWL_LOG_NAME],
-                requires=requires,
-                signer=self.signer,
-            )
+            output, logs = self.crawl_dir / wacz_name(host, self.crawl_id), [self.crawl_dir / CRAWL_LOG_NAME]
+            result = None
+            if begun is not None:
+                try:
+                    result = begun.finish(output, contents, logs=logs, requires=requires, signer=self.signer)
+                except WaczError as exc:  # e.g. a WARC file the copy did not see: package the files as they are
+                    logger.warning("The WACZ copied while crawling cannot be used (%s): writing it again", exc)
+                    stats.inc_value("archiver/wacz/live_abandoned")
+            if result is None:
+                result = write_wacz(output, contents, logs=logs, requires=requires, signer=self.signer)
         except (ArchiverError, OSError) as exc:
             stats.inc_value("archiver/wacz/errors")
             logger.error("Cannot write the WACZ package of %s: %s", self.crawl_dir, exc, exc_info=True)

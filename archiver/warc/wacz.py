@@ -36,6 +36,7 @@ package's own sha256 (:attr:`WaczResult.sha256`) needs no second read either.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -468,36 +469,55 @@ def _ordered(pages: Iterable[Page]) -> list[Page]:
 
 
 def _html_captures(
-    lines: Iterable[str], reader: _RecordReader, originals_from: Iterable[str] | None = None
-) -> dict[str, dict[str, Any]]:
+    lines: Sequence[str], reader: _RecordReader, originals_from: Iterable[str] | None = None
+) -> dict[str, tuple[str, str, str | None]]:
     """The latest successful (200) HTML capture of each URL, a revisit counting as its original's capture.
 
-    A revisit's status and MIME type are its original's when ``originals_from`` (default: the lines) holds it
-    (same URL and payload digest), else those of the revisit's own stored HTTP head; the original's line is
-    kept as ``_original``.
+    Returns URL -> (timestamp, its CDXJ line, the line of the revisit's original or None). A revisit's status
+    and MIME type are its original's when ``originals_from`` (default: the lines) holds it (same URL and
+    payload digest), else those of the revisit's own stored HTTP head.
+
+    Memory: the lines are parsed one at a time and only lines are kept (a parsed line weighs about five times
+    its text): the chosen line of each HTML URL, and the originals of the revisits there are. A first pass
+    finds what the revisits need, so a crawl without revisits keeps no originals at all.
     """
-    parsed = [(line.split(" ", 2)[1], _fields(line)) for line in lines]
-    pool = parsed if originals_from is None else [(None, _fields(line)) for line in originals_from]
-    originals = {
-        (str(fields.get("url")), fields.get("digest")): fields
-        for _, fields in pool
-        if fields.get("mime") != REVISIT_MIME and fields.get("digest")
-    }
-    latest: dict[str, dict[str, Any]] = {}
-    for timestamp, fields in parsed:
+    wanted: set[tuple[str, Any]] = set()
+    for line in lines:
+        if REVISIT_MIME in line:  # a cheap test first; the parse decides
+            fields = _fields(line)
+            if fields.get("mime") == REVISIT_MIME:
+                wanted.add((str(fields.get("url")), fields.get("digest")))
+    originals: dict[tuple[str, Any], tuple[str, dict[str, Any]]] = {}
+    if wanted:
+        for line in lines if originals_from is None else originals_from:
+            fields = _fields(line)
+            key = (str(fields.get("url")), fields.get("digest"))
+            if key in wanted and fields.get("mime") != REVISIT_MIME and fields.get("digest"):
+                originals[key] = (line, fields)  # the last line of a (url, digest) wins
+    latest: dict[str, tuple[str, str, str | None]] = {}
+    for line in lines:
+        timestamp = line.split(" ", 2)[1]
+        fields = _fields(line)
         url = str(fields.get("url"))
         status, mime, original = fields.get("status"), fields.get("mime"), None
         if mime == REVISIT_MIME:
-            original = originals.get((url, fields.get("digest")))
-            if original is not None:
-                status, mime = original.get("status"), original.get("mime")
+            found = originals.get((url, fields.get("digest")))
+            if found is not None:
+                original = found[0]
+                status, mime = found[1].get("status"), found[1].get("mime")
             else:
                 status, mime = reader.revisit_head(fields)
         if status != "200" or mime not in HTML_MIMES:
             continue
-        if url not in latest or timestamp >= latest[url]["_ts"]:
-            latest[url] = {**fields, "_ts": timestamp, "_original": original}
+        if url not in latest or timestamp >= latest[url][0]:
+            latest[url] = (timestamp, line, original)
     return latest
+
+
+def _capture_fields(capture: tuple[str, str, str | None]) -> dict[str, Any]:
+    """The parsed CDXJ fields of an :func:`_html_captures` entry, with ``_ts`` and ``_original`` as readers want."""
+    timestamp, line, original = capture
+    return {**_fields(line), "_ts": timestamp, "_original": _fields(original) if original is not None else None}
 
 
 def find_pages(
@@ -517,12 +537,13 @@ def find_pages(
     if reader is None:
         with _RecordReader(warcs) as own:
             return find_pages(lines, warcs, own, originals_from)
+    lines = lines if isinstance(lines, list | tuple) else list(lines)  # read more than once
     latest = _html_captures(lines, reader, originals_from)
     main = {url for url in latest if classify(url) in MAIN_PAGE_KINDS and not urlsplit(url).query}
     hosts = {urlsplit(url).netloc for url in main}
     extra = {url for url in latest if url not in main and urlsplit(url).netloc in hosts}
-    pages = _ordered(reader.page(latest[url]) for url in main)
-    extra_pages = _ordered(reader.page(latest[url]) for url in extra)
+    pages = _ordered(reader.page(_capture_fields(latest[url])) for url in main)
+    extra_pages = _ordered(reader.page(_capture_fields(latest[url])) for url in extra)
     return pages, extra_pages
 
 
@@ -726,6 +747,180 @@ def _copy_progress(progress: Callable[[int, int], None] | None, files: Sequence[
     return on_copy
 
 
+class PackageWriter:
+    """A WACZ package being written, WARC files first: the part of :func:`write_wacz` that can run early.
+
+    A crawl opens one as soon as it writes its first WARC file and copies (or follows, see
+    :meth:`follow_warc`) every WARC file into it while it crawls, so that only the last bytes, the index and
+    the page lists are left to write when it ends. Everything goes to ``partial`` (a ``.open`` name) through
+    an unseekable hashing stream; :meth:`finish` renames it to its final name, :meth:`abandon` removes it.
+    Members are written one at a time and in order; one thread at a time may use a writer.
+    """
+
+    def __init__(self, partial: Path, when: datetime) -> None:
+        """Create ``partial`` (replacing a file a killed run left there); every member gets the time ``when``."""
+        self.partial = Path(partial)
+        self.when = when.astimezone(UTC)
+        self.partial.parent.mkdir(parents=True, exist_ok=True)
+        self._raw = self.partial.open("wb")
+        try:
+            self._stream = _HashingStream(self._raw)
+            self._archive = zipfile.ZipFile(self._stream, "w", allowZip64=True)
+        except BaseException:
+            self._raw.close()
+            self.partial.unlink(missing_ok=True)
+            raise
+        self.package = _Package(self._archive, self.when)
+        self.warcs: list[str] = []  # names of the WARC files written so far, in order
+        self.warc_digests: dict[str, tuple[str, int]] = {}  # name -> (sha256, size) of the bytes written
+        self.closed = False
+
+    def add_warc(self, path: Path, known: tuple[str, int] | None = None) -> None:
+        """Copy a finished WARC file in as ``archive/NAME`` (hashed unless ``known`` gives its sha256 and size)."""
+        self.package.add_file(f"archive/{path.name}", path, stored=True, known=known)
+        resource = self.package.resources[-1]
+        self.warcs.append(path.name)
+        self.warc_digests[path.name] = (resource.hash.removeprefix("sha256:"), resource.bytes)
+
+    def follow_warc(
+        self,
+        open_path: Path,
+        final_path: Path,
+        *,
+        declared_size: int,
+        wait: Callable[[], bool],
+    ) -> bool:
+        """Copy in a WARC file that is still being written, as it grows, until it is closed.
+
+        Reads ``open_path`` from its start and writes what is there into the member ``archive/FINAL-NAME``;
+        when nothing new is there it calls ``wait()`` (which sleeps or waits for news and returns False when
+        the caller gives up) and looks again. The file is complete once the writer has renamed it to
+        ``final_path``: then the rest is read to its end. ``declared_size`` is the size the file may reach
+        (the writer's rollover size): ZIP64 is used for the member when that could pass 2 GiB, as
+        :func:`write_wacz` decides from the real size. Returns True when the member is complete; False when
+        ``wait`` gave up first (the package is then unusable: abandon it). A member whose final size
+        outgrew a non-ZIP64 entry raises WaczError.
+        """
+        name = final_path.name
+        digest = hashlib.sha256()
+        copied = 0
+        info = self.package._info(f"archive/{name}", stored=True, size=declared_size)
+        with open_path.open("rb") as src, self._archive.open(info, "w") as dst:
+            while True:
+                chunk = src.read(_COPY_CHUNK)
+                if chunk:
+                    digest.update(chunk)
+                    dst.write(chunk)
+                    copied += len(chunk)
+                    continue
+                if final_path.exists() and not open_path.exists():  # closed and renamed: read to the end
+                    while chunk := src.read(_COPY_CHUNK):
+                        digest.update(chunk)
+                        dst.write(chunk)
+                        copied += len(chunk)
+                    break
+                if not wait():
+                    return False
+            try:
+                dst.close()
+            except RuntimeError as exc:  # zipfile: the member outgrew the non-ZIP64 entry declared for it
+                raise WaczError(f"{name} grew past {declared_size} bytes while it was packaged: {exc}") from exc
+        size = final_path.stat().st_size
+        if size != copied:
+            raise WaczError(f"{final_path} is {size} bytes but {copied} were packaged while it was written")
+        self.package._listed(f"archive/{name}", digest.hexdigest(), copied)
+        self.warcs.append(name)
+        self.warc_digests[name] = (digest.hexdigest(), copied)
+        return True
+
+    def finish(
+        self,
+        output: Path,
+        contents: Contents,
+        *,
+        logs: Sequence[Path] | Mapping[str, Path] = (),
+        title: str | None = None,
+        description: str | None = None,
+        software: str = SOFTWARE,
+        requires: Sequence[dict[str, Any]] = (),
+        signer: Signer | None = None,
+    ) -> WaczResult:
+        """Write the index, pages, logs and datapackage of ``contents``, close, and rename to ``output``.
+
+        The WARC files written so far must be exactly ``contents.warcs``, in order (WaczError otherwise;
+        the package is then abandoned). See :func:`write_wacz` for the arguments.
+        """
+        output = Path(output)
+        try:
+            if self.warcs != [path.name for path in contents.warcs]:
+                raise WaczError(
+                    f"the package holds the WARC files {self.warcs}, not the crawl's {[p.name for p in contents.warcs]}"
+                )
+            if not output.name.endswith(WACZ_SUFFIX):
+                raise WaczError(f"{output}: a WACZ file name must end with {WACZ_SUFFIX}")
+            main = contents.main_page
+            package = self.package
+            package.add_index(contents.lines)
+            package.add_lines(PAGES_PATH, _pages_lines(contents.pages, "pages", "All Pages"))
+            if contents.extra_pages:
+                package.add_lines(EXTRA_PAGES_PATH, _pages_lines(contents.extra_pages, "extra-pages", "Extra Pages"))
+            named = logs.items() if isinstance(logs, Mapping) else ((log.name, log) for log in logs)
+            for name, log in named:
+                if log.is_file():
+                    package.add_file(f"logs/{name}", log, stored=False)
+            datapackage: dict[str, Any] = {
+                "profile": "data-package",
+                "wacz_version": WACZ_VERSION,
+                "title": title or main.title,
+                "created": self.when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "software": software,
+                "mainPageURL": main.url,
+                "mainPageDate": main.ts,
+                "resources": [resource.to_dict() for resource in package.resources],
+            }
+            if description:
+                datapackage["description"] = description
+            if requires:
+                datapackage["relation"] = {"requires": list(requires)}
+            data = (json.dumps(datapackage, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+            package.add_bytes("datapackage.json", data, listed=False)
+            digest: dict[str, Any] = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+            if signer is not None:
+                digest["signedData"] = signer.sign(digest["hash"], datapackage["created"])
+            package.add_bytes(
+                "datapackage-digest.json", (json.dumps(digest, indent=2) + "\n").encode("utf-8"), listed=False
+            )
+            self._archive.close()
+            self._raw.close()
+            self.closed = True
+            if signer is not None:
+                public_key_path(output).write_bytes(signer.public_key_pem())
+            self.partial.replace(output)
+        except BaseException:
+            self.abandon()
+            raise
+        signed_by = signer.fingerprint if signer is not None else None
+        return WaczResult(
+            output,
+            contents.pages,
+            contents.extra_pages,
+            package.resources,
+            list(requires),
+            [],
+            signed_by,
+            self._stream.sha256.hexdigest(),
+        )
+
+    def abandon(self) -> None:
+        """Close and remove the partial file (nothing of it is kept); safe to call twice."""
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(Exception):  # an open member or a broken stream: the file goes anyway
+                self._archive.close()
+            self._raw.close()
+        self.partial.unlink(missing_ok=True)
+
+
 def write_wacz(
     output: Path,
     contents: Contents,
@@ -753,60 +948,24 @@ def write_wacz(
     output = Path(output)
     if not output.name.endswith(WACZ_SUFFIX):
         raise WaczError(f"{output}: a WACZ file name must end with {WACZ_SUFFIX}")
-    main = contents.main_page
-    when = (created or datetime.now(UTC)).astimezone(UTC)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + OPEN_SUFFIX)
+    writer = PackageWriter(output.with_name(output.name + OPEN_SUFFIX), created or datetime.now(UTC))
     try:
-        with (
-            partial.open("wb") as raw,
-            zipfile.ZipFile((stream := _HashingStream(raw)), "w", allowZip64=True) as archive,
-        ):
-            package = _Package(archive, when)
-            package.on_copy = _copy_progress(progress, contents.warcs)
-            for path in contents.warcs:
-                package.add_file(f"archive/{path.name}", path, stored=True, known=contents.digests.get(path.name))
-            package.on_copy = None
-            package.add_index(contents.lines)
-            package.add_lines(PAGES_PATH, _pages_lines(contents.pages, "pages", "All Pages"))
-            if contents.extra_pages:
-                package.add_lines(EXTRA_PAGES_PATH, _pages_lines(contents.extra_pages, "extra-pages", "Extra Pages"))
-            named = logs.items() if isinstance(logs, Mapping) else ((log.name, log) for log in logs)
-            for name, log in named:
-                if log.is_file():
-                    package.add_file(f"logs/{name}", log, stored=False)
-            datapackage: dict[str, Any] = {
-                "profile": "data-package",
-                "wacz_version": WACZ_VERSION,
-                "title": title or main.title,
-                "created": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "software": software,
-                "mainPageURL": main.url,
-                "mainPageDate": main.ts,
-                "resources": [resource.to_dict() for resource in package.resources],
-            }
-            if description:
-                datapackage["description"] = description
-            if requires:
-                datapackage["relation"] = {"requires": list(requires)}
-            data = (json.dumps(datapackage, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-            package.add_bytes("datapackage.json", data, listed=False)
-            digest: dict[str, Any] = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
-            if signer is not None:
-                digest["signedData"] = signer.sign(digest["hash"], datapackage["created"])
-            package.add_bytes(
-                "datapackage-digest.json", (json.dumps(digest, indent=2) + "\n").encode("utf-8"), listed=False
-            )
-        if signer is not None:
-            public_key_path(output).write_bytes(signer.public_key_pem())
-        partial.replace(output)
+        writer.package.on_copy = _copy_progress(progress, contents.warcs)
+        for path in contents.warcs:
+            writer.add_warc(path, contents.digests.get(path.name))
+        writer.package.on_copy = None
     except BaseException:
-        partial.unlink(missing_ok=True)
+        writer.abandon()
         raise
-    signed_by = signer.fingerprint if signer is not None else None
-    sha256 = stream.sha256.hexdigest()
-    return WaczResult(
-        output, contents.pages, contents.extra_pages, package.resources, list(requires), [], signed_by, sha256
+    return writer.finish(
+        output,
+        contents,
+        logs=logs,
+        title=title,
+        description=description,
+        software=software,
+        requires=requires,
+        signer=signer,
     )
 
 
