@@ -166,22 +166,61 @@ def _filename_of(line: str) -> str:
     return str(_fields(line).get("filename"))
 
 
+class FileLines:
+    """The non-empty lines of a text file (as ``str.splitlines`` gives them), read from disk at each iteration.
+
+    What a sorted index already on disk is to a package: iterated as often as needed, never held at once (the
+    CDXJ lines of a 20,000-post crawl are about 25 MB of strings).
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Read ``path`` (UTF-8) whenever iterated."""
+        self.path = path
+
+    def __iter__(self) -> Iterator[str]:
+        """The lines, in file order."""
+        with self.path.open(encoding="utf-8", newline="") as stream:
+            for chunk in stream:
+                for line in chunk.splitlines():
+                    if line:
+                        yield line
+
+
+#: index lines: a list, or a sorted file read again at each pass
+IndexLines = list[str] | FileLines
+
+
 def collect_index(warcs: Sequence[Path], index: Path | None = None) -> list[str]:
     """Sorted CDXJ lines for ``warcs``: those of ``index`` when it covers exactly these files, else re-indexed."""
+    lines = index_lines(warcs, index)
+    return lines if isinstance(lines, list) else list(lines)
+
+
+def index_lines(warcs: Sequence[Path], index: Path | None = None) -> IndexLines:
+    """The lines :func:`collect_index` gives, without holding a covering index already sorted on disk.
+
+    Such an index (as a crawl writes it) comes as :class:`FileLines`, read from the file at each pass.
+    """
     names = {path.name for path in warcs}
     if index is not None and index.is_file():
-        lines = [line for line in index.read_text(encoding="utf-8").splitlines() if line]
-        indexed = {_filename_of(line) for line in lines}
+        lines = FileLines(index)
+        indexed: set[str] = set()
+        ordered, previous = True, ""
+        for line in lines:
+            indexed.add(_filename_of(line))
+            if line < previous:
+                ordered = False
+            previous = line
         if indexed == names:
-            return sorted(lines)
+            return lines if ordered else sorted(lines)
         logger.info("%s does not cover exactly the WARC files being packaged; indexing them again", index)
-    lines = []
+    collected: list[str] = []
     for path in warcs:
         try:
-            lines.extend(index_warc(path))
+            collected.extend(index_warc(path))
         except WarcError as exc:
             raise WaczError(str(exc)) from exc
-    return sorted(lines)
+    return sorted(collected)
 
 
 def index_blocks(lines: Iterable[str], block_lines: int = CDX_BLOCK_LINES) -> Iterator[tuple[str, bytes]]:
@@ -469,7 +508,7 @@ def _ordered(pages: Iterable[Page]) -> list[Page]:
 
 
 def _html_captures(
-    lines: Sequence[str], reader: _RecordReader, originals_from: Iterable[str] | None = None
+    lines: Sequence[str] | FileLines, reader: _RecordReader, originals_from: Iterable[str] | None = None
 ) -> dict[str, tuple[str, str, str | None]]:
     """The latest successful (200) HTML capture of each URL, a revisit counting as its original's capture.
 
@@ -537,7 +576,7 @@ def find_pages(
     if reader is None:
         with _RecordReader(warcs) as own:
             return find_pages(lines, warcs, own, originals_from)
-    lines = lines if isinstance(lines, list | tuple) else list(lines)  # read more than once
+    lines = lines if isinstance(lines, list | tuple | FileLines) else list(lines)  # read more than once
     latest = _html_captures(lines, reader, originals_from)
     main = {url for url in latest if classify(url) in MAIN_PAGE_KINDS and not urlsplit(url).query}
     hosts = {urlsplit(url).netloc for url in main}
@@ -608,7 +647,7 @@ class _Package:
         if listed:
             self._listed(path, hashlib.sha256(data).hexdigest(), len(data))
 
-    def add_index(self, lines: Sequence[str]) -> None:
+    def add_index(self, lines: Iterable[str]) -> None:
         """Write index.cdx.gz (stored) block by block as it is compressed, then index.idx (deflated)."""
         meta = json.dumps({"format": "cdxj-gzip-1.0", "filename": Path(CDX_PATH).name})
         idx = [f"!meta 0 {meta}"]
@@ -689,7 +728,7 @@ class Contents:
     """
 
     warcs: list[Path]
-    lines: list[str]
+    lines: IndexLines
     pages: list[Page]
     extra_pages: list[Page]
     known: Mapping[tuple[str, int], KnownCapture] = field(default_factory=dict)
@@ -721,7 +760,7 @@ def gather(
     nothing indexed, no page captured.
     """
     files = _warc_files(warcs)
-    lines = collect_index(files, index)
+    lines = index_lines(files, index)
     if not lines:
         raise WaczError(f"the WARC files hold no response to index: {', '.join(p.name for p in files)}")
     contents = Contents(files, lines, [], [], known or {}, digests or {})
@@ -1111,7 +1150,7 @@ def is_blog_dir(path: Path) -> bool:
 class _Crawl:
     crawl_id: str
     warcs: list[Path]
-    lines: list[str]
+    lines: IndexLines
 
 
 def gather_blog(blog_dir: Path) -> tuple[Contents, list[str]]:

@@ -119,7 +119,8 @@ def _extension_crawl(folder: Path, reason: str, late_file: bool = False) -> tupl
     for path in writer.files_written:
         sha256, size = writer.file_digests[path]
         extension.warc_closed(path=path, sha256=sha256, size=size)
-    if late_file:
+    if late_file:  # once the live copy has every file the writer wrote: it cannot put this one first
+        wait_for(lambda: len(extension.live.writer.warcs) == len(writer.files_written), "the live copy")
         first = writer.files_written[0]
         (first.parent / ("A" + first.name)).write_bytes(first.read_bytes())
     write_cdxj(
