@@ -272,6 +272,7 @@ class WarcRecorderMiddleware:
             clock=clock,
             id_factory=id_factory,
             fsync=settings.getbool("ARCHIVER_WARC_FSYNC"),
+            store_compressed=settings.getbool("ARCHIVER_WARC_STORE_COMPRESSED"),
         )
         self.files: set[str] = set()
         # the one writer thread (created on the first capture): every write to self.writer happens in it, in order

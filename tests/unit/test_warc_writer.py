@@ -540,3 +540,54 @@ def test_each_record_is_one_gzip_member_holding_what_warcio_would_write() -> Non
     assert whole == gzip.decompress(theirs.getvalue())
     assert GZIP_LEVEL == 6
     assert ours[8] == 0  # the gzip header's XFL byte: 0 for the default level, 2 for warcio's 9
+
+
+def test_an_already_compressed_payload_is_stored_not_deflated_again(tmp_path: Path) -> None:
+    """A JPEG or a gzip-encoded page gets a stored gzip member; the records are the same bytes as deflated ones."""
+    compressible = b"\xff\xd8\xff\xe0" + b"not really a photo " * 4000  # deflate would shrink it a lot
+    captures = [
+        make_capture(
+            "https://1.bp.blogspot.com/a/s1600/x.jpg", headers=[(b"Content-Type", b"image/jpeg")], body=compressible
+        ),
+        make_capture(),  # gzip-encoded HTML
+        make_capture("https://foo.blogspot.com/p.html", headers=[(b"Content-Type", b"text/html")], body=compressible),
+    ]
+    files = {}
+    for store in (True, False):
+        writer = WarcFileWriter(
+            tmp_path / str(store), "P", "h", clock=lambda: CAPTURE_DATE, id_factory=FixedIds(), store_compressed=store
+        )
+        with writer:
+            for capture in captures:
+                writer.write_capture(capture)
+        (files[store],) = writer.files_written
+    stored, deflated = members(files[True]), members(files[False])
+    assert [whole for _, _, whole in stored] == [whole for _, _, whole in deflated]  # the same records
+    # warcinfo, then request, response, metadata per capture: the responses are members 2, 5 and 8
+    jpeg, page, text = stored[2], stored[5], stored[8]
+    assert jpeg[1] > len(jpeg[2])  # stored: the member is the record plus gzip's framing
+    assert deflated[2][1] < len(deflated[2][2]) // 10  # what level 6 did to it
+    assert page[1] > len(page[2])
+    assert text[1] < len(text[2]) // 10  # an uncompressed text payload is still deflated
+    assert warcio_check(files[True]).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "compressed"),
+    [
+        ([(b"Content-Type", b"image/jpeg")], True),
+        ([(b"content-type", b"IMAGE/PNG; charset=binary")], True),
+        ([(b"Content-Type", b"video/mp4")], True),
+        ([(b"Content-Type", b"audio/x-wav")], False),
+        ([(b"Content-Type", b"image/svg+xml")], False),
+        ([(b"Content-Type", b"image/bmp")], False),
+        ([(b"Content-Type", b"text/html"), (b"Content-Encoding", b"br")], True),
+        ([(b"Content-Encoding", b"identity"), (b"Content-Type", b"text/css")], False),
+        ([(b"Content-Type", b"application/atom+xml")], False),
+        ([], False),
+    ],
+)
+def test_compressed_payload(headers: list[tuple[bytes, bytes]], compressed: bool) -> None:
+    from archiver.warc.writer import compressed_payload
+
+    assert compressed_payload(headers) is compressed
