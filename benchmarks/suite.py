@@ -852,6 +852,24 @@ def rerender(raw: dict[str, Any]) -> str:
     return render_markdown(raw, build_rows(wanted, raw["runs"], raw["errors"], args))
 
 
+def _shown(argv: Sequence[str]) -> list[str]:
+    """The command line as the results show it: the values of --keep, --out and --json as placeholders.
+
+    Those are folders and files of the machine the benchmark ran on, which the results do not name.
+    """
+    hide = {"--keep": "DIR", "--out": "OUT", "--json": "JSON"}
+    shown: list[str] = []
+    for arg in argv:
+        name, equals, _ = arg.partition("=")
+        if equals and name in hide:
+            shown.append(f"{name}={hide[name]}")
+        elif shown and shown[-1] in hide:
+            shown.append(hide[shown[-1]])
+        else:
+            shown.append(arg)
+    return shown
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.from_json is not None:
@@ -941,7 +959,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = build_rows(wanted, results, errors, args)
     report = {
-        "command": "benchmarks/run_all " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "benchmarks/run_all " + " ".join(_shown(argv if argv is not None else sys.argv[1:])),
         "finished": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "minutes": (time.monotonic() - started) / 60,
         "commit": commit(),

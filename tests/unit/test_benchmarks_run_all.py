@@ -221,3 +221,8 @@ def test_results_markdown_shows_machine_commit_table_and_failures(suite):
     assert "started with a 1-minute load above" not in text
     busy = [suite.row_tail([crawl_run(crawl="full-20000", load=3.5)], 20000), rows[1]]
     assert "- load: 1 of 1 runs started with a 1-minute load above 2 (up to 3.5)" in suite.render_markdown(report, busy)
+
+
+def test_the_results_name_no_folder_of_the_machine(suite):
+    argv = ["--repeat", "2", "--keep", "/some/where", "--out=/a/RESULTS.md", "--json", "/b/r.json", "--quick"]
+    assert suite._shown(argv) == ["--repeat", "2", "--keep", "DIR", "--out=OUT", "--json", "JSON", "--quick"]
