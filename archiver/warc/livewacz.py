@@ -100,32 +100,35 @@ class LivePackage:
 
     def _run(self) -> None:
         try:
-            while True:
-                entry = self._next()
-                if entry is None:
-                    if not self._wait():
-                        return
-                    continue
-                name, path, still_open = entry
-                if not still_open:
-                    self.writer.add_warc(path)
-                else:
-                    self.following = name
-                    if not self.writer.follow_warc(
-                        path, self.warc_dir / name, declared_size=self.declared_size, wait=self._wait
-                    ):
-                        self.error = f"{name} was still open when the crawl ended"
-                        return
-                    self.following = None
-                    self.followed += 1
-        except FileNotFoundError as exc:
-            # renamed between the listing and the open: the next listing sees its final name
-            if exc.filename is not None and str(exc.filename).endswith(OPEN_SUFFIX):
-                self._run()
-            else:
-                self.error = str(exc)
+            while self._step():
+                pass
         except Exception as exc:  # noqa: BLE001 - any failure falls back to packaging at the end
             self.error = f"{type(exc).__name__}: {exc}"
+
+    def _step(self) -> bool:
+        """Copy the next file in, or wait for one; False when the copying is over."""
+        entry = self._next()
+        if entry is None:
+            return self._wait()
+        name, path, still_open = entry
+        if not still_open:
+            self.writer.add_warc(path)
+            return True
+        self.following = name
+        try:
+            done = self.writer.follow_warc(
+                path, self.warc_dir / name, declared_size=self.declared_size, wait=self._wait
+            )
+        except FileNotFoundError as exc:
+            if exc.filename is None or not str(exc.filename).endswith(OPEN_SUFFIX):
+                raise
+            return True  # renamed between the listing and the open: the next listing has its final name
+        if not done:
+            self.error = f"{name} was still open when the crawl ended"
+            return False
+        self.following = None
+        self.followed += 1
+        return True
 
     # -- the end ---------------------------------------------------------------------------------------------
 

@@ -622,15 +622,8 @@ class _Package:
         if known is not None and known[1] != size:
             known = None  # written to since it was hashed: hash what is there
         digest = hashlib.sha256() if known is None else None
-        copied = 0
         with source.open("rb") as src, self.archive.open(self._info(path, stored=stored, size=size), "w") as dst:
-            while chunk := src.read(_COPY_CHUNK):
-                if digest is not None:
-                    digest.update(chunk)
-                dst.write(chunk)
-                copied += len(chunk)
-                if self.on_copy is not None:
-                    self.on_copy(len(chunk))
+            copied = _copy_chunks(src, dst, digest, self.on_copy)
         if copied != size:
             raise WaczError(f"{source} changed size while it was being packaged ({size} -> {copied} bytes)")
         self._listed(path, digest.hexdigest() if digest is not None else known[0] if known else "", copied)
@@ -662,6 +655,21 @@ class _Package:
                 offset += len(data)
         self._listed(CDX_PATH, digest.hexdigest(), offset)
         self.add_lines(IDX_PATH, idx)
+
+
+def _copy_chunks(
+    src: IO[bytes], dst: IO[bytes], digest: Any | None, on_copy: Callable[[int], None] | None = None
+) -> int:
+    """Copy what ``src`` has left to ``dst`` in chunks, hashing it into ``digest``; return the bytes copied."""
+    copied = 0
+    while chunk := src.read(_COPY_CHUNK):
+        if digest is not None:
+            digest.update(chunk)
+        dst.write(chunk)
+        copied += len(chunk)
+        if on_copy is not None:
+            on_copy(len(chunk))
+    return copied
 
 
 class _HashingStream:
@@ -846,17 +854,9 @@ class PackageWriter:
         info = self.package._info(f"archive/{name}", stored=True, size=declared_size)
         with open_path.open("rb") as src, self._archive.open(info, "w") as dst:
             while True:
-                chunk = src.read(_COPY_CHUNK)
-                if chunk:
-                    digest.update(chunk)
-                    dst.write(chunk)
-                    copied += len(chunk)
-                    continue
+                copied += _copy_chunks(src, dst, digest)
                 if final_path.exists() and not open_path.exists():  # closed and renamed: read to the end
-                    while chunk := src.read(_COPY_CHUNK):
-                        digest.update(chunk)
-                        dst.write(chunk)
-                        copied += len(chunk)
+                    copied += _copy_chunks(src, dst, digest)
                     break
                 if not wait():
                     return False
