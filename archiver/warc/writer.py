@@ -93,6 +93,8 @@ COMPRESSED_TYPES = frozenset(
         "application/font-woff",
     }
 )
+#: bytes of a payload deflated (at level 1) to check that its headers tell the truth before it is stored
+SAMPLE_BYTES = 16 * 1024
 _UNCOMPRESSED_AUDIO = frozenset({"audio/wav", "audio/wave", "audio/x-wav", "audio/vnd.wave", "audio/l16"})
 
 
@@ -161,6 +163,18 @@ def compressed_payload(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     if content_type in COMPRESSED_TYPES:
         return True
     return content_type.startswith(("video/", "audio/")) and content_type not in _UNCOMPRESSED_AUDIO
+
+
+def incompressible(body: bytes) -> bool:
+    """Whether deflate cannot shrink ``body`` by a tenth, judged on :data:`SAMPLE_BYTES` from its middle.
+
+    The check behind :func:`compressed_payload`: a server that labels compressible bytes ``image/jpeg`` (or
+    claims a Content-Encoding it did not apply) gets them deflated anyway, not stored at full size. The
+    middle, not the start: a file's headers and metadata deflate better than the data after them.
+    """
+    start = max(0, len(body) // 2 - SAMPLE_BYTES // 2)
+    sample = body[start : start + SAMPLE_BYTES]
+    return len(sample) < 512 or len(zlib.compress(sample, 1)) * 10 >= len(sample) * 9
 
 
 def _decode_header_value(value: bytes) -> str:
@@ -268,9 +282,9 @@ class WarcFileWriter:
     ) -> None:
         """Configure the writer; no file is created until the first record is written.
 
-        ``store_compressed``: a response whose payload is compressed already (:func:`compressed_payload`) gets
-        a stored gzip member (:data:`STORED_LEVEL`) instead of being deflated again; the record's bytes are
-        the same either way, once the member is decompressed.
+        ``store_compressed``: a response whose payload is compressed already (:func:`compressed_payload`, and
+        :func:`incompressible` agrees) gets a stored gzip member (:data:`STORED_LEVEL`) instead of being
+        deflated again; the record's bytes are the same either way, once the member is decompressed.
         """
         if max_size <= 0:
             raise ValueError(f"max_size must be positive, got {max_size}")
@@ -601,7 +615,12 @@ class WarcFileWriter:
             ],
         )
         record_type = "revisit" if revisit_of is not None else "response"
-        stored = self.store_compressed and revisit_of is None and compressed_payload(response.headers)
+        stored = (
+            self.store_compressed
+            and revisit_of is None
+            and compressed_payload(response.headers)
+            and incompressible(response.body)
+        )
         response_member = self._http_member(
             record_type,
             build_response_head(response, request.method),

@@ -543,14 +543,20 @@ def test_each_record_is_one_gzip_member_holding_what_warcio_would_write() -> Non
 
 
 def test_an_already_compressed_payload_is_stored_not_deflated_again(tmp_path: Path) -> None:
-    """A JPEG or a gzip-encoded page gets a stored gzip member; the records are the same bytes as deflated ones."""
-    compressible = b"\xff\xd8\xff\xe0" + b"not really a photo " * 4000  # deflate would shrink it a lot
+    """A JPEG or a gzip-encoded page gets a stored gzip member; the records are the same bytes as deflated ones.
+
+    A body labelled as compressed that deflate would shrink (a lying server) is deflated all the same.
+    """
+    import random
+
+    photo = random.Random(7).randbytes(60_000)  # what a JPEG's entropy-coded data looks like to deflate
+    compressible = b"\xff\xd8\xff\xe0" + b"not really a photo " * 4000
+    jpeg = [(b"Content-Type", b"image/jpeg")]
     captures = [
-        make_capture(
-            "https://1.bp.blogspot.com/a/s1600/x.jpg", headers=[(b"Content-Type", b"image/jpeg")], body=compressible
-        ),
+        make_capture("https://1.bp.blogspot.com/a/s1600/x.jpg", headers=jpeg, body=photo),
         make_capture(),  # gzip-encoded HTML
         make_capture("https://foo.blogspot.com/p.html", headers=[(b"Content-Type", b"text/html")], body=compressible),
+        make_capture("https://1.bp.blogspot.com/a/s1600/lie.jpg", headers=jpeg, body=compressible),
     ]
     files = {}
     for store in (True, False):
@@ -563,12 +569,12 @@ def test_an_already_compressed_payload_is_stored_not_deflated_again(tmp_path: Pa
         (files[store],) = writer.files_written
     stored, deflated = members(files[True]), members(files[False])
     assert [whole for _, _, whole in stored] == [whole for _, _, whole in deflated]  # the same records
-    # warcinfo, then request, response, metadata per capture: the responses are members 2, 5 and 8
-    jpeg, page, text = stored[2], stored[5], stored[8]
-    assert jpeg[1] > len(jpeg[2])  # stored: the member is the record plus gzip's framing
-    assert deflated[2][1] < len(deflated[2][2]) // 10  # what level 6 did to it
+    # warcinfo, then request, response, metadata per capture: the responses are members 2, 5, 8 and 11
+    photo_member, page, text, lie = stored[2], stored[5], stored[8], stored[11]
+    assert photo_member[1] > len(photo_member[2])  # stored: the member is the record plus gzip's framing
     assert page[1] > len(page[2])
     assert text[1] < len(text[2]) // 10  # an uncompressed text payload is still deflated
+    assert lie[1] < len(lie[2]) // 10  # labelled image/jpeg, but deflate shrinks it: deflated
     assert warcio_check(files[True]).returncode == 0
 
 
